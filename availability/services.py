@@ -1,0 +1,77 @@
+"""Writes of centres and slots. Centres are kept in PostgreSQL and published to Redis for the
+booking script; slot capacities live in Redis only and change through the capacity script."""
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from availability.models import Centre
+from vaksin import store
+
+
+class CapacityError(Exception):
+    """A capacity change that cannot be made; the message says why, for staff and operators."""
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    location: str
+    date: datetime.date
+    previous: int | None  # None when the slot is new
+    capacity: int
+    booked: int
+
+
+def centre_publish(centre: Centre) -> None:
+    store.put_centre(
+        centre.id,
+        json.dumps(
+            {
+                "name": centre.name,
+                "state": centre.state,
+                "opens": centre.opens_at.strftime("%H:%M"),
+                "closes": centre.closes_at.strftime("%H:%M"),
+            },
+            separators=(",", ":"),
+        ),
+    )
+
+
+def centre_save(
+    *,
+    centre_id: str,
+    name: str,
+    state: str,
+    opens_at: datetime.time | None = None,
+    closes_at: datetime.time | None = None,
+) -> Centre:
+    """Creates or updates a centre; opening hours left out keep their current (or default) value."""
+    hours = {"opens_at": opens_at, "closes_at": closes_at}
+    centre, _ = Centre.objects.update_or_create(
+        id=centre_id,
+        defaults={"name": name, "state": state} | {k: v for k, v in hours.items() if v is not None},
+    )
+    centre_publish(centre)
+    return centre
+
+
+def slot_set_capacity(*, location: str, date: datetime.date, capacity: int) -> CapacityChange:
+    """Sets a slot's capacity keeping its bookings; refuses to go below the places booked."""
+    if capacity < 0:
+        raise CapacityError(f"{location} {date}: capacity must be 0 or more, not {capacity}.")
+    outcome = store.set_capacity(location=location, date=date.isoformat(), capacity=capacity)
+    if outcome[0] == "unknown_centre":
+        raise CapacityError(f"{location}: no such centre; add the centre first.")
+    if outcome[0] == "below_booked":
+        raise CapacityError(
+            f"{location} {date}: capacity {capacity} is below the {outcome[1]} places already "
+            f"booked; it must be at least {outcome[1]}."
+        )
+    previous = int(outcome[1])
+    return CapacityChange(
+        location=location,
+        date=date,
+        previous=None if previous < 0 else previous,
+        capacity=capacity,
+        booked=int(outcome[2]),
+    )

@@ -1,0 +1,71 @@
+"""Every message a person can be shown about their booking, in one place, translatable.
+
+Written as GOV.UK writes errors: say what is wrong and how to put it right, without blame.
+"""
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES: dict[str, Promise] = {
+    # Identity
+    "id_type_missing": _("Select whether you have a MyKad or a passport"),
+    "mykad_missing": _("Enter your MyKad number"),
+    "mykad_format": _("Enter your MyKad number as 12 digits, like 900101-14-5555"),
+    "mykad_birth_date": _(
+        "The first 6 digits of your MyKad number must be your date of birth as YYMMDD, "
+        "like 900101 for 1 January 1990"
+    ),
+    "mykad_birth_place": _(
+        "Digits 7 and 8 of your MyKad number must be a place-of-birth code, like 14 for Kuala Lumpur"
+    ),
+    "passport_missing": _("Enter your passport number"),
+    "passport_format": _("Enter your passport number as 6 to 20 letters and numbers only"),
+    "birth_date_format": _("Enter your date of birth as a real date, like 2001-01-31"),
+    "birth_date_future": _("Your date of birth must be in the past"),
+    "too_young": _("You must be 18 or over on the date of your appointment to register"),
+    # Contact
+    "name_missing": _("Enter your full name"),
+    "name_too_long": _("Your full name must be 100 characters or fewer"),
+    "name_characters": _("Your full name must contain letters, not only symbols or numbers"),
+    "phone_missing": _("Enter your mobile number"),
+    "phone_format": _("Enter a Malaysian mobile number, like 012-345 6789"),
+    "phone_not_mobile": _(
+        "Enter a mobile number, not a landline: we send your appointment details by SMS"
+    ),
+    "email_format": _("Enter an email address in the correct format, like name@example.com"),
+    # Choice of slot
+    "state_missing": _("Select a state"),
+    "location_missing": _("Select a vaccination centre"),
+    "date_missing": _("Select a date"),
+    "date_format": _("Select a date from the list"),
+    # Outcomes
+    "unknown_slot": _("That centre or date is not offered. Choose one from the list"),
+    "sold_out": _("That date is now fully booked. Choose another date or centre"),
+    "already_registered": _(
+        "You already have an appointment. Use 'Check your appointment' to see its details"
+    ),
+    "closed": _("Registration is closed"),
+    "rate_limited": _("Too many attempts. Wait a minute, then try again"),
+    "unavailable": _("The service is very busy. Your answers are kept: try again in a few seconds"),
+    "idempotency_conflict": _("This request key was already used for a different booking"),
+}
+
+
+class BookingError(Exception):
+    """A booking that did not happen, with why (`code`) and, for bad input, which answers to fix."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        retry_after: int = 0,
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.fields = fields or {}
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.code]) if self.code in MESSAGES else self.code

@@ -1,0 +1,155 @@
+"""Writes of the registration domain: booking and cancelling.
+
+Python validates; the Lua script decides. Nothing here reads availability before booking:
+the script is the only judge of whether a place is free (see vaksin/lua/book.lua).
+"""
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.utils import timezone
+
+from registration import validation
+from registration.errors import BookingError
+from registration.references import number_for, reference_for
+from registration.validation import FieldError
+from registration.window import registration_state
+from vaksin import store
+
+
+@dataclass(frozen=True)
+class BookingConfirmation:
+    """What a person is told once they hold a place."""
+
+    reference: str
+    location: str
+    date: str
+    arrival_window: str
+    created: bool  # False when this repeats a booking the person already had
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "reference": self.reference,
+            "location": self.location,
+            "date": self.date,
+            "arrival_window": self.arrival_window,
+            "status": "confirmed",
+        }
+
+
+T = TypeVar("T")
+
+
+def _clean(
+    field: str, errors: dict[str, list[str]], clean: Callable[..., T], *args: Any, **kwargs: Any
+) -> T | None:
+    """Runs one cleaner, noting its error against `field` instead of raising it."""
+    try:
+        return clean(*args, **kwargs)
+    except FieldError as error:
+        errors.setdefault(field, []).append(error.code)
+        return None
+
+
+def booking_request_clean(
+    *,
+    id_type: object,
+    id_number: object,
+    name: object,
+    phone: object,
+    email: object,
+    location: object,
+    date: object,
+    birth_date: object = None,
+    lang: str = "en",
+    today: datetime.date,
+) -> store.BookingRequest:
+    """Every answer cleaned at once, so that one error never hides another; raises 'invalid'."""
+    errors: dict[str, list[str]] = {}
+    kind = _clean("id_type", errors, validation.clean_id_type, id_type)
+    number = (
+        _clean("id_number", errors, validation.clean_id_number, kind, id_number, today=today)
+        if kind
+        else None
+    )
+    slot_date = _clean("date", errors, validation.clean_date, date)
+    born = _clean("birth_date", errors, validation.clean_birth_date, birth_date, today=today)
+    if kind == "mykad" and number:
+        born = validation.mykad_birth_date(number, today=today)
+    if born and slot_date and not validation.old_enough(born, on=slot_date):
+        errors.setdefault("birth_date" if kind == "passport" else "id_number", []).append(
+            "too_young"
+        )
+    request = store.BookingRequest(
+        id_type=kind or "",
+        id_number=number or "",
+        name=_clean("name", errors, validation.clean_name, name) or "",
+        phone=_clean("phone", errors, validation.clean_phone, phone) or "",
+        email=_clean("email", errors, validation.clean_email, email) or "",
+        location=_clean("location", errors, validation.clean_location, location) or "",
+        date=slot_date.isoformat() if slot_date else "",
+        lang=lang if lang in ("en", "ms") else "en",
+    )
+    if errors:
+        raise BookingError("invalid", fields=errors)
+    return request
+
+
+def booking_create(
+    *,
+    request: store.BookingRequest,
+    client_address: str = "",
+    idempotency_key: str = "",
+    now: datetime.datetime | None = None,
+) -> BookingConfirmation:
+    """Books a cleaned request in one round trip to Redis, or raises BookingError."""
+    now = now or timezone.now()
+    if registration_state(now) != "open":
+        raise BookingError("closed")
+    if request.date < timezone.localdate(now).isoformat():
+        raise BookingError("unknown_slot")
+    minute = int(time.time() // 60)
+    _, person = store.person_key(request.id_type, request.id_number)
+    try:
+        outcome = store.book(
+            request,
+            address_rate_key=store.rate_key("address", client_address, minute)
+            if settings.RATE_LIMIT_PER_IP and client_address
+            else "",
+            address_limit=settings.RATE_LIMIT_PER_IP,
+            person_rate_key=store.rate_key("person", person, minute)
+            if settings.RATE_LIMIT_PER_ID
+            else "",
+            person_limit=settings.RATE_LIMIT_PER_ID,
+            idempotency=idempotency_key,
+        )
+    except store.StoreError:
+        raise BookingError("unavailable", retry_after=2) from None
+    kind = outcome[0]
+    if kind in ("booked", "repeat"):
+        return BookingConfirmation(
+            reference=reference_for(int(outcome[1])),
+            location=request.location,
+            date=request.date,
+            arrival_window=outcome[2],
+            created=kind == "booked",
+        )
+    if kind == "rate_limited":
+        raise BookingError("rate_limited", retry_after=int(outcome[1]))
+    raise BookingError(kind)
+
+
+def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
+    """Cancels a booking, returning its place; False when there is no such active booking."""
+    number = number_for(reference)
+    entry = store.read_entry(number) if number else None
+    if not number or not entry or entry.get("kind") != "booked":
+        return False
+    outcome = store.cancel(
+        id_type=entry["id_type"], id_number=entry["id_number"], number=number, by=by, reason=reason
+    )
+    return outcome[0] == "cancelled"

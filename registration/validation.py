@@ -1,0 +1,158 @@
+"""Cleaning of each answer a person gives, shared by the wizard and the API.
+
+Each `clean_*` returns the normalised value or raises FieldError with a key of
+registration.errors.MESSAGES, so every caller shows the same specific message.
+"""
+
+import datetime
+import re
+import unicodedata
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from stdnum import numdb
+
+ID_TYPES = ("mykad", "passport")
+MIN_AGE = 18
+NAME_MAX_LENGTH = 100
+PASSPORT_PATTERN = re.compile(r"[A-Z0-9]{6,20}")
+LOCATION_PATTERN = re.compile(r"[A-Z0-9_-]{1,32}")
+JOINERS = {"\u200c", "\u200d"}
+
+
+class FieldError(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def clean_id_type(value: object) -> str:
+    text = _text(value).lower()
+    if text not in ID_TYPES:
+        raise FieldError("id_type_missing")
+    return text
+
+
+def mykad_birth_date(digits: str, *, today: datetime.date) -> datetime.date:
+    """The date of birth in a MyKad number; its two-digit year is the latest not after today."""
+    year, month, day = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
+    for century in (2000, 1900):
+        try:
+            born = datetime.date(century + year, month, day)
+        except ValueError:
+            continue
+        if born <= today:
+            return born
+    raise FieldError("mykad_birth_date")
+
+
+def _known_birth_place(code: str) -> bool:
+    return bool(numdb.get("my/bp").info(code)[0][1])
+
+
+def clean_id_number(id_type: str, value: object, *, today: datetime.date) -> str:
+    """A MyKad as its 12 digits (hyphens and spaces dropped); a passport in capitals."""
+    text = re.sub(r"[\s-]", "", _text(value)).upper()
+    if id_type == "mykad":
+        if not text:
+            raise FieldError("mykad_missing")
+        if not (len(text) == 12 and text.isascii() and text.isdigit()):
+            raise FieldError("mykad_format")
+        mykad_birth_date(text, today=today)
+        if not _known_birth_place(text[6:8]):
+            raise FieldError("mykad_birth_place")
+        return text
+    if not text:
+        raise FieldError("passport_missing")
+    if not PASSPORT_PATTERN.fullmatch(text):
+        raise FieldError("passport_format")
+    return text
+
+
+def clean_birth_date(value: object, *, today: datetime.date) -> datetime.date | None:
+    """An optional date of birth (asked of passport holders), as YYYY-MM-DD."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        born = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise FieldError("birth_date_format") from None
+    if born > today:
+        raise FieldError("birth_date_future")
+    return born
+
+
+def old_enough(born: datetime.date, *, on: datetime.date) -> bool:
+    had_birthday = (on.month, on.day) >= (born.month, born.day)
+    return on.year - born.year - (0 if had_birthday else 1) >= MIN_AGE
+
+
+def clean_name(value: object) -> str:
+    """Any script; whitespace collapsed; control and formatting characters refused."""
+    text = " ".join(_text(value).split())
+    if not text:
+        raise FieldError("name_missing")
+    if len(text) > NAME_MAX_LENGTH:
+        raise FieldError("name_too_long")
+    # Zero-width joiners are part of correct spelling in several Indic scripts.
+    categories = {
+        unicodedata.category(char)[0] for char in text if not char.isspace() and char not in JOINERS
+    }
+    if "C" in categories or "L" not in categories:
+        raise FieldError("name_characters")
+    return text
+
+
+def clean_phone(value: object) -> str:
+    """A Malaysian mobile number in any common spelling, as E.164 (+60123456789)."""
+    text = _text(value)
+    if not text:
+        raise FieldError("phone_missing")
+    if len(text) > 32:
+        raise FieldError("phone_format")
+    try:
+        number = phonenumbers.parse(text, "MY")
+    except phonenumbers.NumberParseException:
+        raise FieldError("phone_format") from None
+    if number.country_code != 60 or not phonenumbers.is_valid_number(number):
+        raise FieldError("phone_format")
+    if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+        raise FieldError("phone_not_mobile")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_email(value: object) -> str:
+    """Optional: an empty answer is no e-mail."""
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise FieldError("email_format") from None
+    return text
+
+
+def clean_location(value: object) -> str:
+    text = _text(value).upper()
+    if not text:
+        raise FieldError("location_missing")
+    if not LOCATION_PATTERN.fullmatch(text):
+        raise FieldError("unknown_slot")
+    return text
+
+
+def clean_date(value: object) -> datetime.date:
+    text = _text(value)
+    if not text:
+        raise FieldError("date_missing")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise FieldError("date_format") from None

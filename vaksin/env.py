@@ -1,0 +1,65 @@
+"""Typed readers for the environment that stop start-up with a message naming the variable."""
+
+import os
+from datetime import datetime
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}={value!r} is not valid: expected {expected}.")
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise _fail(name, value, "1 or 0 (true/false, yes/no, on/off)")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _fail(name, value, f"a whole number >= {minimum}") from None
+    if number < minimum:
+        raise _fail(name, value, f"a whole number >= {minimum}")
+    return number
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_datetime(name: str) -> datetime | None:
+    """An ISO 8601 moment with its UTC offset, or None when unset."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(
+            name, value, "ISO 8601 with an offset, e.g. 2021-05-23T12:00:00+08:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise _fail(name, value, "an offset such as +08:00 at the end")
+    return moment
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if not value.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+        raise _fail(name, value, "a URL starting with " + " or ".join(f"{s}://" for s in schemes))
+    return value

@@ -1,0 +1,17 @@
+-- Sets one slot's capacity, keeping its booked count: available = capacity - booked.
+-- A capacity below the places already booked is refused, since those bookings stand.
+--
+-- KEYS[1] capacity hash   KEYS[2] booked hash   KEYS[3] centres hash
+-- ARGV[1] slot field "<centre>|<date>"   ARGV[2] new capacity   ARGV[3] centre id
+--
+-- Returns {"ok", previous capacity or -1, booked}, {"below_booked", booked} or {"unknown_centre"}.
+
+local slot, capacity, centre = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+if not capacity or capacity < 0 or capacity % 1 ~= 0 then error('capacity must be a whole number >= 0') end
+if redis.call('HEXISTS', KEYS[3], centre) == 0 then return {'unknown_centre'} end
+local booked = tonumber(redis.call('HGET', KEYS[2], slot) or '0')
+if capacity < booked then return {'below_booked', booked} end
+local previous = tonumber(redis.call('HGET', KEYS[1], slot) or '-1')
+
+redis.call('HSET', KEYS[1], slot, capacity)
+return {'ok', previous, booked}

@@ -1,0 +1,158 @@
+"""Vaksin settings: everything that varies between machines comes from the environment.
+
+Every variable is read through vaksin.env, which stops start-up with a message naming the
+variable when its value is unusable.
+"""
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from vaksin.env import env_bool, env_datetime, env_int, env_list, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required unless DJANGO_DEBUG=1.")
+    SECRET_KEY = "insecure-development-key-only-for-DJANGO_DEBUG"
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+
+# The private services that `make run` starts; override both for any other deployment.
+REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6391/0", schemes=("redis", "rediss", "unix"))
+DATABASE_URL = env_url(
+    "DATABASE_URL", "postgres://vaksin@127.0.0.1:5441/vaksin", schemes=("postgres", "postgresql")
+)
+
+# Unset means open; both are aware datetimes.
+REGISTRATION_OPENS_AT = env_datetime("REGISTRATION_OPENS_AT")
+REGISTRATION_CLOSES_AT = env_datetime("REGISTRATION_CLOSES_AT")
+if (
+    REGISTRATION_OPENS_AT
+    and REGISTRATION_CLOSES_AT
+    and REGISTRATION_CLOSES_AT <= REGISTRATION_OPENS_AT
+):
+    raise ImproperlyConfigured("REGISTRATION_CLOSES_AT must be later than REGISTRATION_OPENS_AT.")
+
+# Booking and look-up attempts per minute from one client address; 0 turns the limit off.
+# Generous, because a mobile carrier can put thousands of people behind one address.
+RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
+# Attempts per minute for one ID number, whatever the address.
+RATE_LIMIT_PER_ID = env_int("RATE_LIMIT_PER_ID", 20)
+# The header a trusted reverse proxy sets to the client address (e.g. X-Forwarded-For);
+# empty means use the socket address, since any client can forge such a header.
+TRUSTED_PROXY_HEADER = env_str("TRUSTED_PROXY_HEADER")
+
+# Keys the HMAC that names a person in Redis, so that no key carries an ID number.
+PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET", SECRET_KEY)
+
+
+def _database_from_url(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "vaksin",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": 3},
+    }
+
+
+DATABASES = {"default": _database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_rq",
+    "registration",
+    "availability",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vaksin.urls"
+WSGI_APPLICATION = "vaksin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Sessions live in signed cookies so the origin keeps no per-visitor state; only staff use them.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_COOKIE_HTTPONLY = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ms", "Bahasa Melayu")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Kuala_Lumpur"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+RQ_QUEUES = {"confirmations": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}}
+
+# Large enough for any honest form or JSON body, small enough to refuse a flood cheaply.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+
+if not DEBUG:
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}

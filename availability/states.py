@@ -1,4 +1,4 @@
-"""Malaysia's states and federal territories by ISO 3166-2 code: the MyKad place-of-birth numbers."""
+"""Malaysia's states and territories by ISO 3166-2 code: the MyKad place-of-birth numbers."""
 
 STATES: dict[str, str] = {
     "MY-01": "Johor",

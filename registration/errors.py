@@ -16,7 +16,8 @@ MESSAGES: dict[str, Promise] = {
         "like 900101 for 1 January 1990"
     ),
     "mykad_birth_place": _(
-        "Digits 7 and 8 of your MyKad number must be a place-of-birth code, like 14 for Kuala Lumpur"
+        "Digits 7 and 8 of your MyKad number must be a place-of-birth code, "
+        "like 14 for Kuala Lumpur"
     ),
     "passport_missing": _("Enter your passport number"),
     "passport_format": _("Enter your passport number as 6 to 20 letters and numbers only"),

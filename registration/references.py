@@ -1,4 +1,4 @@
-"""Booking references: short, readable over the phone, typo-checked, derived from the booking number.
+"""Booking references: short, readable over the phone, typo-checked, made from the booking number.
 
 A reference is the booking's number in the log, scrambled by a fixed bijection so that
 neighbouring bookings do not get neighbouring references, written in Crockford's base 32

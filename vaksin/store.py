@@ -64,7 +64,7 @@ def _script(name: str) -> Script:
 
 def run_script(name: str, *, keys: list[str], args: list[Any]) -> list[Any]:
     with _answering():
-        return _script(name)(keys=keys, args=args)  # type: ignore[no-any-return]
+        return _script(name)(keys=keys, args=args)
 
 
 def slot_field(location: str, date: str) -> str:

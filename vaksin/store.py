@@ -205,3 +205,14 @@ def ping() -> bool:
         return bool(client().ping())
     except redis.RedisError:
         return False
+
+
+def scan_persons() -> dict[str, int]:
+    """Every person holding a booking now, as "<bucket>:<field>" -> booking number. A full scan:
+    for checks and audits, never for the request path."""
+    persons: dict[str, int] = {}
+    with _answering():
+        for bucket in client().scan_iter(match=f"{PREFIX}:persons:*", count=1000):
+            for field, number in client().hgetall(bucket).items():
+                persons[f"{bucket.rsplit(':', 1)[1]}:{field}"] = int(number)
+    return persons

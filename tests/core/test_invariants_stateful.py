@@ -1,0 +1,95 @@
+"""Random sequences of booking, repeating, cancelling and capacity changes, checked against a
+plain Python model of what should happen, with the store's invariants checked after each step."""
+
+import datetime
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from availability.services import CapacityError, centre_save, slot_set_capacity
+from registration.errors import BookingError
+from registration.services import booking_cancel, booking_create
+from tests.people import booking_request
+from vaksin import store
+from vaksin.invariants import store_problems
+
+SLOTS = [("WTCKL", 0), ("WTCKL", 1), ("UM", 0)]
+people = st.integers(min_value=0, max_value=11)
+slots = st.sampled_from(range(len(SLOTS)))
+
+
+class BookingMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        store.client().flushdb()
+        self.first = datetime.date.today() + datetime.timedelta(days=2)
+        self.capacity = {slot: 3 for slot in range(len(SLOTS))}
+        self.holds: dict[int, tuple[int, str]] = {}  # person -> (slot, reference)
+        for location in {location for location, _ in SLOTS}:
+            centre_save(centre_id=location, name=location, state="MY-14")
+        for slot, (location, offset) in enumerate(SLOTS):
+            slot_set_capacity(location=location, date=self.day(offset), capacity=3)
+
+    def day(self, offset: int) -> datetime.date:
+        return self.first + datetime.timedelta(days=offset)
+
+    def booked(self, slot: int) -> int:
+        return sum(1 for held, _ in self.holds.values() if held == slot)
+
+    @rule(person=people, slot=slots)
+    def book(self, person: int, slot: int) -> None:
+        location, offset = SLOTS[slot]
+        request = booking_request(person, location=location, date=self.day(offset))
+        try:
+            confirmation = booking_create(request=request)
+            outcome = "booked" if confirmation.created else "repeat"
+        except BookingError as error:
+            outcome, confirmation = error.code, None
+        if person in self.holds:
+            held, reference = self.holds[person]
+            expected = "repeat" if held == slot else "already_registered"
+            assert outcome == expected
+            if confirmation:
+                assert confirmation.reference == reference
+        elif self.booked(slot) < self.capacity[slot]:
+            assert outcome == "booked"
+            assert confirmation
+            self.holds[person] = (slot, confirmation.reference)
+        else:
+            assert outcome == "sold_out"
+
+    @rule(person=people)
+    def cancel(self, person: int) -> None:
+        if person in self.holds:
+            _, reference = self.holds.pop(person)
+            assert booking_cancel(reference=reference, by="test")
+            assert not booking_cancel(reference=reference, by="test")
+
+    @rule(slot=slots, capacity=st.integers(min_value=0, max_value=6))
+    def change_capacity(self, slot: int, capacity: int) -> None:
+        location, offset = SLOTS[slot]
+        if capacity < self.booked(slot):
+            with pytest.raises(CapacityError):
+                slot_set_capacity(location=location, date=self.day(offset), capacity=capacity)
+        else:
+            slot_set_capacity(location=location, date=self.day(offset), capacity=capacity)
+            self.capacity[slot] = capacity
+
+    @invariant()
+    def store_matches_the_model(self) -> None:
+        _, capacities, booked = store.read_slots()
+        for slot, (location, offset) in enumerate(SLOTS):
+            field = store.slot_field(location, self.day(offset).isoformat())
+            assert int(capacities[field]) == self.capacity[slot]
+            assert int(booked.get(field, 0)) == self.booked(slot)
+        assert store_problems() == []
+
+
+def test_the_invariants_hold_over_random_sequences_of_operations(db, settings) -> None:
+    settings.RATE_LIMIT_PER_ID = 0
+    run_state_machine_as_test(
+        BookingMachine,
+        settings=hypothesis_settings(max_examples=60, stateful_step_count=30, deadline=None),
+    )

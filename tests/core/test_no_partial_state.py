@@ -1,0 +1,51 @@
+"""A booking script that fails part-way must leave nothing behind: every check precedes every write."""
+
+import pytest
+import redis
+
+from registration.errors import BookingError
+from registration.services import booking_create
+from tests.people import booking_request
+from vaksin import store
+
+
+def snapshot(client: redis.Redis) -> dict[str, object]:
+    return {key: client.dump(key) for key in sorted(client.keys("*"))}
+
+
+@pytest.mark.parametrize("broken_key", [store.BOOKINGS, store.BOOKED])
+def test_a_failing_booking_changes_nothing(make_slot, redis_client, broken_key: str) -> None:
+    date = make_slot(location="WTCKL", capacity=5).isoformat()
+    booking_create(request=booking_request(1, location="WTCKL", date=date))
+    # A key of the wrong type makes a command inside the script fail.
+    redis_client.delete(broken_key)
+    redis_client.set(broken_key, "not what the script expects")
+    before = snapshot(redis_client)
+
+    with pytest.raises(redis.ResponseError):
+        booking_create(request=booking_request(2, location="WTCKL", date=date))
+
+    assert snapshot(redis_client) == before
+
+
+def test_a_person_pointing_at_a_missing_booking_changes_nothing(make_slot, redis_client) -> None:
+    date = make_slot(location="WTCKL", capacity=5).isoformat()
+    bucket, field = store.person_key("mykad", booking_request(3, location="", date="").id_number)
+    redis_client.hset(bucket, field, 999)
+    before = snapshot(redis_client)
+
+    with pytest.raises(redis.ResponseError):
+        booking_create(request=booking_request(3, location="WTCKL", date=date))
+
+    assert snapshot(redis_client) == before
+
+
+def test_a_refused_booking_writes_nothing_but_its_attempt_count(make_slot, redis_client) -> None:
+    date = make_slot(location="WTCKL", capacity=0).isoformat()
+    before = snapshot(redis_client)
+
+    with pytest.raises(BookingError, match="sold_out"):
+        booking_create(request=booking_request(4, location="WTCKL", date=date))
+
+    after = snapshot(redis_client)
+    assert {k: v for k, v in after.items() if ":rate:" not in k} == before

@@ -1,0 +1,50 @@
+"""A full check of the store against the SPEC's invariants, for tests, benchmarks and operators.
+
+It reads everything, so it runs beside a quiet store, never on the request path.
+"""
+
+from collections import Counter
+
+from vaksin import store
+
+LOG_PAGE = 10_000
+
+
+def store_problems() -> list[str]:
+    """Every way the store breaks an invariant; an empty list when it holds them all."""
+    _, capacities, booked = store.read_slots()
+    active: dict[int, dict[str, str]] = {}
+    after = 0
+    while page := store.read_entries(after=after, count=LOG_PAGE):
+        for number, entry in page:
+            if entry.get("kind") == "booked":
+                active[number] = entry
+            elif entry.get("kind") == "cancelled":
+                active.pop(int(entry["booking"]), None)
+        after = page[-1][0]
+
+    problems = []
+    per_slot = Counter(store.slot_field(e["location"], e["date"]) for e in active.values())
+    for slot in sorted(set(capacities) | set(booked) | set(per_slot)):
+        capacity, taken = int(capacities.get(slot, 0)), int(booked.get(slot, 0))
+        if taken > capacity:
+            problems.append(f"{slot}: overbooked, {taken} booked of {capacity}")
+        if taken < 0:
+            problems.append(f"{slot}: booked count {taken} is negative")
+        if taken != per_slot[slot]:
+            problems.append(f"{slot}: counter says {taken} booked, the log holds {per_slot[slot]}")
+
+    persons = store.scan_persons()
+    holders = Counter(persons.values())
+    for number, entry in active.items():
+        bucket, field = store.person_key(entry["id_type"], entry["id_number"])
+        if persons.get(f"{bucket.rsplit(':', 1)[1]}:{field}") != number:
+            problems.append(f"booking {number}: its person does not point back at it")
+    for number, count in holders.items():
+        if number not in active:
+            problems.append(f"booking {number}: a person holds it but it is not active")
+        if count > 1:
+            problems.append(f"booking {number}: held by {count} persons")
+    if len(persons) != len(active):
+        problems.append(f"{len(persons)} persons hold bookings, but {len(active)} are active")
+    return problems

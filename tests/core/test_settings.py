@@ -1,0 +1,51 @@
+"""A bad environment stops start-up with a message that names the variable."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+GOOD = {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_DEBUG": "0"}
+
+
+def start_up(**env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in GOOD}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=environment | {"DJANGO_SETTINGS_MODULE": "vaksin.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_good_settings_start() -> None:
+    assert start_up(**GOOD).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DJANGO_DEBUG", "maybe"),
+        ("RATE_LIMIT_PER_IP", "lots"),
+        ("RATE_LIMIT_PER_IP", "-1"),
+        ("REDIS_URL", "localhost:6379"),
+        ("DATABASE_URL", "mysql://x"),
+        ("REGISTRATION_OPENS_AT", "tomorrow at noon"),
+        ("REGISTRATION_OPENS_AT", "2021-05-23T12:00:00"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(variable: str, value: str) -> None:
+    result = start_up(**(GOOD | {variable: value}))
+    assert result.returncode != 0
+    assert variable in result.stderr.splitlines()[-1]
+
+
+def test_the_secret_key_is_required_outside_debug() -> None:
+    result = start_up(DJANGO_DEBUG="0")
+    assert "DJANGO_SECRET_KEY" in result.stderr.splitlines()[-1]

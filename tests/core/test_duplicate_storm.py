@@ -15,7 +15,7 @@ CENTRES = ["WTCKL", "UM", "UKM", "IDCC"]
 
 def test_one_person_in_a_hundred_tabs_gets_exactly_one_booking(make_slot, settings) -> None:
     settings.RATE_LIMIT_PER_ID = 0  # let all 100 reach the script, not the rate limit
-    date = [make_slot(location=centre, capacity=50) for centre in CENTRES][0].isoformat()
+    date = {make_slot(location=centre, capacity=50) for centre in CENTRES}.pop().isoformat()
     barrier = threading.Barrier(TABS)
 
     def tab(i: int) -> str:

@@ -29,7 +29,7 @@ class BookingMachine(RuleBasedStateMachine):
         self.holds: dict[int, tuple[int, str]] = {}  # person -> (slot, reference)
         for location in {location for location, _ in SLOTS}:
             centre_save(centre_id=location, name=location, state="MY-14")
-        for slot, (location, offset) in enumerate(SLOTS):
+        for location, offset in SLOTS:
             slot_set_capacity(location=location, date=self.day(offset), capacity=3)
 
     def day(self, offset: int) -> datetime.date:

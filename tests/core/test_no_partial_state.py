@@ -1,4 +1,4 @@
-"""A booking script that fails part-way must leave nothing behind: every check precedes every write."""
+"""A booking script that fails part-way leaves nothing behind: every check precedes every write."""
 
 import pytest
 import redis

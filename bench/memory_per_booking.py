@@ -1,0 +1,55 @@
+"""Redis memory per booking: books N people through the real booking script into an empty
+Redis database, then divides the memory Redis reports by N.
+
+    .venv/bin/python -m bench.memory_per_booking [--count 100000] [--db 9]
+
+Uses the private Redis of `make run` (REDIS_PORT, default 6391), database --db, which it
+empties before and after.
+"""
+
+import argparse
+import datetime
+import os
+import sys
+import time
+
+import django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--db", type=int, default=9)
+    options = parser.parse_args()
+    port = os.environ.get("REDIS_PORT", "6391")
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/{options.db}"
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
+    django.setup()
+
+    from tests.people import booking_request
+    from vaksin import store
+
+    client = store.client()
+    client.flushdb()
+    day = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    centres = ["WTCKL", "UM", "UKM", "IDCC", "BCCK", "IKBNM", "SPICE", "PJICC"]
+    for centre in centres:
+        store.put_centre(centre, '{"name":"x","state":"MY-14","opens":"09:00","closes":"17:00"}')
+        store.set_capacity(location=centre, date=day, capacity=options.count)
+    before = int(client.info("memory")["used_memory"])
+    started = time.monotonic()
+    for i in range(options.count):
+        outcome = store.book(booking_request(i, location=centres[i % len(centres)], date=day))
+        assert outcome[0] == "booked", outcome
+    elapsed = time.monotonic() - started
+    after = int(client.info("memory")["used_memory"])
+    keys_total = sum(int(client.memory_usage(key) or 0) for key in client.scan_iter(count=1000))
+    client.flushdb()
+    print(f"{options.count:,} bookings in {elapsed:.1f} s ({options.count / elapsed:,.0f}/s)")
+    print(f"MEMORY USAGE, all keys: {keys_total / options.count:.0f} bytes per booking")
+    print(f"INFO used_memory delta: {(after - before) / options.count:.0f} bytes per booking")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

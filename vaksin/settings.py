@@ -156,3 +156,36 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- Confirmations (issue 4): SMS and e-mail backends, the relay and the worker ---------------
+# SMS goes through SMS_BACKEND, a dotted path to a class in registration.confirmations.backends:
+# FileSmsBackend (the default: one line per message appended to SMS_FILE_PATH), ConsoleSmsBackend
+# (stdout) or HttpSmsBackend (a gateway at SMS_GATEWAY_URL, bearer SMS_GATEWAY_TOKEN).
+SMS_BACKEND = env_str("SMS_BACKEND", "registration.confirmations.backends.FileSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "log" / "sms.log"))
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+SMS_SENDER = env_str("SMS_SENDER", "VAKSIN")
+if SMS_BACKEND.endswith("HttpSmsBackend") and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
+    raise ImproperlyConfigured("SMS_BACKEND=HttpSmsBackend needs SMS_GATEWAY_URL and _TOKEN.")
+
+# Mail through Django's backends; by default written as files under var/mail for inspection.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Vaksin <no-reply@vaksin.example>")
+
+# A confirmation job may run this long; a claim on a send lasts a little longer, so a retry of a
+# job whose worker was killed waits for the claim to lapse instead of sending beside it.
+CONFIRMATION_JOB_TIMEOUT = env_int("CONFIRMATION_JOB_TIMEOUT", 30, minimum=2)
+# Test knob: sleep this long inside each send, so a test can kill a worker mid-send.
+CONFIRMATION_SLOW_SEND_MS = env_int("CONFIRMATION_SLOW_SEND_MS", 0)
+RQ = {"WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker"}
+RQ_SHOW_ADMIN_LINK = True
+# --- end of confirmations ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from redis.commands.core import Script
+from redis.lock import Lock
 
 PREFIX = "{vk}"
 CENTRES = f"{PREFIX}:centres"
@@ -216,3 +217,136 @@ def scan_persons() -> dict[str, int]:
             for field, number in client().hgetall(bucket).items():
                 persons[f"{bucket.rsplit(':', 1)[1]}:{field}"] = int(number)
     return persons
+
+
+# --- Confirmations: the outbox relay and the send records (issue 4) ---------------------------
+
+# The consumer group through which the relay reads the booking log; its pending list is what
+# makes a relay killed between enqueue and acknowledgement re-send the batch instead of losing it.
+OUTBOX_GROUP = "confirmations"
+# Send records go 64 bookings to a hash so each stays in the compact listpack encoding
+# (up to 128 fields: one per channel), a few dozen bytes a booking instead of a key each.
+SENT_BUCKET_SIZE = 64
+SENT_RETENTION_SECONDS = 60 * 60 * 24 * 60
+
+
+def sent_key(number: int) -> str:
+    return f"{PREFIX}:sent:{number // SENT_BUCKET_SIZE}"
+
+
+def sent_field(number: int, channel: str) -> str:
+    return f"{number % SENT_BUCKET_SIZE}:{channel}"
+
+
+def confirmation_claim_key(number: int) -> str:
+    return f"{PREFIX}:sending:{number}"
+
+
+def outbox_group_create() -> None:
+    """Creates the relay's consumer group from the start of the log, once; a no-op afterwards."""
+    with _answering():
+        try:
+            client().xgroup_create(BOOKINGS, OUTBOX_GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+
+Entries = list[tuple[str, dict[str, str]]]
+
+
+def outbox_read(*, consumer: str, count: int, block_ms: int, pending: bool = False) -> Entries:
+    """New log entries for this consumer; with pending=True, the ones it read but never acked."""
+    with _answering():
+        found = client().xreadgroup(
+            OUTBOX_GROUP,
+            consumer,
+            {BOOKINGS: "0" if pending else ">"},
+            count=count,
+            block=None if pending else block_ms,
+        )
+    return [(entry, dict(fields)) for entry, fields in found[0][1]] if found else []
+
+
+def outbox_claim_idle(*, consumer: str, idle_ms: int, count: int) -> Entries:
+    """Takes over entries another (dead) relay read but never acknowledged."""
+    with _answering():
+        reply = client().xautoclaim(BOOKINGS, OUTBOX_GROUP, consumer, idle_ms, "0-0", count=count)
+    return [(entry, dict(fields)) for entry, fields in reply[1] if fields]
+
+
+def outbox_ack(entry_ids: list[str]) -> None:
+    if entry_ids:
+        with _answering():
+            client().xack(BOOKINGS, OUTBOX_GROUP, *entry_ids)
+
+
+def outbox_backlog() -> tuple[int, int]:
+    """Entries not yet read by the relay (lag) and read but not acknowledged (pending)."""
+    with _answering():
+        try:
+            groups = client().xinfo_groups(BOOKINGS)
+        except redis.ResponseError:
+            return 0, 0
+    for group in groups:
+        if group["name"] == OUTBOX_GROUP:
+            return int(group.get("lag") or 0), int(group["pending"])
+    return 0, 0
+
+
+def confirmation_sent(number: int, channels: list[str]) -> dict[str, str | None]:
+    """When each channel's message for booking `number` was recorded as sent (ms), or None."""
+    with _answering():
+        values = client().hmget(sent_key(number), [sent_field(number, c) for c in channels])
+    return dict(zip(channels, values, strict=True))
+
+
+def confirmation_record_sent(number: int, channel: str, at_ms: int) -> None:
+    pipe = client().pipeline(transaction=True)
+    pipe.hset(sent_key(number), sent_field(number, channel), at_ms)
+    pipe.expire(sent_key(number), SENT_RETENTION_SECONDS)
+    with _answering():
+        pipe.execute()
+
+
+def confirmation_claim(number: int, *, seconds: int) -> Lock | None:
+    """Claims the sending of booking `number`'s confirmation for `seconds`, or None if another
+    worker holds the claim. The claim expires by itself, so a worker killed mid-send leaves the
+    message to a retry instead of blocking it for ever."""
+    lock = client().lock(confirmation_claim_key(number), timeout=seconds, blocking=False)
+    with _answering():
+        return lock if lock.acquire() else None
+
+
+def confirmation_release(lock: Lock) -> None:
+    """Frees a claim this worker still holds (compare and delete), so a retry need not wait."""
+    try:
+        with _answering():
+            lock.release()
+    except redis.exceptions.LockError:
+        pass  # It expired first: nothing of ours to free.
+
+
+def read_active_counts() -> dict[str, int]:
+    """Places booked per slot now (the booked hash), by "<centre>|<date>"."""
+    with _answering():
+        booked = client().hgetall(BOOKED)
+    return {field: int(count) for field, count in booked.items()}
+
+
+def read_log_length() -> int:
+    """Entries in the booking log: bookings plus cancellations (it is never trimmed)."""
+    with _answering():
+        return int(client().xlen(BOOKINGS))
+
+
+def read_last_number() -> int:
+    with _answering():
+        last = client().xrevrange(BOOKINGS, "+", "-", count=1)
+    return entry_number(last[0][0]) if last else 0
+
+
+def cache_release(name: str) -> None:
+    """Gives up a claim to recompute `name` (the computation failed), so another may try."""
+    with _answering():
+        client().delete(cache_key(name) + ":lock")

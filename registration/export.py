@@ -1,0 +1,204 @@
+"""The export of bookings from the Redis booking log to the warehouse table in PostgreSQL.
+
+Incremental: a watermark row holds the number of the last log entry exported, and moves in the
+same transaction as the rows it covers. Each chunk locks that row first, so two exports at once
+take turns chunk by chunk and never read the same entries. Rows go in through COPY into a
+temporary table, then one INSERT ... ON CONFLICT (reference) DO NOTHING, so a run that
+re-reads entries (a restored warehouse, a reset watermark) adds nothing twice. Cancellation
+entries set cancelled_at on the booking they cancel.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from registration.models import ExportWatermark
+from registration.references import reference_for
+from vaksin import store
+
+WATERMARK = "bookings"
+CHUNK = 50_000
+BOOKING_COLUMNS = (
+    "number, reference, id_type, id_number, name, phone, email, location_id, date, "
+    "arrival_window, lang, at"
+)
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass
+class ExportSummary:
+    exported: int = 0
+    cancellations: int = 0
+    entries: int = 0
+    last_number: int = 0
+    redis_active: int = 0
+    warehouse_active: int = 0
+
+    def line(self) -> str:
+        return (
+            f"Exported {self.exported:,} bookings ({self.cancellations:,} cancellations); "
+            f"Redis holds {self.redis_active:,} active bookings, the warehouse "
+            f"{self.warehouse_active:,}."
+        )
+
+
+@dataclass
+class VerifyReport:
+    redis_active: int
+    warehouse_active: int
+    redis_entries: int
+    warehouse_entries: int
+    differences: list[str] = field(default_factory=list)
+
+
+def _text(value: str) -> str:
+    """A value in COPY's text format. Cleaned names cannot hold control characters, but a
+    backslash is legal and must not be read as an escape."""
+    return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value) else value
+
+
+def copy_text(entries: list[tuple[int, dict[str, str]]]) -> str:
+    """The booked entries among `entries` as COPY text rows, in BOOKING_COLUMNS order."""
+    lines = []
+    for number, entry in entries:
+        if entry.get("kind") != "booked":
+            continue
+        lines.append(
+            "\t".join(
+                (
+                    str(number),
+                    reference_for(number),
+                    _text(entry["id_type"]),
+                    _text(entry["id_number"]),
+                    _text(entry["name"]),
+                    _text(entry["phone"]),
+                    _text(entry["email"]),
+                    _text(entry["location"]),
+                    _text(entry["date"]),
+                    _text(entry["window"]),
+                    _text(entry.get("lang", "en")),
+                    entry["at"],
+                )
+            )
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _write_chunk(entries: list[tuple[int, dict[str, str]]]) -> tuple[int, int]:
+    """Writes one chunk inside the caller's transaction; returns (rows added, rows cancelled)."""
+    cancels = "".join(
+        f"{int(entry['booking'])}\t{int(entry['at'])}\n"
+        for _, entry in entries
+        if entry.get("kind") == "cancelled"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE export_booking (number bigint, reference text, id_type text, "
+            "id_number text, name text, phone text, email text, location_id text, date date, "
+            "arrival_window text, lang text, at bigint) ON COMMIT DROP"
+        )
+        with cursor.copy(f"COPY export_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy:
+            copy.write(copy_text(entries))
+        cursor.execute(
+            "INSERT INTO registration_booking (number, reference, id_type, id_number, name, "
+            "phone, email, location_id, date, arrival_window, lang, booked_at, exported_at) "
+            "SELECT number, reference, id_type, id_number, name, phone, email, location_id, "
+            "date, arrival_window, lang, to_timestamp(at), now() FROM export_booking "
+            "ORDER BY number ON CONFLICT (reference) DO NOTHING"
+        )
+        added = cursor.rowcount
+        cancelled = 0
+        if cancels:
+            cursor.execute(
+                "CREATE TEMP TABLE export_cancel (booking bigint, at bigint) ON COMMIT DROP"
+            )
+            with cursor.copy("COPY export_cancel (booking, at) FROM STDIN") as copy:
+                copy.write(cancels)
+            cursor.execute(
+                "UPDATE registration_booking b SET cancelled_at = to_timestamp(c.at) "
+                "FROM export_cancel c WHERE b.number = c.booking AND b.cancelled_at IS NULL"
+            )
+            cancelled = cursor.rowcount
+    return added, cancelled
+
+
+def bookings_export(
+    *, chunk: int = CHUNK, on_progress: Callable[[int, int], None] | None = None
+) -> ExportSummary:
+    """Exports every log entry written before the call; on_progress(done, total) per chunk."""
+    ExportWatermark.objects.get_or_create(name=WATERMARK)
+    # Stop at the end of the log as it is now, so a run under live traffic finishes.
+    target = store.read_last_number()
+    start = ExportWatermark.objects.get(name=WATERMARK).last_number
+    summary = ExportSummary(last_number=start)
+    while True:
+        with transaction.atomic():
+            watermark = ExportWatermark.objects.select_for_update().get(name=WATERMARK)
+            if watermark.last_number >= target:
+                summary.last_number = watermark.last_number
+                break
+            entries = store.read_entries(
+                after=watermark.last_number, count=min(chunk, target - watermark.last_number)
+            )
+            if not entries:
+                break
+            added, cancelled = _write_chunk(entries)
+            watermark.last_number = entries[-1][0]
+            watermark.save(update_fields=["last_number", "updated_at"])
+        summary.exported += added
+        summary.cancellations += cancelled
+        summary.entries += len(entries)
+        summary.last_number = watermark.last_number
+        if on_progress:
+            on_progress(watermark.last_number - start, max(target - start, 1))
+    summary.redis_active = sum(store.read_active_counts().values())
+    summary.warehouse_active = _warehouse_counts()[0]
+    return summary
+
+
+def _warehouse_counts() -> tuple[int, int, dict[str, int]]:
+    """(active rows, all rows, active rows per "<centre>|<date>")."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT location_id, date, count(*) FILTER (WHERE cancelled_at IS NULL), count(*) "
+            "FROM registration_booking GROUP BY location_id, date"
+        )
+        rows = cursor.fetchall()
+    per_slot = {store.slot_field(loc, day.isoformat()): active for loc, day, active, _ in rows}
+    return sum(r[2] for r in rows), sum(r[3] for r in rows), per_slot
+
+
+def bookings_verify() -> VerifyReport:
+    """Compares the warehouse with Redis: active bookings per slot, and every log entry."""
+    redis_slots = {slot: count for slot, count in store.read_active_counts().items() if count}
+    log_length, last_number = store.read_log_length(), store.read_last_number()
+    active, rows, warehouse_slots = _warehouse_counts()
+    warehouse_slots = {slot: count for slot, count in warehouse_slots.items() if count}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM registration_booking WHERE cancelled_at IS NOT NULL")
+        (cancelled,) = cursor.fetchone() or (0,)
+    report = VerifyReport(
+        redis_active=sum(redis_slots.values()),
+        warehouse_active=active,
+        redis_entries=log_length,
+        # Every log entry is a booking row, or a cancellation marked on one.
+        warehouse_entries=rows + cancelled,
+    )
+    for slot in sorted(redis_slots.keys() | warehouse_slots.keys()):
+        if redis_slots.get(slot, 0) != warehouse_slots.get(slot, 0):
+            report.differences.append(
+                f"{slot.replace('|', ' ')}: Redis holds {redis_slots.get(slot, 0):,} active "
+                f"bookings, the warehouse {warehouse_slots.get(slot, 0):,}"
+            )
+    if log_length != last_number:
+        report.differences.append(
+            f"the booking log has {log_length:,} entries but its last is number {last_number:,}"
+        )
+    if report.redis_entries != report.warehouse_entries:
+        report.differences.append(
+            f"the booking log has {report.redis_entries:,} entries, the warehouse accounts for "
+            f"{report.warehouse_entries:,} (bookings plus cancellations)"
+        )
+    return report

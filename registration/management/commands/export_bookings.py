@@ -1,0 +1,53 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from registration.export import CHUNK, bookings_export, bookings_verify
+from vaksin.progress import Progress
+
+
+class Command(BaseCommand):
+    help = (
+        "Exports new bookings and cancellations from the Redis booking log to the warehouse "
+        "table registration_booking. Incremental and safe to re-run or to run twice at once. "
+        "--verify then compares the warehouse with Redis and exits 1 on any difference."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="After exporting, compare the warehouse with Redis; exit 1 on any difference.",
+        )
+        parser.add_argument("--chunk", type=int, default=CHUNK, help="Log entries per transaction.")
+
+    def handle(self, *args: Any, verify: bool, chunk: int, **options: Any) -> None:
+        if chunk < 1:
+            raise CommandError("--chunk must be 1 or more.")
+        progress: Progress | None = None
+
+        def advance(done: int, total: int) -> None:
+            nonlocal progress
+            if progress is None:
+                progress = Progress("Exporting", total)
+            progress.advance(done - progress.done)
+
+        summary = bookings_export(chunk=chunk, on_progress=advance)
+        if progress is not None:
+            progress.finish()
+        self.stdout.write(summary.line())
+        if not verify:
+            return
+        report = bookings_verify()
+        for difference in report.differences:
+            self.stderr.write(f"Difference: {difference}")
+        if report.differences:
+            raise CommandError(
+                f"Verify failed: {len(report.differences)} difference(s) between Redis and the "
+                "warehouse.",
+                returncode=1,
+            )
+        self.stdout.write(
+            f"Verified: {report.warehouse_active:,} active bookings and "
+            f"{report.warehouse_entries:,} log entries match Redis."
+        )

@@ -1,0 +1,57 @@
+import signal
+import socket
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from registration.confirmations.relay import RelayCounts, relay_run
+
+
+class Command(BaseCommand):
+    help = (
+        "Relays new bookings from the Redis booking log to the confirmations queue, in batches, "
+        "until stopped (SIGTERM or Ctrl-C). Safe to kill at any moment and to restart."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--consumer",
+            default=socket.gethostname(),
+            help="This relay's name in the consumer group; give each relay its own.",
+        )
+        parser.add_argument("--batch", type=int, default=500, help="Entries per batch.")
+        parser.add_argument(
+            "--block-ms", type=int, default=1000, help="How long to wait for new entries."
+        )
+
+    def handle(self, *args: Any, consumer: str, batch: int, block_ms: int, **options: Any) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write(f"Relaying bookings to the confirmations queue as {consumer!r}.")
+        self.stdout.flush()
+        reported = [0]
+
+        def report(counts: RelayCounts) -> None:
+            if counts.enqueued - reported[0] >= 10_000:
+                reported[0] = counts.enqueued
+                self.stdout.write(f"{counts.enqueued:,} confirmations enqueued so far.")
+                self.stdout.flush()
+
+        counts = relay_run(
+            consumer=consumer,
+            batch=batch,
+            block_ms=block_ms,
+            should_stop=lambda: stopping,
+            on_batch=report,
+        )
+        self.stdout.write(
+            f"Stopped: relayed {counts.entries:,} log entries, enqueued {counts.enqueued:,} "
+            "confirmations."
+        )

@@ -9,6 +9,7 @@ entries set cancelled_at on the booking they cancel.
 """
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -133,26 +134,35 @@ def bookings_export(
     target = store.read_last_number()
     start = ExportWatermark.objects.get(name=WATERMARK).last_number
     summary = ExportSummary(last_number=start)
-    while True:
-        with transaction.atomic():
-            watermark = ExportWatermark.objects.select_for_update().get(name=WATERMARK)
-            if watermark.last_number >= target:
-                summary.last_number = watermark.last_number
-                break
-            entries = store.read_entries(
-                after=watermark.last_number, count=min(chunk, target - watermark.last_number)
-            )
-            if not entries:
-                break
-            added, cancelled = _write_chunk(entries)
-            watermark.last_number = entries[-1][0]
-            watermark.save(update_fields=["last_number", "updated_at"])
-        summary.exported += added
-        summary.cancellations += cancelled
-        summary.entries += len(entries)
-        summary.last_number = watermark.last_number
-        if on_progress:
-            on_progress(watermark.last_number - start, max(target - start, 1))
+
+    def read(after: int) -> list[tuple[int, dict[str, str]]]:
+        return store.read_entries(after=after, count=min(chunk, target - after))
+
+    # Reading Redis takes about as long as writing PostgreSQL, so the next chunk is read while
+    # the current one is written. It is a guess at where the next chunk starts; if another
+    # export moved the watermark meanwhile, the guess is dropped and the chunk read afresh.
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        ahead: tuple[int, Future[list[tuple[int, dict[str, str]]]]] | None = None
+        while True:
+            with transaction.atomic():
+                watermark = ExportWatermark.objects.select_for_update().get(name=WATERMARK)
+                after = watermark.last_number
+                if after >= target:
+                    break
+                entries = ahead[1].result() if ahead and ahead[0] == after else read(after)
+                if not entries:
+                    break
+                end = entries[-1][0]
+                ahead = (end, reader.submit(read, end)) if end < target else None
+                added, cancelled = _write_chunk(entries)
+                watermark.last_number = end
+                watermark.save(update_fields=["last_number", "updated_at"])
+            summary.exported += added
+            summary.cancellations += cancelled
+            summary.entries += len(entries)
+            if on_progress:
+                on_progress(end - start, max(target - start, 1))
+    summary.last_number = max(after, start)
     summary.redis_active = sum(store.read_active_counts().values())
     summary.warehouse_active = _warehouse_counts()[0]
     return summary

@@ -1,0 +1,188 @@
+"""Staff admin for bookings: the exported warehouse rows, and any booking live from Redis with
+its confirmation's progress and a cancel button. ID numbers are masked in every list."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from availability.admin import client_address
+from registration.audit import staff_booking_cancel
+from registration.models import AuditEntry, Booking, ExportWatermark
+from registration.references import number_for
+from registration.staff_selectors import booking_live, booking_references_for, mask_id_number
+from vaksin import store
+
+
+class FindForm(forms.Form):
+    query = forms.CharField(
+        label="Reference or ID number", max_length=40, help_text="Like K7Q-X3M-HA2, or a MyKad"
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False)
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "masked_id_number",
+        "name",
+        "location_id",
+        "date",
+        "arrival_window",
+        "booked_at",
+        "cancelled_at",
+    ]
+    list_filter = ["date", "location_id"]
+    search_fields = ["=reference", "=id_number"]
+    search_help_text = "A reference (like K7Q-X3M-HA2) or a whole ID number."
+    show_full_result_count = False  # a count(*) over millions of rows on every page is slow
+    readonly_fields = ["live_link"]
+    change_list_template = "admin/registration/booking/change_list.html"
+
+    @admin.display(description="ID number")
+    def masked_id_number(self, booking: Booking) -> str:
+        return mask_id_number(booking.id_number)
+
+    @admin.display(description="Live in Redis")
+    def live_link(self, booking: Booking) -> str:
+        url = reverse("admin:registration_booking_live", args=[booking.reference])
+        return format_html('<a href="{}">Status, confirmation, cancel</a>', url)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Booking], search_term: str
+    ) -> tuple[QuerySet[Booking], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if number := number_for(term):
+            return queryset.filter(number=number), False
+        # ID numbers are stored without hyphens or spaces, passports in capitals.
+        return queryset.filter(id_number="".join(term.replace("-", "").split()).upper()), False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # Rows come only from export_bookings.
+
+    def has_change_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        return False  # The warehouse mirrors Redis; changes are made there (cancel, below).
+
+    def has_delete_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "find/",
+                self.admin_site.admin_view(self.find_view),
+                name="registration_booking_find",
+            ),
+            path(
+                "live/<str:reference>/",
+                self.admin_site.admin_view(self.live_view),
+                name="registration_booking_live",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            **extra,
+        }
+
+    def find_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        # POST, so that an ID number never lands in a URL or an access log.
+        form = FindForm(request.POST or None)
+        references: list[str] | None = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                references = booking_references_for(form.cleaned_data["query"])
+            except store.StoreError:
+                messages.error(request, "Redis did not answer. Try again.")
+            if references and len(references) == 1:
+                return HttpResponseRedirect(
+                    reverse("admin:registration_booking_live", args=[references[0]])
+                )
+        context = self._context(request, "Find a booking", form=form, references=references)
+        return TemplateResponse(request, "admin/registration/booking/find.html", context)
+
+    def live_view(self, request: HttpRequest, reference: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        booking = booking_live(reference=reference)
+        if booking is None:
+            raise Http404("No booking with this reference.")
+        can_cancel = request.user.has_perm("registration.change_booking")
+        form = CancelForm(request.POST or None)
+        if request.method == "POST":
+            if not can_cancel:
+                raise PermissionDenied
+            if form.is_valid():
+                self._cancel(request, booking.reference, form.cleaned_data["reason"])
+                return HttpResponseRedirect(request.path)
+        context = self._context(
+            request,
+            f"Booking {booking.reference}",
+            booking=booking,
+            masked=mask_id_number(booking.entry["id_number"]),
+            form=form,
+            can_cancel=can_cancel and booking.active,
+        )
+        return TemplateResponse(request, "admin/registration/booking/live.html", context)
+
+    def _cancel(self, request: HttpRequest, reference: str, reason: str) -> None:
+        try:
+            cancelled = staff_booking_cancel(
+                actor=request.user.get_username(),
+                address=client_address(request),
+                reference=reference,
+                reason=reason,
+            )
+        except store.StoreError:
+            messages.error(request, "Redis did not answer; nothing was changed. Try again.")
+            return
+        if cancelled:
+            messages.success(
+                request,
+                f"Booking {reference} is cancelled: its place is free again and the person "
+                "can book again. The warehouse shows it at the next export.",
+            )
+        else:
+            messages.warning(request, f"Booking {reference} was not active; nothing changed.")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "target", "before", "after", "address"]
+    list_filter = ["action"]
+    search_fields = ["=target", "=actor"]
+    date_hierarchy = "at"
+
+
+@admin.register(ExportWatermark)
+class ExportWatermarkAdmin(ReadOnlyAdmin):
+    list_display = ["name", "last_number", "updated_at"]

@@ -1,0 +1,104 @@
+"""Staff writes, each recorded in the audit trail: who, when, what, before, after, from where.
+
+The audit row is written in the same PostgreSQL transaction that wraps the Redis write: a
+refused change raises and leaves no row, and a database that cannot take the row stops the
+change before Redis is touched. The one gap left is a commit failing after the Redis write.
+"""
+
+import datetime
+import json
+
+from django.db import transaction
+
+from availability.models import Centre
+from availability.services import CapacityChange, centre_save, slot_set_capacity
+from registration.models import AuditEntry
+from registration.services import booking_cancel
+
+
+def audit_record(
+    *, actor: str, action: str, target: str, before: str, after: str, address: str | None
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor, action=action, target=target, before=before, after=after, address=address
+    )
+
+
+def _centre_state(centre: Centre | None) -> str:
+    if centre is None:
+        return ""
+    return json.dumps(
+        {
+            "name": centre.name,
+            "state": centre.state,
+            "opens": centre.opens_at.strftime("%H:%M"),
+            "closes": centre.closes_at.strftime("%H:%M"),
+        },
+        ensure_ascii=False,
+    )
+
+
+def staff_centre_save(
+    *,
+    actor: str,
+    address: str | None,
+    centre_id: str,
+    name: str,
+    state: str,
+    opens_at: datetime.time,
+    closes_at: datetime.time,
+) -> Centre:
+    """Saves a centre and publishes it to Redis for the booking script."""
+    with transaction.atomic():
+        before = Centre.objects.select_for_update().filter(id=centre_id).first()
+        entry = audit_record(
+            actor=actor,
+            action="centre",
+            target=centre_id,
+            before=_centre_state(before),
+            after="",
+            address=address,
+        )
+        centre = centre_save(
+            centre_id=centre_id, name=name, state=state, opens_at=opens_at, closes_at=closes_at
+        )
+        entry.after = _centre_state(centre)
+        entry.save(update_fields=["after"])
+    return centre
+
+
+def staff_capacity_set(
+    *, actor: str, address: str | None, location: str, date: datetime.date, capacity: int
+) -> CapacityChange:
+    """Sets (or adds) a slot's capacity; raises CapacityError below the places booked."""
+    with transaction.atomic():
+        entry = audit_record(
+            actor=actor,
+            action="capacity",
+            target=f"{location} {date.isoformat()}",
+            before="",
+            after=str(capacity),
+            address=address,
+        )
+        change = slot_set_capacity(location=location, date=date, capacity=capacity)
+        entry.before = "new date" if change.previous is None else str(change.previous)
+        entry.save(update_fields=["before"])
+    return change
+
+
+def staff_booking_cancel(*, actor: str, address: str | None, reference: str, reason: str) -> bool:
+    """Cancels a booking (its place goes back to the slot); False if it is not active."""
+    with transaction.atomic():
+        entry = audit_record(
+            actor=actor,
+            action="cancel",
+            target=reference,
+            before="active",
+            after=f"cancelled: {reason}" if reason else "cancelled",
+            address=address,
+        )
+        cancelled = booking_cancel(reference=reference, by=f"staff:{actor}", reason=reason)
+        if not cancelled:
+            # Nothing was written, so there is nothing to audit.
+            entry.delete()
+    return cancelled

@@ -1,0 +1,75 @@
+"""Reads for staff: a booking as Redis holds it now, with its confirmation's progress."""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import django_rq
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from registration.confirmations.relay import QUEUE, job_id_for
+from registration.models import Booking
+from registration.references import number_for, reference_for
+from vaksin import store
+
+
+@dataclass(frozen=True)
+class LiveBooking:
+    reference: str
+    entry: dict[str, str]
+    active: bool
+    sent: dict[str, datetime.datetime | None]
+    job_status: str
+    exported: bool
+
+    @property
+    def booked_at(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(int(self.entry["at"]), tz=datetime.UTC)
+
+
+def mask_id_number(id_number: str) -> str:
+    """Enough of an ID number to tell two people apart on a screen, not enough to misuse."""
+    shown = 4 if len(id_number) > 8 else 2
+    return "•" * (len(id_number) - shown) + id_number[-shown:]
+
+
+def booking_live(*, reference: str) -> LiveBooking | None:
+    number = number_for(reference)
+    entry = store.read_entry(number) if number else None
+    if not number or not entry or entry.get("kind") != "booked":
+        return None
+    reference = reference_for(number)
+    channels = ["sms", "email"] if entry.get("email") else ["sms"]
+    sent = {
+        channel: datetime.datetime.fromtimestamp(int(ms) / 1000, tz=datetime.UTC) if ms else None
+        for channel, ms in store.confirmation_sent(number, channels).items()
+    }
+    try:
+        job = Job.fetch(job_id_for(reference), connection=django_rq.get_connection(QUEUE))
+        job_status = str(job.get_status())
+    except NoSuchJobError:
+        job_status = "none"
+    return LiveBooking(
+        reference=reference,
+        entry=entry,
+        active=store.read_person_number(entry["id_type"], entry["id_number"]) == number,
+        sent=sent,
+        job_status=job_status,
+        exported=Booking.objects.filter(number=number).exists(),
+    )
+
+
+def booking_references_for(query: str) -> list[str]:
+    """The bookings a reference or an ID number (either type) points at in Redis now."""
+    text = query.strip()
+    if not text:
+        return []
+    if (number := number_for(text)) and booking_live(reference=reference_for(number)):
+        return [reference_for(number)]
+    compact = re.sub(r"[\s-]", "", text).upper()
+    found = []
+    for id_type in ("mykad", "passport"):
+        if held := store.read_person_number(id_type, compact):
+            found.append(reference_for(held))
+    return found

@@ -4,8 +4,16 @@ import datetime
 import json
 from typing import Any
 
+from django.utils import timezone
+
+from availability.cache import MicroCache, Rendered, Snapshot
 from availability.states import STATES
 from vaksin import store
+
+# Shared caches may keep the listing for the same second as each process does.
+LISTING_CACHE_CONTROL = "public, max-age=1, s-maxage=1"
+# The listing for the API and the slot picker: one recomputation per second across all workers.
+LISTING = MicroCache("availability", ttl=1.0)
 
 
 def availability_listing(*, today: datetime.date, as_of: datetime.datetime) -> dict[str, Any]:
@@ -37,3 +45,107 @@ def availability_listing(*, today: datetime.date, as_of: datetime.datetime) -> d
             for code in sorted(by_state)
         ],
     }
+
+
+def availability_listing_rendered(*, now: datetime.datetime) -> Rendered:
+    """The listing as the API serves it, ready to be cached."""
+    listing = availability_listing(today=now.date(), as_of=now)
+    return Rendered(
+        json.dumps(listing, separators=(",", ":")).encode(),
+        "application/json",
+        LISTING_CACHE_CONTROL,
+    )
+
+
+def availability_snapshot() -> Snapshot:
+    """The whole listing from the micro-cache: at most a second old, for display only."""
+    return LISTING.fetch("", lambda: availability_listing_rendered(now=timezone.localtime()))
+
+
+def availability_for_state(listing: dict[str, Any], code: str) -> dict[str, Any]:
+    """The listing narrowed to one state (no states at all for an unknown code)."""
+    return {
+        "as_of": listing["as_of"],
+        "states": [state for state in listing["states"] if state["code"] == code],
+    }
+
+
+def state_choices(listing: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each state that has centres, with the places left across all its slots."""
+    return [
+        {
+            "code": state["code"],
+            "name": state["name"],
+            "available": sum(
+                slot["available"] for centre in state["locations"] for slot in centre["slots"]
+            ),
+        }
+        for state in listing["states"]
+    ]
+
+
+def centre_choices(listing: dict[str, Any], state: str) -> list[dict[str, Any]]:
+    """The centres of one state, with the places left across their dates."""
+    return [
+        {
+            "id": centre["id"],
+            "name": centre["name"],
+            "available": sum(slot["available"] for slot in centre["slots"]),
+            "dates": len(centre["slots"]),
+        }
+        for found in listing["states"]
+        if found["code"] == state
+        for centre in found["locations"]
+    ]
+
+
+def centre_in_listing(listing: dict[str, Any], location: str) -> dict[str, Any] | None:
+    """A centre of the listing with its state code, or None."""
+    for state in listing["states"]:
+        for centre in state["locations"]:
+            if centre["id"] == location:
+                return {**centre, "state": state["code"]}
+    return None
+
+
+def slot_alternatives(
+    listing: dict[str, Any],
+    *,
+    location: str,
+    date: str,
+    limit: int = 5,
+    other_centres_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The nearest slots with places to a full one: the closest dates first, the same centre
+    before others on the same day, and only in the same state (people travel to a centre).
+
+    Read from the cached listing, so a slot offered here may fill before it is booked: the
+    booking script still decides.
+    """
+    wanted = centre_in_listing(listing, location)
+    try:
+        day = datetime.date.fromisoformat(date)
+    except ValueError:
+        return []
+    if wanted is None:
+        return []
+    candidates: list[tuple[int, int, str, dict[str, Any]]] = []
+    for state in listing["states"]:
+        if state["code"] != wanted["state"]:
+            continue
+        for centre in state["locations"]:
+            same = centre["id"] == location
+            if same and other_centres_only:
+                continue
+            for slot in centre["slots"]:
+                if slot["available"] <= 0 or (same and slot["date"] == date):
+                    continue
+                distance = abs((datetime.date.fromisoformat(slot["date"]) - day).days)
+                offer = {
+                    "location": centre["id"],
+                    "date": slot["date"],
+                    "available": slot["available"],
+                }
+                candidates.append((distance, 0 if same else 1, centre["name"], offer))
+    candidates.sort(key=lambda candidate: candidate[:3])
+    return [offer for *_, offer in candidates[:limit]]

@@ -1,6 +1,455 @@
-from django.http import HttpRequest, HttpResponse
+"""The public pages: landing, the registration wizard, the appointment look-up, error pages.
+
+Every view is thin: it cleans the posted step (registration.forms), records the answers in the
+signed wizard cookie (registration.wizard), calls one service or selector, then redirects
+(post/redirect/get) or renders. Pages that show answers are never stored by any cache.
+"""
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from availability.selectors import (
+    availability_snapshot,
+    centre_choices,
+    centre_in_listing,
+    slot_alternatives,
+    state_choices,
+)
+from availability.states import STATES
+from registration import forms
+from registration.errors import BookingError
+from registration.middleware import client_address
+from registration.selectors import LookupRefused, appointment_lookup
+from registration.services import booking_create, booking_request_clean
+from registration.window import registration_state
+from registration.wizard import STEPS, WizardState, wizard_clear, wizard_load, wizard_save
+from vaksin import store
+
+WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
+
+
+def _redirect(name: str, *, query: str = "") -> HttpResponseRedirect:
+    # 303: after a POST the browser fetches the next page with GET, so a refresh re-posts nothing.
+    response = HttpResponseRedirect(reverse(name) + query)
+    response.status_code = 303
+    return response
+
+
+def _window_context() -> dict[str, Any]:
+    return {
+        "registration_state": registration_state(),
+        "opens_at": settings.REGISTRATION_OPENS_AT,
+        "closes_at": settings.REGISTRATION_CLOSES_AT,
+    }
+
+
+def _busy(request: HttpRequest) -> HttpResponse:
+    response = render(request, "registration/busy.html", status=503)
+    response["Retry-After"] = "5"
+    return response
+
+
+def wizard_step(view: WizardView) -> Callable[[HttpRequest], HttpResponse]:
+    """Shared by every wizard page: open only while registration is, never cached, and a busy
+    page (not an error) when Redis cannot answer."""
+
+    @wraps(view)
+    @never_cache
+    @require_http_methods(["GET", "POST"])
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        window = _window_context()
+        if window["registration_state"] != "open":
+            return render(request, "registration/closed.html", window, status=403)
+        try:
+            return view(request, wizard_load(request))
+        except store.StoreError:
+            return _busy(request)
+
+    return wrapped
+
+
+def _step_url(step: str) -> str:
+    return reverse(f"register_{step}")
+
+
+def _page(
+    request: HttpRequest,
+    state: WizardState,
+    step: str,
+    *,
+    form: forms.StepForm | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    changing = request.GET.get("change") == "1"
+    index = STEPS.index(step)
+    back = (
+        _step_url("check")
+        if changing
+        else (_step_url(STEPS[index - 1]) if index else reverse("home"))
+    )
+    context = {
+        "step": step,
+        "answers": state.answers,
+        "values": form.values if form else (values or {}),
+        "errors": form.error_list() if form else [],
+        "error_for": form.error_messages() if form else {},
+        "back_url": back,
+        "action": request.get_full_path(),
+        **extra,
+    }
+    response = render(request, f"registration/{step}.html", context, status=status)
+    return response
+
+
+def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpResponse:
+    """Saves the answers and goes on: to the next step, or back to the check page after a
+    change, unless the change unset a later answer (a new state needs a new centre)."""
+    target = STEPS[STEPS.index(step) + 1]
+    if request.GET.get("change") == "1" or not state.may_show(target):
+        target = state.first_missing_step()
+    response = _redirect(f"register_{target}")
+    wizard_save(response, state)
+    return response
+
+
+def _resume(state: WizardState, step: str) -> HttpResponse | None:
+    """Where to send someone who opens a step out of order (a bookmark, or after booking)."""
+    if state.done:
+        return _redirect("register_confirmation")
+    if not state.may_show(step):
+        return _redirect(f"register_{state.first_missing_step()}")
+    return None
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", _window_context())
+
+
+@never_cache
+def start(request: HttpRequest) -> HttpResponse:
+    state = wizard_load(request)
+    return _resume(state, "check") or _redirect(f"register_{state.first_missing_step()}")
+
+
+@wizard_step
+def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    if redirect := _resume(state, "id"):
+        return redirect
+    if request.method == "POST":
+        form = forms.id_form(request.POST, today=timezone.localdate())
+        if not form.valid:
+            return _page(request, state, "id", form=form)
+        return _advance(request, state.answered(form.cleaned), "id")
+    values = {name: state.answers.get(name, "") for name in ("id_type", "id_number")}
+    return _page(request, state, "id", values=values)
+
+
+@wizard_step
+def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    if redirect := _resume(state, "details"):
+        return redirect
+    if request.method == "POST":
+        form = forms.details_form(request.POST, state=state, today=timezone.localdate())
+        if not form.valid:
+            return _page(request, state, "details", form=form)
+        return _advance(request, state.answered(form.cleaned), "details")
+    values = {name: state.answers.get(name, "") for name in ("name", "phone", "email")}
+    if born := state.answers.get("birth_date"):
+        year, month, day = born.split("-")
+        values |= {
+            "birth_day": day.lstrip("0"),
+            "birth_month": month.lstrip("0"),
+            "birth_year": year,
+        }
+    return _page(request, state, "details", values=values)
+
+
+def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
+    snapshot = availability_snapshot()
+    listing = snapshot.data
+    as_of = datetime.datetime.fromisoformat(listing["as_of"])
+    return listing, {"as_of": as_of, "age": int(snapshot.age)}
+
+
+@wizard_step
+def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    if redirect := _resume(state, "state"):
+        return redirect
+    listing, freshness = _listing_context()
+    extra = {"states": state_choices(listing), **freshness}
+    if request.method == "POST":
+        form = forms.state_form(request.POST, listing=listing)
+        if not form.valid:
+            return _page(request, state, "state", form=form, **extra)
+        return _advance(request, state.answered(form.cleaned), "state")
+    return _page(request, state, "state", values={"state": state.answers.get("state", "")}, **extra)
+
+
+@wizard_step
+def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    if redirect := _resume(state, "centre"):
+        return redirect
+    listing, freshness = _listing_context()
+    code = state.answers["state"]
+    extra = {
+        "centres": centre_choices(listing, code),
+        "state_name": STATES.get(code, code),
+        **freshness,
+    }
+    if request.method == "POST":
+        form = forms.centre_form(request.POST, state=state, listing=listing)
+        if not form.valid:
+            return _page(request, state, "centre", form=form, **extra)
+        return _advance(request, state.answered(form.cleaned), "centre")
+    values = {"location": state.answers.get("location", "")}
+    return _page(request, state, "centre", values=values, **extra)
+
+
+def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]:
+    location = state.answers["location"]
+    centre = centre_in_listing(listing, location) or {"id": location, "name": location, "slots": []}
+    full = state.notice == "sold_out" or not any(slot["available"] for slot in centre["slots"])
+    wanted = state.notice_slot.partition("|")[2] or (
+        centre["slots"][0]["date"] if centre["slots"] else ""
+    )
+    alternatives = []
+    if full and wanted:
+        for offer in slot_alternatives(
+            listing, location=location, date=wanted, limit=3, other_centres_only=True
+        ):
+            other = centre_in_listing(listing, offer["location"])
+            alternatives.append({**offer, "name": other["name"] if other else offer["location"]})
+    return {"centre": centre, "alternatives": alternatives}
+
+
+@wizard_step
+def date_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    if redirect := _resume(state, "date"):
+        return redirect
+    listing, freshness = _listing_context()
+    extra = {**_date_context(state, listing), **freshness}
+    if request.method == "POST":
+        form = forms.date_form(request.POST, state=state, listing=listing)
+        if not form.valid:
+            return _page(request, state, "date", form=form, **extra)
+        return _advance(request, state.answered(form.cleaned).without_notice(), "date")
+    values = {"slot": f"{state.answers['location']}|{state.answers.get('date', '')}"}
+    if state.notice:
+        # The booking attempt that sent the person here failed: say why, once.
+        form = forms.StepForm(values=values, errors={"date": state.notice})
+        response = _page(request, state, "date", form=form, **extra)
+        wizard_save(response, state.without_notice())
+        return response
+    return _page(request, state, "date", values=values, **extra)
+
+
+def _check_context(state: WizardState) -> dict[str, Any]:
+    try:
+        listing = availability_snapshot().data
+    except store.StoreError:
+        listing = {"states": []}
+    location = state.answers.get("location", "")
+    centre = centre_in_listing(listing, location)
+    code = state.answers.get("state", "")
+    return {
+        "centre_name": centre["name"] if centre else location,
+        "state_name": STATES.get(code, code),
+    }
+
+
+@wizard_step
+def check_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    if redirect := _resume(state, "check"):
+        return redirect
+    if request.method == "POST":
+        return _book(request, state)
+    return _page(request, state, "check", **_check_context(state))
+
+
+def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
+    answers = state.answers
+    try:
+        booking = booking_request_clean(
+            id_type=answers.get("id_type"),
+            id_number=answers.get("id_number"),
+            name=answers.get("name"),
+            phone=answers.get("phone"),
+            email=answers.get("email"),
+            location=answers.get("location"),
+            date=answers.get("date"),
+            birth_date=answers.get("birth_date"),
+            lang=get_language() or "en",
+            today=timezone.localdate(),
+        )
+        confirmation = booking_create(request=booking, client_address=client_address(request))
+    except BookingError as error:
+        return _refused(request, state, error)
+    context = _check_context(state)
+    response = _redirect("register_confirmation")
+    wizard_save(
+        response,
+        state.booked(
+            {
+                "reference": confirmation.reference,
+                "location": confirmation.location,
+                "centre_name": context["centre_name"],
+                "date": confirmation.date,
+                "arrival_window": confirmation.arrival_window,
+                "phone": answers.get("phone", ""),
+            }
+        ),
+    )
+    return response
+
+
+_STEP_OF = {
+    "id_type": "id",
+    "id_number": "id",
+    "birth_date": "details",
+    "name": "details",
+    "phone": "details",
+    "email": "details",
+    "location": "centre",
+}
+
+# What the check page says, and with which status, when the booking could not be made there.
+_CHECK_PAGE_REFUSALS = {"rate_limited": 429, "unavailable": 503, "invalid": 400}
+
+
+def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> HttpResponse:
+    if error.code in ("sold_out", "unknown_slot"):
+        response = _redirect("register_date")
+        slot = f"{state.answers.get('location', '')}|{state.answers.get('date', '')}"
+        wizard_save(response, state.with_notice(error.code, slot=slot))
+        return response
+    if error.code == "already_registered":
+        return _redirect("register_already_registered")
+    if error.code == "closed":
+        return _redirect("register")
+    if error.code == "invalid":
+        # Only reachable if a rule changed mid-wizard: link each answer to its step.
+        steps = {"id_type": "id", "id_number": "id", "birth_date": "details", "name": "details"}
+        errors = [
+            {
+                "anchor": "",
+                "href": _step_url(
+                    steps.get(name, "details" if name in ("phone", "email") else "date")
+                )
+                + "?change=1",
+                "message": forms.message(codes[0]),
+            }
+            for name, codes in error.fields.items()
+        ]
+    else:
+        errors = [{"anchor": "submit", "message": forms.message(error.code)}]
+    response = render(
+        request,
+        "registration/check.html",
+        {
+            "step": "check",
+            "answers": state.answers,
+            "errors": errors,
+            "back_url": _step_url("date"),
+            "action": request.get_full_path(),
+            **_check_context(state),
+        },
+        status=_CHECK_PAGE_REFUSALS.get(error.code, 400),
+    )
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@never_cache
+def confirmation(request: HttpRequest) -> HttpResponse:
+    state = wizard_load(request)
+    if not state.done:
+        return _redirect("register")
+    return render(request, "registration/confirmation.html", {"booking": state.done})
+
+
+@never_cache
+@require_POST
+def start_again(request: HttpRequest) -> HttpResponse:
+    response = _redirect("register_id")
+    wizard_clear(response)
+    return response
+
+
+def already_registered(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/already_registered.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def appointment(request: HttpRequest) -> HttpResponse:
+    """The look-up: its answer goes only to a POST, so an ID number never sits in a URL."""
+    context: dict[str, Any] = {"values": {}, "errors": [], "error_for": {}}
+    status = 200
+    if request.method == "POST":
+        form = forms.lookup_form(request.POST)
+        context |= {"values": form.values, "errors": form.error_list()}
+        context["error_for"] = form.error_messages()
+        if form.valid:
+            try:
+                found = appointment_lookup(
+                    id_number=form.cleaned["id_number"],
+                    reference=form.cleaned["reference"],
+                    client_address=client_address(request),
+                )
+            except LookupRefused as refused:
+                context["errors"] = [
+                    {"anchor": "id_number", "message": forms.message("rate_limited")}
+                ]
+                response = render(request, "registration/appointment.html", context, status=429)
+                response["Retry-After"] = str(refused.retry_after)
+                return response
+            except store.StoreError:
+                return _busy(request)
+            if found:
+                return render(request, "registration/appointment_found.html", {"booking": found})
+            context["not_found"] = forms.message("not_found")
+            context["errors"] = [{"anchor": "id_number", "message": context["not_found"]}]
+    return render(request, "registration/appointment.html", context, status=status)
+
+
+# Error pages: calm, in the person's language, and JSON for API clients.
+
+
+def _error_page(request: HttpRequest, status: int, code: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": code}, status=status)
+    return render(request, f"{status}.html", status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, "bad_request")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, "forbidden")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "not_found")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "unavailable"}, status=500)
+    # No context processors: the page must render even when whatever broke is still broken.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

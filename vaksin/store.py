@@ -219,6 +219,73 @@ def scan_persons() -> dict[str, int]:
     return persons
 
 
+# --- Added for the public face (issue 3): the look-up and the availability micro-cache. ---
+
+
+def lookup_read(
+    *,
+    number: int,
+    people: list[tuple[str, str]],
+    rate_keys: list[str],
+) -> tuple[list[int], list[int | None], dict[str, str] | None]:
+    """One round trip for a booking look-up: counts each rate key (expiring in a minute), reads
+    which booking each candidate person holds, and reads log entry `number`.
+
+    Returns (attempts per rate key, booking number per person or None, the entry or None).
+    """
+    pipe = client().pipeline(transaction=False)
+    for key in rate_keys:
+        pipe.incr(key)
+        pipe.expire(key, 60, nx=True)
+    for id_type, id_number in people:
+        pipe.hget(*person_key(id_type, id_number))
+    pipe.xrange(BOOKINGS, entry_id(number), entry_id(number))
+    with _answering():
+        replies = pipe.execute()
+    attempts = [int(replies[2 * i]) for i in range(len(rate_keys))]
+    held = replies[2 * len(rate_keys) : -1]
+    found = replies[-1]
+    return (
+        attempts,
+        [int(value) if value else None for value in held],
+        dict(found[0][1]) if found else None,
+    )
+
+
+def read_centre(location: str) -> str | None:
+    """A centre's published description (JSON with name, state, opens, closes), or None."""
+    with _answering():
+        value = client().hget(CENTRES, location)
+    return str(value) if value is not None else None
+
+
+def cache_key(name: str) -> str:
+    return f"{PREFIX}:cache:{name}"
+
+
+def cache_read(name: str) -> tuple[str | None, int]:
+    """A shared cached copy and its milliseconds to live (negative when there is none)."""
+    pipe = client().pipeline(transaction=False)
+    pipe.get(cache_key(name)).pttl(cache_key(name))
+    with _answering():
+        value, ttl = pipe.execute()
+    return value, int(ttl)
+
+
+def cache_claim(name: str, *, milliseconds: int) -> bool:
+    """Claims the right to recompute `name`; True for exactly one caller until it expires."""
+    with _answering():
+        return bool(client().set(cache_key(name) + ":lock", "1", nx=True, px=milliseconds))
+
+
+def cache_write(name: str, value: str, *, milliseconds: int) -> None:
+    """Stores the shared copy of `name` for `milliseconds` and lets the next recomputation go."""
+    pipe = client().pipeline(transaction=False)
+    pipe.set(cache_key(name), value, px=milliseconds).delete(cache_key(name) + ":lock")
+    with _answering():
+        pipe.execute()
+
+
 # --- Confirmations: the outbox relay and the send records (issue 4) ---------------------------
 
 # The consumer group through which the relay reads the booking log; its pending list is what

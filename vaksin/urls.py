@@ -10,3 +10,9 @@ urlpatterns = [
     path("", include("availability.urls")),
     path("", include("registration.urls")),
 ]
+
+# Calm pages in the person's language (and JSON under /api/) instead of Django's defaults.
+handler400 = "registration.views.bad_request"
+handler403 = "registration.views.permission_denied"
+handler404 = "registration.views.page_not_found"
+handler500 = "registration.views.server_error"

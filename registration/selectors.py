@@ -1,0 +1,78 @@
+"""Reads of the registration domain: a person looking up their own appointment."""
+
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from registration.references import number_for, reference_for
+from registration.validation import PASSPORT_PATTERN
+from vaksin import store
+
+
+@dataclass(frozen=True)
+class Appointment:
+    reference: str
+    location: str
+    centre_name: str
+    date: str
+    arrival_window: str
+
+
+class LookupRefused(Exception):
+    """Too many look-ups from one address or for one ID number: try again after a while."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("rate_limited")
+        self.retry_after = retry_after
+
+
+def _candidates(id_number: str) -> list[tuple[str, str]]:
+    """Who the typed number could be: the look-up does not ask which kind of ID it is."""
+    number = re.sub(r"[\s-]", "", id_number).upper()
+    people = []
+    if len(number) == 12 and number.isascii() and number.isdigit():
+        people.append(("mykad", number))
+    if PASSPORT_PATTERN.fullmatch(number):
+        people.append(("passport", number))
+    return people
+
+
+def appointment_lookup(
+    *, id_number: str, reference: str, client_address: str
+) -> Appointment | None:
+    """The appointment held by the person with `id_number` under `reference`, or None.
+
+    An unknown reference, someone else's reference and a cancelled booking all give None, so
+    the answer never tells whether a reference exists. Each attempt counts against the client
+    address and the ID number, in the same round trip that reads the booking.
+    """
+    minute = int(time.time() // 60)
+    limits: list[tuple[str, int]] = []
+    if settings.RATE_LIMIT_PER_IP and client_address:
+        # Shared with booking attempts: SPEC counts both against one budget per address.
+        limits.append(
+            (store.rate_key("address", client_address, minute), settings.RATE_LIMIT_PER_IP)
+        )
+    if settings.RATE_LIMIT_PER_ID:
+        _, person = store.person_key("lookup", re.sub(r"[\s-]", "", id_number).upper())
+        limits.append((store.rate_key("lookup", person, minute), settings.RATE_LIMIT_PER_ID))
+    number = number_for(reference) or 0
+    people = _candidates(id_number)
+    attempts, held, entry = store.lookup_read(
+        number=number, people=people, rate_keys=[key for key, _ in limits]
+    )
+    if any(count > limit for count, (_, limit) in zip(attempts, limits, strict=True)):
+        raise LookupRefused(retry_after=60 - int(time.time()) % 60)
+    if not number or number not in held or entry is None or entry.get("kind") != "booked":
+        return None
+    centre = store.read_centre(entry["location"])
+    return Appointment(
+        reference=reference_for(number),
+        location=entry["location"],
+        centre_name=json.loads(centre)["name"] if centre else entry["location"],
+        date=entry["date"],
+        arrival_window=entry["window"],
+    )

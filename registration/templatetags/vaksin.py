@@ -1,0 +1,56 @@
+"""Small template helpers for the public pages."""
+
+import datetime
+
+import phonenumbers
+from django import template
+from django.templatetags.static import static
+
+register = template.Library()
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """The URL of a static file; the plain URL when the manifest of hashed names is missing
+    (collectstatic not run yet), so a deployment slip costs styling, never a 500."""
+    try:
+        return static(path)
+    except ValueError:
+        from django.conf import settings
+
+        return f"{settings.STATIC_URL}{path}"
+
+
+@register.filter
+def isodate(value: str) -> datetime.date | str:
+    """A date kept as YYYY-MM-DD, as a date for the `date` filter to spell out."""
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def isotime(value: str) -> datetime.datetime | str:
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def id_display(value: str) -> str:
+    """A MyKad number grouped as printed on the card (900101-14-5555); others unchanged."""
+    if len(value) == 12 and value.isdigit():
+        return f"{value[:6]}-{value[6:8]}-{value[8:]}"
+    return value
+
+
+@register.filter
+def phone_display(value: str) -> str:
+    """An E.164 Malaysian number as people write it (012-345 6789)."""
+    try:
+        number = phonenumbers.parse(value, "MY")
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

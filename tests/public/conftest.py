@@ -1,0 +1,88 @@
+"""Fixtures for the public face: a person's answers, the wizard walked step by step, and a real
+gunicorn with collected static files for the browser tests."""
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from availability.selectors import LISTING
+
+ROOT = Path(__file__).resolve().parents[2]
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def listing_cache_cleared() -> Iterator[None]:
+    """Each test flushes Redis, so this process's copies of the listing must go too."""
+    LISTING.clear()
+    yield
+    LISTING.clear()
+
+
+def mykad(serial: int | None = None, *, born: str = "900101", place: str = "14") -> str:
+    """A valid MyKad number; a different one per call unless `serial` is given."""
+    return f"{born}{place}{(serial if serial is not None else next(_numbers)) % 10000:04d}"
+
+
+@pytest.fixture
+def person() -> dict[str, str]:
+    return {
+        "id_type": "mykad",
+        "id_number": mykad(),
+        "name": "Nur Aisyah binti Ahmad",
+        "phone": "012-345 6789",
+        "email": "",
+    }
+
+
+Walker = Callable[..., Any]
+
+
+@pytest.fixture
+def walk(client: Client) -> Walker:
+    """Answers the wizard up to (and including) `until`, checking each step moves on."""
+
+    def go(person: dict[str, str], *, location: str, date: str, until: str = "date") -> Client:
+        steps = [
+            ("/register/id/", {"id_type": person["id_type"], "id_number": person["id_number"]}),
+            (
+                "/register/details/",
+                {
+                    "name": person["name"],
+                    "phone": person["phone"],
+                    "email": person.get("email", ""),
+                    **{
+                        key: person[key]
+                        for key in ("birth_day", "birth_month", "birth_year")
+                        if key in person
+                    },
+                },
+            ),
+            ("/register/state/", {"state": person.get("state", "MY-14")}),
+            ("/register/centre/", {"location": location}),
+            ("/register/date/", {"slot": f"{location}|{date}"}),
+        ]
+        for url, data in steps:
+            response = client.post(url, data)
+            assert response.status_code == 303, (url, response.content.decode()[:2000])
+            if url.endswith(f"/{until}/"):
+                break
+        return client
+
+    return go
+
+
+@pytest.fixture(scope="session")
+def collected_static() -> None:
+    """Hashed static files for DEBUG=0 processes (whitenoise serves what collectstatic wrote)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        check=True,
+    )

@@ -25,8 +25,10 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "confirmations"
 # Backoff for a failing gateway: about two hours in all, then the job stays in the failed
-# registry (the queue dashboard in the admin) for staff to see and requeue.
-RETRY = Retry(max=8, interval=[5, 15, 60, 300, 600, 1200, 1800, 3600])
+# registry (the queue dashboard in the admin) for staff to see and requeue. The first retry is
+# immediate: it is also how the job of a killed worker comes back, and a scheduled retry would
+# wait for the scheduler lock, which a killed worker may have held for up to a minute.
+RETRY = Retry(max=8, interval=[0, 15, 60, 300, 600, 1200, 1800, 3600])
 FINISHED_TTL = 600
 FAILED_TTL = 60 * 60 * 24 * 30
 # Entries another relay read and held this long were left by a relay that died.

@@ -1,10 +1,34 @@
 """The wizard through Django's test client: every step, every refusal, post/redirect/get."""
 
 import datetime
+import re
 
+import pytest
 from django.test import Client
 
 from registration.references import number_for
+from registration.services import booking_create, booking_request_clean
+from registration.wizard import COOKIE
+from tests.public.conftest import mykad
+
+
+def _reference(page: str) -> str:
+    return page.split('class="reference">')[1].split("<")[0]
+
+
+def _book_someone(*, location: str, date: datetime.date, id_number: str) -> None:
+    booking_create(
+        request=booking_request_clean(
+            id_type="mykad",
+            id_number=id_number,
+            name="Tan Wei Ming",
+            phone="0198765432",
+            email="",
+            location=location,
+            date=date.isoformat(),
+            today=datetime.date.today(),
+        )
+    )
 
 
 def test_a_person_books_through_every_step_and_sees_the_confirmation(
@@ -15,11 +39,242 @@ def test_a_person_books_through_every_step_and_sees_the_confirmation(
     check = client.get("/register/check/")
     assert check.status_code == 200
     assert "Nur Aisyah binti Ahmad" in check.content.decode()
+    assert "012-345 6789" in check.content.decode()
     booked = client.post("/register/check/")
     assert booked.status_code == 303
     assert booked["Location"] == "/register/confirmation/"
     page = client.get("/register/confirmation/").content.decode()
     assert "Appointment booked" in page
     assert "Centre WTCKL" in page
-    reference = page.split('class="reference">')[1].split("<")[0]
-    assert number_for(reference) == 1
+    assert re.search(r"\d\d:\d\d-\d\d:\d\d", page)
+    assert number_for(_reference(page)) == 1
+
+
+def test_every_wizard_page_is_never_stored_by_a_cache(client: Client, make_slot, walk, person):
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat())
+    for step in ("id", "details", "state", "centre", "date", "check"):
+        response = client.get(f"/register/{step}/")
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_a_bad_mykad_shows_the_error_summary_and_keeps_the_answer(client: Client, make_slot):
+    make_slot()
+    response = client.post("/register/id/", {"id_type": "mykad", "id_number": "900230-14-5555"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in page
+    assert 'class="error-summary"' in page
+    assert 'href="#id_number"' in page
+    assert "The first 6 digits of your MyKad number must be your date of birth" in page
+    assert 'value="900230-14-5555"' in page
+    assert re.search(r'id="id_type-mykad"[^>]*checked', page)
+
+
+def test_every_missing_answer_is_listed_at_once_and_other_answers_are_kept(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat(), until="id")
+    response = client.post(
+        "/register/details/", {"name": "", "phone": "03-2161 2345", "email": "not-an-address"}
+    )
+    page = response.content.decode()
+    assert "Enter your full name" in page
+    assert "Enter a mobile number, not a landline" in page
+    assert "Enter an email address in the correct format" in page
+    assert 'value="03-2161 2345"' in page
+    assert page.count('class="error-message"') == 3
+
+
+def test_a_passport_holder_is_asked_their_date_of_birth_and_must_be_18_on_the_day(
+    client: Client, make_slot, walk
+):
+    day = make_slot()
+    passport = {"id_type": "passport", "id_number": "A1234567", "name": "Maria Santos"}
+    passport |= {"phone": "011-2345 6789"}
+    walk(passport, location="WTCKL", date=day.isoformat(), until="id")
+    asked = client.get("/register/details/").content.decode()
+    assert 'id="birth_day"' in asked
+    missing = client.post("/register/details/", {"name": "Maria Santos", "phone": "011-2345 6789"})
+    assert "Enter your date of birth" in missing.content.decode()
+    young = day - datetime.timedelta(days=365 * 17)
+    details = {"name": "Maria Santos", "phone": "011-2345 6789"}
+    details |= {"birth_day": young.day, "birth_month": young.month, "birth_year": young.year}
+    assert client.post("/register/details/", details).status_code == 303
+    client.post("/register/state/", {"state": "MY-14"})
+    client.post("/register/centre/", {"location": "WTCKL"})
+    refused = client.post("/register/date/", {"slot": f"WTCKL|{day.isoformat()}"})
+    assert "You must be 18 or over on the date of your appointment" in refused.content.decode()
+
+
+def test_a_mykad_holder_under_18_on_the_slot_date_is_refused_at_the_date(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot()
+    born = day.replace(year=day.year - 17)
+    person["id_number"] = mykad(born=born.strftime("%y%m%d"))
+    walk(person, location="WTCKL", date=day.isoformat(), until="centre")
+    refused = client.post("/register/date/", {"slot": f"WTCKL|{day.isoformat()}"})
+    assert "You must be 18 or over" in refused.content.decode()
+
+
+def test_change_links_return_to_the_check_page(client: Client, make_slot, walk, person):
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat())
+    check = client.get("/register/check/").content.decode()
+    assert 'href="/register/details/?change=1"' in check
+    changed = client.post(
+        "/register/details/?change=1", {"name": "Nur Aisyah", "phone": "0123456789"}
+    )
+    assert changed["Location"] == "/register/check/"
+    assert "Nur Aisyah" in client.get("/register/check/").content.decode()
+
+
+def test_changing_the_state_asks_for_a_new_centre_and_date(client: Client, make_slot, walk, person):
+    day = make_slot(location="WTCKL", state="MY-14")
+    make_slot(location="IDCC", state="MY-10", date=day)
+    walk(person, location="WTCKL", date=day.isoformat())
+    changed = client.post("/register/state/?change=1", {"state": "MY-10"})
+    assert changed["Location"] == "/register/centre/"
+    assert client.get("/register/check/")["Location"] == "/register/centre/"
+
+
+def test_back_links_go_to_the_previous_step(client: Client, make_slot, walk, person):
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat())
+    assert 'href="/register/centre/" class="back-link"' in client.get("/register/date/").content.decode()
+    assert 'href="/register/id/" class="back-link"' in client.get("/register/details/").content.decode()
+
+
+def test_a_step_opened_out_of_order_sends_the_person_to_the_first_unanswered_one(
+    client: Client, make_slot
+):
+    make_slot()
+    assert client.get("/register/date/")["Location"] == "/register/id/"
+    assert client.get("/register/")["Location"] == "/register/id/"
+
+
+def test_a_tampered_wizard_cookie_is_ignored(client: Client, make_slot, walk, person):
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat())
+    cookie = client.cookies[COOKIE].value
+    client.cookies[COOKIE] = cookie[:-3] + "abc"
+    assert client.get("/register/check/")["Location"] == "/register/id/"
+
+
+def test_a_double_submit_shows_the_same_confirmation_and_books_once(
+    client: Client, make_slot, walk, person, redis_client
+):
+    day = make_slot(capacity=5)
+    walk(person, location="WTCKL", date=day.isoformat())
+    cookie_before = client.cookies[COOKIE].value
+    first = client.post("/register/check/")
+    page_one = client.get("/register/confirmation/").content.decode()
+    # The second click arrives with the cookie the browser had before the first answer.
+    client.cookies[COOKIE] = cookie_before
+    second = client.post("/register/check/")
+    page_two = client.get("/register/confirmation/").content.decode()
+    assert first.status_code == second.status_code == 303
+    assert _reference(page_one) == _reference(page_two)
+    assert redis_client.hget("{vk}:booked", f"WTCKL|{day.isoformat()}") == "1"
+
+
+def test_after_booking_the_cookie_no_longer_holds_the_answers(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat())
+    client.post("/register/check/")
+    from django.core import signing
+
+    kept = signing.loads(client.cookies[COOKIE].value, salt="registration.wizard")
+    assert person["id_number"] not in str(kept)
+    assert client.get("/register/check/")["Location"] == "/register/confirmation/"
+
+
+def test_a_sold_out_date_returns_to_the_date_page_with_nearby_alternatives(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot(location="WTCKL", capacity=1, name="World Trade Centre Kuala Lumpur")
+    make_slot(location="AXIATA", capacity=9, date=day, name="Axiata Arena")
+    walk(person, location="WTCKL", date=day.isoformat())
+    _book_someone(location="WTCKL", date=day, id_number=mykad())
+    refused = client.post("/register/check/")
+    assert refused["Location"] == "/register/date/"
+    page = client.get("/register/date/").content.decode()
+    assert "<title>Error: " in page
+    assert "That date is now fully booked" in page
+    assert f'value="AXIATA|{day.isoformat()}"' in page
+    # The notice is said once.
+    assert "fully booked. Choose" not in client.get("/register/date/").content.decode()
+    assert client.post("/register/date/", {"slot": f"AXIATA|{day.isoformat()}"}).status_code == 303
+    assert client.post("/register/check/")["Location"] == "/register/confirmation/"
+    assert "Axiata Arena" in client.get("/register/confirmation/").content.decode()
+
+
+def test_someone_already_registered_elsewhere_is_told_and_pointed_to_the_look_up(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot(location="WTCKL")
+    make_slot(location="AXIATA", date=day)
+    _book_someone(location="AXIATA", date=day, id_number=person["id_number"])
+    walk(person, location="WTCKL", date=day.isoformat())
+    refused = client.post("/register/check/")
+    assert refused["Location"] == "/register/already-registered/"
+    page = client.get(refused["Location"]).content.decode()
+    assert "You already have an appointment" in page
+    assert 'href="/appointment/"' in page
+    assert "AXIATA" not in page
+
+
+def test_before_opening_the_wizard_says_when_it_opens(client: Client, settings, make_slot):
+    settings.REGISTRATION_OPENS_AT = datetime.datetime(2999, 5, 26, 12, tzinfo=datetime.UTC)
+    response = client.get("/register/id/")
+    assert response.status_code == 403
+    assert "Registration has not opened yet" in response.content.decode()
+    assert "Registration opens at" in client.get("/").content.decode()
+
+
+def test_after_closing_the_wizard_says_it_is_closed(client: Client, settings, make_slot):
+    settings.REGISTRATION_CLOSES_AT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    response = client.post("/register/id/", {"id_type": "mykad"})
+    assert response.status_code == 403
+    assert "Registration is closed" in response.content.decode()
+
+
+def test_register_someone_else_starts_with_empty_answers(client: Client, make_slot, walk, person):
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat())
+    client.post("/register/check/")
+    assert client.post("/register/start-again/")["Location"] == "/register/id/"
+    assert person["id_number"] not in client.get("/register/id/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/register/id/", "/appointment/", "/nowhere/"])
+def test_pages_are_translated_into_malay(client: Client, make_slot, path):
+    client.cookies["django_language"] = "ms"
+    page = client.get(path, follow=True).content.decode()
+    assert '<html lang="ms">' in page
+    assert "English" in page  # the switch back
+
+
+def test_validation_errors_are_in_malay_too(client: Client, make_slot):
+    client.cookies["django_language"] = "ms"
+    page = client.post("/register/id/", {"id_type": "mykad", "id_number": "12"}).content.decode()
+    assert "Ralat:" in page
+    assert "Masukkan nombor MyKad anda" in page
+
+
+def test_the_language_switch_works_without_javascript(client: Client):
+    response = client.post("/i18n/setlang/", {"language": "ms", "next": "/register/id/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/register/id/"
+    assert '<html lang="ms">' in client.get("/").content.decode()
+
+
+def test_an_unknown_page_is_a_calm_404(client: Client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

@@ -96,10 +96,12 @@ def _write_chunk(entries: list[tuple[int, dict[str, str]]]) -> tuple[int, int]:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE export_booking (number bigint, reference text, id_type text, "
-            "id_number text, name text, phone text, email text, location_id text, date date, "
-            "arrival_window text, lang text, at bigint) ON COMMIT DROP"
+            "CREATE TEMP TABLE IF NOT EXISTS export_booking (number bigint, reference text, "
+            "id_type text, id_number text, name text, phone text, email text, location_id text, "
+            "date date, arrival_window text, lang text, at bigint) ON COMMIT DROP"
         )
+        # Still there only when a caller wraps several chunks in one transaction (tests do).
+        cursor.execute("TRUNCATE export_booking")
         with cursor.copy(f"COPY export_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy:
             copy.write(copy_text(entries))
         cursor.execute(
@@ -113,8 +115,10 @@ def _write_chunk(entries: list[tuple[int, dict[str, str]]]) -> tuple[int, int]:
         cancelled = 0
         if cancels:
             cursor.execute(
-                "CREATE TEMP TABLE export_cancel (booking bigint, at bigint) ON COMMIT DROP"
+                "CREATE TEMP TABLE IF NOT EXISTS export_cancel (booking bigint, at bigint) "
+                "ON COMMIT DROP"
             )
+            cursor.execute("TRUNCATE export_cancel")
             with cursor.copy("COPY export_cancel (booking, at) FROM STDIN") as copy:
                 copy.write(cancels)
             cursor.execute(

@@ -1,0 +1,61 @@
+# Vaksin: `make run` to try it, `make test` for everything CI checks. Both set up a fresh
+# Debian/Ubuntu machine first (scripts/bootstrap.sh) and start a private Redis and PostgreSQL
+# under ./var/ (scripts/services.sh). PORT, REDIS_PORT and PG_PORT are honoured.
+
+PORT ?= 8000
+REDIS_PORT ?= 6391
+PG_PORT ?= 5441
+export PORT REDIS_PORT PG_PORT
+
+VENV := .venv/bin
+# What the tests run against: Redis db 1, so a `make run` beside them keeps its data in db 0.
+TEST_ENV := REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/1 \
+	DATABASE_URL=postgres://vaksin@127.0.0.1:$(PG_PORT)/vaksin \
+	DJANGO_SECRET_KEY=test-only-not-secret DJANGO_DEBUG=0
+PYTEST_ARGS ?=
+
+.PHONY: run test lint services stop status clean bootstrap bootstrap-dev
+
+# Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
+run: bootstrap
+	scripts/services.sh start
+	scripts/run.sh
+
+# Lint, type-check, then the whole test suite (browser tests included) against real services.
+# Stops the services afterwards only if they were not already running (e.g. beside `make run`).
+test: lint
+	@if scripts/services.sh status >/dev/null; then started=0; else started=1; fi; \
+	scripts/services.sh start || exit $$?; \
+	$(TEST_ENV) $(VENV)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
+	exit $$rc
+
+# ruff (lint and format) and mypy; the django-stubs plugin imports the settings, hence TEST_ENV.
+lint: bootstrap-dev
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(TEST_ENV) $(VENV)/mypy .
+
+# Start the private Redis and PostgreSQL (a no-op when they already run).
+services:
+	scripts/services.sh start
+
+# Stop the private Redis and PostgreSQL.
+stop:
+	scripts/services.sh stop
+
+# Show whether the private Redis and PostgreSQL are running.
+status:
+	scripts/services.sh status
+
+# Stop the services and delete their data (var/).
+clean:
+	scripts/services.sh clean
+
+# System packages and .venv from requirements.txt.
+bootstrap:
+	scripts/bootstrap.sh
+
+# The same plus test tools: requirements-dev.txt, Chromium, nginx, node_modules (axe-core).
+bootstrap-dev:
+	scripts/bootstrap.sh --dev

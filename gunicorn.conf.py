@@ -1,0 +1,40 @@
+"""gunicorn settings for `web` in the Procfile, read from the environment.
+
+HOST (default 127.0.0.1), PORT (default 8000) and WEB_CONCURRENCY (default 2 * cores + 1).
+"""
+
+import os
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SystemExit(f"{name} must be a positive whole number, not {raw!r}")
+    return value
+
+
+bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{_int_env('PORT', 8000)}"
+# Cores this process may use, which in a container can be fewer than the machine has.
+workers = _int_env("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0)) + 1)
+worker_class = "sync"
+
+# A request that takes 30 s is stuck (the booking path is one Redis round trip); recycle it.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+
+# A CDN or load balancer in front logs requests; ours would cost a write per request at peak.
+accesslog = None
+errorlog = "-"
+
+# Workers touch a heartbeat file constantly; on a disk-backed /tmp that can stall them.
+# Not a security concern (S108): the files hold no data.
+_SHM = "/dev/shm"  # noqa: S108
+if os.path.isdir(_SHM):
+    worker_tmp_dir = _SHM

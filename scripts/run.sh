@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# What `make run` runs once bootstrap has finished and the private services are up: migrate,
+# collect static files, seed demo slots on an empty system, then every Procfile process but
+# `release` in the foreground. Ctrl-C (or SIGTERM) stops those processes and the services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PORT=${PORT:-8000}
+REDIS_PORT=${REDIS_PORT:-6391}
+PG_PORT=${PG_PORT:-5441}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}
+export DATABASE_URL=${DATABASE_URL:-postgres://vaksin@127.0.0.1:$PG_PORT/vaksin}
+# Without a real secret this is a developer's machine: debug mode, which allows a built-in key.
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then export DJANGO_DEBUG=${DJANGO_DEBUG:-1}; fi
+# The Procfile says `python` and `gunicorn`: the ones in .venv.
+export VIRTUAL_ENV=$PWD/.venv
+export PATH=$VIRTUAL_ENV/bin:$PATH
+
+honcho_pid=
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$honcho_pid" ] && kill -0 "$honcho_pid" 2>/dev/null; then
+    kill -TERM "$honcho_pid" 2>/dev/null || true
+    wait "$honcho_pid" 2>/dev/null || true
+  fi
+  REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+python manage.py migrate --noinput
+python manage.py collectstatic --noinput --verbosity 0
+python manage.py seed_slots --demo --if-empty
+
+# Every process type but `release` (run above as migrate), web first: honcho gives the first
+# process $PORT and each later one $PORT + 100.
+processes=$(sed -n 's/^\([A-Za-z0-9_-]\{1,\}\):.*/\1/p' Procfile | grep -vx release \
+  | awk '$0 == "web" { print; next } { rest = rest $0 "\n" } END { printf "%s", rest }')
+
+echo "Vaksin is running at http://127.0.0.1:$PORT/ (Ctrl-C stops it)"
+# In the background so that the traps above run as soon as a signal arrives; honcho sets its
+# own SIGINT handler, and puts each process in a session of its own that it stops as a group.
+# shellcheck disable=SC2086 # one word per process name
+honcho start $processes &
+honcho_pid=$!
+wait "$honcho_pid"

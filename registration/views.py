@@ -222,6 +222,16 @@ def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
 def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]:
     location = state.answers["location"]
     centre = centre_in_listing(listing, location) or {"id": location, "name": location, "slots": []}
+    if state.notice == "sold_out":
+        # The booking script has just said so; the cached figures may be a second behind.
+        full_date = state.notice_slot.partition("|")[2]
+        centre = {
+            **centre,
+            "slots": [
+                {**slot, "available": 0} if slot["date"] == full_date else slot
+                for slot in centre["slots"]
+            ],
+        }
     full = state.notice == "sold_out" or not any(slot["available"] for slot in centre["slots"])
     wanted = state.notice_slot.partition("|")[2] or (
         centre["slots"][0]["date"] if centre["slots"] else ""

@@ -1,0 +1,138 @@
+"""Confirmation lag: from a booking acknowledged to its SMS recorded as sent, at a steady rate.
+
+Starts a real relay (`manage.py relay_outbox`) and N real RQ workers (`manage.py rqworker
+confirmations`) on a separate Redis database, books at a fixed rate through booking_create (the
+same service the web request calls), then reads each booking's send record and prints the lag
+percentiles. The SMS backend is the file backend, so the gateway costs nothing here: this is
+the lag the pipeline itself adds.
+
+    .venv/bin/python bench/confirmation_lag.py --rate 500 --seconds 20 --workers 2
+
+Loopback only; cleans up its Redis database afterwards.
+"""
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=500, help="Bookings per second.")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis-db", type=int, default=2)
+    options = parser.parse_args()
+
+    parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0"))
+    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{options.redis_db}"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ["RATE_LIMIT_PER_IP"] = "0"
+    work = Path(tempfile.mkdtemp(prefix="vaksin-lag-"))
+    os.environ["SMS_FILE_PATH"] = str(work / "sms.log")
+    os.environ["EMAIL_FILE_PATH"] = str(work / "mail")
+
+    import django
+
+    django.setup()
+    from registration.services import booking_create
+    from tests.people import booking_request
+    from vaksin import store
+
+    client = store.client()
+    client.flushdb()
+    total = options.rate * options.seconds
+    dates = [f"2031-01-{day:02d}" for day in range(1, 29)]
+    store.put_centre(
+        "BENCH", '{"name":"Bench Centre","state":"MY-14","opens":"09:00","closes":"17:00"}'
+    )
+    for date in dates:
+        store.set_capacity(location="BENCH", date=date, capacity=total)
+
+    processes = [_start(["relay_outbox", "--consumer", "bench"], work, "relay")]
+    processes += [
+        _start(["rqworker", "confirmations", "--with-scheduler"], work, f"worker-{n}")
+        for n in range(options.workers)
+    ]
+    try:
+        time.sleep(3)  # let the processes connect before the clock starts
+        booked: dict[int, float] = {}
+        started = time.perf_counter()
+        for i in range(total):
+            # A fixed schedule: booking i is due at i / rate seconds, whatever came before.
+            delay = started + i / options.rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            request = booking_request(i, location="BENCH", date=dates[i % len(dates)])
+            confirmation = booking_create(request=request)
+            booked[i + 1] = time.time() * 1000
+            assert confirmation.created
+        achieved = total / (time.perf_counter() - started)
+        lags = _wait_for_sends(booked, deadline=time.monotonic() + 120)
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=20)
+        client.flushdb()
+
+    lags.sort()
+    print(
+        f"{total:,} bookings at {achieved:,.0f}/s (asked {options.rate}/s), relay + "
+        f"{options.workers} RQ workers, file SMS backend"
+    )
+    print(f"sent: {len(lags):,} of {total:,}")
+    if lags:
+        print(
+            f"lag booking -> recorded send: p50 {_pct(lags, 50):,.0f} ms, "
+            f"p99 {_pct(lags, 99):,.0f} ms, max {lags[-1]:,.0f} ms, "
+            f"mean {statistics.mean(lags):,.0f} ms"
+        )
+
+
+def _start(args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
+    log = (work / f"{name}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _wait_for_sends(booked: dict[int, float], *, deadline: float) -> list[float]:
+    from vaksin import store
+
+    client = store.client()
+    sent: dict[int, float] = {}
+    while len(sent) < len(booked) and time.monotonic() < deadline:
+        pipe = client.pipeline(transaction=False)
+        missing = [n for n in booked if n not in sent]
+        for number in missing:
+            pipe.hget(store.sent_key(number), store.sent_field(number, "sms"))
+        for number, at in zip(missing, pipe.execute(), strict=True):
+            if at:
+                sent[number] = float(at)
+        time.sleep(0.5)
+    return [sent[n] - booked[n] for n in sent]
+
+
+def _pct(ordered: list[float], percent: int) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
+
+
+if __name__ == "__main__":
+    main()

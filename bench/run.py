@@ -1,0 +1,343 @@
+"""`make bench`: the noon rush on this machine, every figure beside its rival from the same run.
+
+Starts the real stack on loopback (private Redis with fsync always, PostgreSQL, gunicorn, the
+Procfile's workers and an nginx edge), drives it with wrk for a bounded time per scenario,
+checks the invariants afterwards, prints a table and rewrites BENCHMARKS.md.
+
+    .venv/bin/python -m bench.run [--seconds 10] [--skip-replay]
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import django
+
+from bench.load import LoadResult, wrk
+from bench.stack import ROOT, RUN, Stack, environment, prepare_database, running_stack
+
+# Small enough that every design sells out within a scenario, so false answers can show.
+HOT_CAPACITY = 2_000
+SPREAD_DAYS = 14
+
+
+@dataclass
+class Figures:
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (what, figure, note)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, what: str, figure: str, note: str = "") -> None:
+        self.rows.append((what, figure, note))
+        print(f"  {what:<58} {figure:>16}  {note}", flush=True)
+
+
+def rate(result: LoadResult) -> str:
+    return f"{result.per_second:,.0f}/s"
+
+
+def latency(result: LoadResult) -> str:
+    return f"p50 {result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms"
+
+
+def seed(day: datetime.date) -> list[str]:
+    """Demo centres for the spread scenarios, a hot slot per design for the contended ones."""
+    from django.core.management import call_command
+
+    from availability.services import centre_save, slot_set_capacity
+    from bench.models import RivalSlot
+    from vaksin import store
+
+    call_command("seed_slots", "--demo", "--days", str(SPREAD_DAYS), "--capacity", "1000000")
+    centre_save(centre_id="HOT", name="One contended slot", state="MY-14")
+    slot_set_capacity(location="HOT", date=day, capacity=HOT_CAPACITY)
+    store.client().set(f"rival:HOT|{day}", HOT_CAPACITY)
+    RivalSlot.objects.create(
+        location="HOT", date=day, capacity=HOT_CAPACITY, available=HOT_CAPACITY
+    )
+    centres = ["WTCKL", "UM", "UKM", "IDCC", "BCCK", "IKBNM", "SPICE", "PJICC"]
+    spread = [
+        f"{c}|{day + datetime.timedelta(days=n)}" for n in range(SPREAD_DAYS) for c in centres
+    ]
+    for slot in spread:
+        location, date = slot.split("|")
+        store.client().set(f"rival:{slot}", 1_000_000)
+        RivalSlot.objects.create(location=location, date=date, capacity=10**6, available=10**6)
+    return spread
+
+
+def origin_hits_per_second() -> float:
+    lines = (
+        (RUN / "origin-hits.log").read_text().split("\n")
+        if (RUN / "origin-hits.log").exists()
+        else []
+    )
+    moments = [float(line.split()[0]) for line in lines if line.strip()]
+    if len(moments) < 2:
+        return float(len(moments))
+    return (len(moments) - 1) / (moments[-1] - moments[0])
+
+
+def outcome(result: LoadResult, *, stored: int, capacity: int) -> str:
+    """What a design told people against what it stored: any yes without a place is a defect."""
+    told = result.count(201)
+    # wrk stops mid-flight: a few bookings can be stored whose answer it never read.
+    false_yes = max(0, told - stored)
+    overbooked = max(0, stored - capacity)
+    return (
+        f"{told:,} told yes, {stored:,} stored, {capacity:,} places: "
+        f"{false_yes:,} false yes, {overbooked:,} overbooked"
+    )
+
+
+def run_booking_designs(
+    stack: Stack, figures: Figures, *, seconds: int, day: datetime.date, spread: list[str]
+) -> dict[str, LoadResult]:
+    from bench.models import RivalBooking
+    from vaksin import store
+
+    client = store.client()
+    hot = f"HOT|{day}"
+    people = iter(range(10**9, 10**10, 10**8))
+
+    def load(path: str, *slots: str) -> LoadResult:
+        return wrk(f"{stack.origin}{path}", "book", str(next(people)), *slots, seconds=seconds)
+
+    results = {"trivial": wrk(f"{stack.origin}/bench/trivial", "get", seconds=seconds)}
+    figures.add(
+        "Trivial Django JSON view (the ceiling)",
+        rate(results["trivial"]),
+        latency(results["trivial"]),
+    )
+
+    results["vaksin"] = load("/api/bookings", *spread)
+    ratio = results["vaksin"].per_second / results["trivial"].per_second
+    figures.add(
+        "Vaksin POST /api/bookings, spread over 112 slots",
+        rate(results["vaksin"]),
+        f"{latency(results['vaksin'])}; {ratio:.2f} x trivial",
+    )
+    hot_result = load("/api/bookings", hot)
+    stored = int(client.hget(store.BOOKED, hot) or 0)
+    figures.add(
+        "Vaksin POST /api/bookings, all on one slot",
+        rate(hot_result),
+        outcome(hot_result, stored=stored, capacity=HOT_CAPACITY),
+    )
+    if hot_result.count(201) > stored or stored > HOT_CAPACITY:
+        figures.problems.append(
+            f"Vaksin: {outcome(hot_result, stored=stored, capacity=HOT_CAPACITY)}"
+        )
+
+    for path, label in [
+        ("/bench/book-2021", "2021 design as published (aborts counted as yes)"),
+        ("/bench/book-2021-retrying", "2021 design, retrying on abort"),
+    ]:
+        client.set(f"rival:{hot}", HOT_CAPACITY)
+        client.delete(f"rival:bookings:{hot}")
+        result = load(path, hot)
+        stored = client.hlen(f"rival:bookings:{hot}")
+        figures.add(
+            f"{label}, one slot",
+            rate(result),
+            outcome(result, stored=stored, capacity=HOT_CAPACITY),
+        )
+
+    results["select_for_update"] = load("/bench/book-select-for-update", *spread)
+    ratio = results["vaksin"].per_second / results["select_for_update"].per_second
+    figures.add(
+        "select_for_update + insert, spread",
+        rate(results["select_for_update"]),
+        f"{latency(results['select_for_update'])}; Vaksin is {ratio:.1f} x this",
+    )
+    result = load("/bench/book-select-for-update", hot)
+    stored = RivalBooking.objects.filter(slot__location="HOT").count()
+    figures.add(
+        "select_for_update + insert, one slot",
+        rate(result),
+        outcome(result, stored=stored, capacity=HOT_CAPACITY),
+    )
+    return results
+
+
+def run_availability(stack: Stack, figures: Figures, *, seconds: int) -> None:
+    trivial = wrk(f"{stack.origin}/bench/trivial", "get", seconds=seconds)
+    origin = wrk(f"{stack.origin}/api/availability", "get", seconds=seconds)
+    figures.add(
+        "GET /api/availability at the origin (cache hit)",
+        rate(origin),
+        f"{origin.per_second / trivial.per_second:.2f} x trivial ({rate(trivial)} this pass)",
+    )
+    (RUN / "origin-hits.log").write_text("")
+    edge = wrk(f"{stack.edge}/api/availability", "get", seconds=seconds, connections=256)
+    subprocess.run(["nginx", "-c", str(RUN / "nginx.conf"), "-s", "reopen"], check=False)
+    figures.add("GET /api/availability at the nginx edge", rate(edge), latency(edge))
+    figures.add("  origin requests per second behind the edge", f"{origin_hits_per_second():.2f}/s")
+
+
+def run_replay(stack: Stack, figures: Figures, *, first: datetime.date, limit: int) -> None:
+    """Books the 220,300 places of 2 May 2021 by distinct people as fast as the stack allows."""
+    from availability.services import centre_save, slot_set_capacity
+    from bench.replay import REAL_DRAIN, replay_slots, weighted_slot_arguments
+    from vaksin import store
+
+    slots = replay_slots(first=first)
+    for location in sorted({slot.location for slot in slots}):
+        centre_save(centre_id=location, name=f"Round 1 centre {location[-1]}", state="MY-14")
+    for slot in slots:
+        slot_set_capacity(location=slot.location, date=slot.date, capacity=slot.capacity)
+    fields = [store.slot_field(slot.location, slot.date.isoformat()) for slot in slots]
+    total = sum(slot.capacity for slot in slots)
+
+    def remaining() -> int:
+        booked = store.client().hmget(store.BOOKED, fields)
+        return total - sum(int(count or 0) for count in booked)
+
+    script = str(ROOT / "bench" / "wrk" / "load.lua")
+    command = [
+        "wrk",
+        "-t2",
+        "-c64",
+        f"-d{limit}s",
+        "--timeout",
+        "10s",
+        "-s",
+        script,
+        f"{stack.origin}/api/bookings",
+        "--",
+        "book",
+        str(9 * 10**10),
+        *weighted_slot_arguments(slots),
+    ]
+    started = time.monotonic()
+    load = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    while remaining() > 0 and load.poll() is None and time.monotonic() - started < limit:
+        time.sleep(0.25)
+    drained = time.monotonic() - started
+    load.send_signal(signal.SIGINT)
+    load.wait()
+    left = remaining()
+    figures.add(
+        "Replay of 2 May 2021: 220,300 places, distinct people",
+        f"{drained:,.0f} s" if left == 0 else f"{left:,} left",
+        f"{total / drained:,.0f} bookings/s; 2021 took {REAL_DRAIN.seconds / drained:,.0f} x longer"
+        if left == 0
+        else f"not drained in {limit} s",
+    )
+
+
+def check_invariants(figures: Figures) -> None:
+    from vaksin.invariants import store_problems
+
+    problems = store_problems()
+    figures.problems += problems
+    figures.add(
+        "Invariants after the run (overbooking, one per person)",
+        "hold" if not problems else f"{len(problems)} broken",
+    )
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({cpu}), {memory} GiB, {platform.platform(terse=True)}"
+
+
+def versions() -> str:
+    def first_line(*command: str) -> str:
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            return (result.stdout or result.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+
+    return "; ".join(
+        [
+            f"Python {platform.python_version()}",
+            f"Django {django.get_version()}",
+            first_line("redis-server", "--version").split(" sha=")[0],
+            first_line("psql", "--version"),
+            first_line("nginx", "-v"),
+            first_line("wrk", "--version").split(" [")[0],
+        ]
+    )
+
+
+def write_report(figures: Figures, *, seconds: int) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); do not edit by hand. Every figure comes from",
+        "one run on one machine, each beside its rival from the same run: the machine is shared",
+        "and noisy, so read the ratios rather than the absolute numbers.",
+        "",
+        f"- Run: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{seconds} s per scenario, "
+        "wrk with 2 threads and 64 connections (256 at the edge) on the same cores as the server.",
+        f"- Machine: {machine()}",
+        f"- Versions: {versions()}",
+        "- Stack: gunicorn (WEB_CONCURRENCY=4 sync workers), the Procfile's workers, Redis with "
+        "appendfsync always, PostgreSQL, nginx as the edge.",
+        "",
+        "| what | figure | note |",
+        "|---|---:|---|",
+        *[f"| {what} | {figure} | {note} |" for what, figure, note in figures.rows],
+        "",
+        "Problems found: " + ("none." if not figures.problems else "; ".join(figures.problems)),
+        "",
+    ]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="The noon rush, measured side by side.")
+    parser.add_argument("--seconds", type=int, default=10, help="per scenario (10)")
+    parser.add_argument("--skip-replay", action="store_true", help="leave out the 2021 replay")
+    parser.add_argument("--replay-limit", type=int, default=600, help="seconds (600)")
+    options = parser.parse_args()
+
+    os.environ.update(environment())
+    prepare_database()
+    django.setup()
+    from vaksin import store
+
+    store.client().flushdb()
+    day = datetime.date.today() + datetime.timedelta(days=1)
+    spread = seed(day)
+    figures = Figures()
+    with running_stack() as stack:
+        stack.start_web()
+        stack.start_workers()
+        stack.start_edge()
+        print("Booking:", flush=True)
+        run_booking_designs(stack, figures, seconds=options.seconds, day=day, spread=spread)
+        print("Availability:", flush=True)
+        run_availability(stack, figures, seconds=options.seconds)
+        if not options.skip_replay:
+            print("Replay:", flush=True)
+            run_replay(
+                stack, figures, first=day + datetime.timedelta(days=30), limit=options.replay_limit
+            )
+        check_invariants(figures)
+    write_report(figures, seconds=options.seconds)
+    print(
+        "Wrote BENCHMARKS.md" + ("" if not figures.problems else f"; problems: {figures.problems}")
+    )
+    return 1 if figures.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

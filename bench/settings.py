@@ -1,0 +1,7 @@
+"""Vaksin's settings plus the rival designs it is measured against, for `make bench` only."""
+
+from vaksin.settings import *  # noqa: F403
+from vaksin.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+ROOT_URLCONF = "bench.urls"

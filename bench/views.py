@@ -1,0 +1,74 @@
+"""Rival booking views, behind the same gunicorn as Vaksin, so that ratios compare designs."""
+
+import json
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from bench import rivals
+from bench.models import RivalBooking, RivalSlot
+from vaksin import store
+
+ANSWERS = {True: (201, "confirmed"), False: (409, "sold_out")}
+
+
+def trivial(request: HttpRequest) -> JsonResponse:
+    """The ceiling for any Django view on this machine: no I/O at all."""
+    return JsonResponse({"status": "ok"})
+
+
+def _person(request: HttpRequest) -> tuple[str, str]:
+    body = json.loads(request.body)
+    return body["id_number"], f"{body['location']}|{body['date']}"
+
+
+def _answer(booked: bool) -> JsonResponse:
+    status, word = ANSWERS[booked]
+    return JsonResponse({"status": word}, status=status)
+
+
+@csrf_exempt
+def book_2021(request: HttpRequest) -> JsonResponse:
+    """The 2021 proof of concept as published: an aborted transaction counts as a booking."""
+    person, slot = _person(request)
+    return _answer(
+        rivals.watch_multi_2021(
+            store.client(),
+            counter=f"rival:{slot}",
+            bookings=f"rival:bookings:{slot}",
+            person=person,
+        )
+    )
+
+
+@csrf_exempt
+def book_2021_retrying(request: HttpRequest) -> JsonResponse:
+    """The same algorithm with retries on abort: correct, at the cost of retries."""
+    person, slot = _person(request)
+    return _answer(
+        rivals.watch_multi_with_retries(
+            store.client(),
+            counter=f"rival:{slot}",
+            bookings=f"rival:bookings:{slot}",
+            person=person,
+        )
+    )
+
+
+@csrf_exempt
+def book_select_for_update(request: HttpRequest) -> JsonResponse:
+    """The common Django way: lock the slot's row, check, decrement, insert."""
+    person, slot = _person(request)
+    location, date = slot.split("|")
+    try:
+        with transaction.atomic():
+            row = RivalSlot.objects.select_for_update().get(location=location, date=date)
+            if row.available <= 0:
+                return _answer(False)
+            row.available -= 1
+            row.save(update_fields=["available"])
+            RivalBooking.objects.create(person=person, slot=row)
+    except IntegrityError:
+        return JsonResponse({"error": "already_registered"}, status=409)
+    return _answer(True)

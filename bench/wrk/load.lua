@@ -1,0 +1,60 @@
+-- One wrk script for every scenario of `make bench`.
+--   wrk ... -s bench/wrk/load.lua URL -- get
+--   wrk ... -s bench/wrk/load.lua URL -- book <first person> <slot> [<slot> ...]
+-- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn).
+-- done() prints machine-readable lines that bench/run.py parses: STATUS, LATENCY, TOTAL.
+
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_number", #threads)
+  table.insert(threads, thread)
+end
+
+local mode, first, slots, sent = "get", 0, {}, 0
+responses = {}
+
+function init(args)
+  mode = args[1] or "get"
+  first = tonumber(args[2] or "0")
+  for i = 3, #args do table.insert(slots, args[i]) end
+  -- Each thread gets its own block of ten million people.
+  first = first + thread_number * 10000000
+end
+
+-- A valid MyKad for person n: a real date of birth from 1950 on, place code 14.
+local function mykad(n)
+  local born = os.time({year = 1950, month = 1, day = 1, hour = 12}) + math.floor(n / 10000) * 86400
+  return os.date("!%y%m%d", born) .. "14" .. string.format("%04d", n % 10000)
+end
+
+function request()
+  if mode ~= "book" then return wrk.format(nil) end
+  sent = sent + 1
+  local n = first + sent
+  local slot = slots[(sent % #slots) + 1]
+  local location, date = slot:match("^(.-)|(.*)$")
+  local body = string.format(
+    '{"id_type":"mykad","id_number":"%s","name":"Person %d","phone":"+6012%07d",' ..
+    '"email":null,"location":"%s","date":"%s"}',
+    mykad(n), n, n % 10000000, location, date)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+
+function response(status, headers, body)
+  responses[status] = (responses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("responses")) do
+      total[status] = (total[status] or 0) + count
+    end
+  end
+  for status, count in pairs(total) do io.write(string.format("STATUS %d %d\n", status, count)) end
+  io.write(string.format("LATENCY %d %d %d\n", latency:percentile(50), latency:percentile(99), latency.max))
+  local errors = summary.errors
+  io.write(string.format("TOTAL %d %d %d %d\n", summary.requests, summary.duration,
+    errors.connect + errors.read + errors.write + errors.timeout, errors.status))
+end

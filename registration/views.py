@@ -342,24 +342,20 @@ _CHECK_PAGE_REFUSALS = {"rate_limited": 429, "unavailable": 503, "invalid": 400}
 
 def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> HttpResponse:
     if error.code in ("sold_out", "unknown_slot"):
-        response = _redirect("register_date")
+        back = _redirect("register_date")
         slot = f"{state.answers.get('location', '')}|{state.answers.get('date', '')}"
-        wizard_save(response, state.with_notice(error.code, slot=slot))
-        return response
+        wizard_save(back, state.with_notice(error.code, slot=slot))
+        return back
     if error.code == "already_registered":
         return _redirect("register_already_registered")
     if error.code == "closed":
         return _redirect("register")
     if error.code == "invalid":
         # Only reachable if a rule changed mid-wizard: link each answer to its step.
-        steps = {"id_type": "id", "id_number": "id", "birth_date": "details", "name": "details"}
         errors = [
             {
                 "anchor": "",
-                "href": _step_url(
-                    steps.get(name, "details" if name in ("phone", "email") else "date")
-                )
-                + "?change=1",
+                "href": _step_url(_STEP_OF.get(name, "date")) + "?change=1",
                 "message": forms.message(codes[0]),
             }
             for name, codes in error.fields.items()

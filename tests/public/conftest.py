@@ -55,7 +55,7 @@ def walk(client: Client) -> Walker:
     """Answers the wizard up to (and including) `until`, checking each step moves on."""
 
     def go(person: dict[str, str], *, location: str, date: str, until: str = "date") -> Client:
-        steps = [
+        steps: list[tuple[str, dict[str, str]]] = [
             ("/register/id/", {"id_type": person["id_type"], "id_number": person["id_number"]}),
             (
                 "/register/details/",
@@ -121,7 +121,9 @@ def _environment(**overrides: str) -> dict[str, str]:
     return env
 
 
-def start_gunicorn(log: Path, *, workers: int = 2, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_gunicorn(
+    log: Path, *, workers: int = 2, **env: str
+) -> tuple[subprocess.Popen[bytes], str]:
     """A real gunicorn on a free loopback port, configured here rather than from a file so the
     public tests do not depend on the deployment's settings."""
     port = _free_port()

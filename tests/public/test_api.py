@@ -59,7 +59,9 @@ def test_bad_input_answers_400_with_a_message_per_field(client: Client, make_slo
     answer = response.json()
     assert answer["error"] == "invalid"
     assert set(answer["fields"]) == {"id_number", "phone", "name", "email"}
-    assert all(isinstance(message, str) for messages in answer["fields"].values() for message in messages)
+    assert all(
+        isinstance(message, str) for messages in answer["fields"].values() for message in messages
+    )
     assert answer["fields"]["name"] == ["Enter your full name"]
 
 

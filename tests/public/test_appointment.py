@@ -74,7 +74,9 @@ def test_the_look_up_is_rate_limited_per_id_number(client: Client, settings, mak
     settings.RATE_LIMIT_PER_ID = 3
     make_slot()
     statuses = [
-        client.post("/appointment/", {"id_number": "900101145555", "reference": f"x{n}"}).status_code
+        client.post(
+            "/appointment/", {"id_number": "900101145555", "reference": f"x{n}"}
+        ).status_code
         for n in range(4)
     ]
     assert statuses == [200, 200, 200, 429]

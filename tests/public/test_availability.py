@@ -48,9 +48,10 @@ def test_a_state_filter_returns_only_that_state(client: Client, make_slot):
 
 def test_a_hit_is_served_from_the_copy_until_it_expires(client: Client, make_slot, redis_client):
     day = make_slot(capacity=5)
-    assert client.get("/api/availability").json()["states"][0]["locations"][0]["slots"][0][
-        "available"
-    ] == 5
+    assert (
+        client.get("/api/availability").json()["states"][0]["locations"][0]["slots"][0]["available"]
+        == 5
+    )
     redis_client.hset("{vk}:booked", f"WTCKL|{day.isoformat()}", 2)
     cached = client.get("/api/availability")
     assert cached.json()["states"][0]["locations"][0]["slots"][0]["available"] == 5

@@ -144,8 +144,14 @@ def test_changing_the_state_asks_for_a_new_centre_and_date(client: Client, make_
 def test_back_links_go_to_the_previous_step(client: Client, make_slot, walk, person):
     day = make_slot()
     walk(person, location="WTCKL", date=day.isoformat())
-    assert 'href="/register/centre/" class="back-link"' in client.get("/register/date/").content.decode()
-    assert 'href="/register/id/" class="back-link"' in client.get("/register/details/").content.decode()
+    assert (
+        'href="/register/centre/" class="back-link"'
+        in client.get("/register/date/").content.decode()
+    )
+    assert (
+        'href="/register/id/" class="back-link"'
+        in client.get("/register/details/").content.decode()
+    )
 
 
 def test_a_step_opened_out_of_order_sends_the_person_to_the_first_unanswered_one(

@@ -10,7 +10,6 @@ empties before and after.
 import argparse
 import datetime
 import os
-import sys
 import time
 
 import django
@@ -52,4 +51,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

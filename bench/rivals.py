@@ -4,6 +4,8 @@ Used by the benchmarks, and by the race tests as their control: a test that cann
 designs oversell could not see Vaksin oversell either.
 """
 
+from typing import cast
+
 import redis
 
 
@@ -14,7 +16,7 @@ def watch_multi_2021(client: redis.Redis, *, counter: str, bookings: str, person
     with client.pipeline() as pipe:
         try:
             pipe.watch(counter)
-            available = int(pipe.get(counter) or 0)
+            available = int(cast(bytes | None, pipe.get(counter)) or 0)
             if available <= 0:
                 return False
             pipe.multi()
@@ -35,7 +37,7 @@ def watch_multi_with_retries(
         while True:
             try:
                 pipe.watch(counter)
-                available = int(pipe.get(counter) or 0)
+                available = int(cast(bytes | None, pipe.get(counter)) or 0)
                 if available <= 0:
                     pipe.reset()
                     return False

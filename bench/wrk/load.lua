@@ -1,7 +1,10 @@
 -- One wrk script for every scenario of `make bench`.
 --   wrk ... -s bench/wrk/load.lua URL -- get
 --   wrk ... -s bench/wrk/load.lua URL -- book <first person> <slot> [<slot> ...]
+--   wrk ... -s bench/wrk/load.lua URL -- submit <cookie file> <csrf cookie> <csrf token>
 -- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn).
+-- "submit" posts the wizard's last step, each time with the next person's signed wizard
+-- cookie from the file (one per line), as a browser that has answered every step would.
 -- done() prints machine-readable lines that bench/run.py parses: STATUS, LATENCY, TOTAL.
 
 local threads = {}
@@ -12,23 +15,42 @@ function setup(thread)
 end
 
 local mode, first, slots, sent = "get", 0, {}, 0
+local wizard_cookies, csrf_cookie, csrf_token = {}, "", ""
 responses = {}
 
 function init(args)
   mode = args[1] or "get"
+  if mode == "submit" then
+    for line in io.lines(args[2]) do table.insert(wizard_cookies, line) end
+    csrf_cookie, csrf_token = args[3], args[4]
+    return
+  end
   first = tonumber(args[2] or "0")
   for i = 3, #args do table.insert(slots, args[i]) end
-  -- Each thread gets its own block of ten million people.
-  first = first + thread_number * 10000000
+  -- Each thread gets its own block of a million people.
+  first = first + thread_number * 1000000
 end
 
--- A valid MyKad for person n: a real date of birth from 1950 on, place code 14.
+-- A valid MyKad for person n, the same as tests/people.py gives: born 10,000 people a day from
+-- 1 January 1950, place code 14. Unique for n below 1.8 x 10^8, when birthdays pass 1999.
 local function mykad(n)
-  local born = os.time({year = 1950, month = 1, day = 1, hour = 12}) + math.floor(n / 10000) * 86400
+  local day = math.floor(n / 10000) % 18000
+  local born = os.time({year = 1950, month = 1, day = 1, hour = 12}) + day * 86400
   return os.date("!%y%m%d", born) .. "14" .. string.format("%04d", n % 10000)
 end
 
+local function submit()
+  -- The two threads take alternate lines, so no two requests carry the same person.
+  local line = wizard_cookies[(thread_number + sent * 2) % #wizard_cookies + 1]
+  sent = sent + 1
+  return wrk.format("POST", nil, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=" .. csrf_cookie .. "; vaksin_wizard=" .. line,
+  }, "csrfmiddlewaretoken=" .. csrf_token)
+end
+
 function request()
+  if mode == "submit" then return submit() end
   if mode ~= "book" then return wrk.format(nil) end
   sent = sent + 1
   local n = first + sent

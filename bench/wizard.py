@@ -1,0 +1,43 @@
+"""What the wizard's last step needs from a browser: a signed wizard cookie holding every
+answer (one per person) and a CSRF cookie with its form token."""
+
+import re
+from pathlib import Path
+from urllib.request import urlopen
+
+from django.http import HttpResponse
+
+from registration.wizard import COOKIE, WizardState, wizard_save
+from tests.people import booking_request
+
+
+def write_wizard_cookies(
+    path: Path, *, first_person: int, count: int, slots: list[str], states: dict[str, str]
+) -> None:
+    """One signed wizard cookie per line, each for a new person who has answered every step."""
+    lines = []
+    for i in range(count):
+        location, date = slots[i % len(slots)].split("|")
+        person = booking_request(first_person + i, location=location, date=date)
+        answers = {
+            "id_type": person.id_type, "id_number": person.id_number, "name": person.name,
+            "phone": person.phone, "email": "", "state": states[location], "location": location,
+            "date": date,
+        }  # fmt: skip
+        response = HttpResponse()
+        wizard_save(response, WizardState(answers=answers))
+        lines.append(response.cookies[COOKIE].value)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def csrf_pair(base: str) -> tuple[str, str]:
+    """A CSRF cookie and the matching form token, as a browser gets them from the first page."""
+    with urlopen(f"{base}/register/id/") as page:  # noqa: S310 (loopback only)
+        cookie = next(
+            value.split(";")[0].split("=", 1)[1]
+            for name, value in page.headers.items()
+            if name.lower() == "set-cookie" and value.startswith("csrftoken=")
+        )
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())
+    assert token, "the wizard's first page has no CSRF token"
+    return cookie, token.group(1)

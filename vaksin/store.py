@@ -37,7 +37,12 @@ class StoreError(Exception):
 
 
 @cache
-def client() -> redis.Redis:
+def client() -> Any:
+    """The shared client (a redis.Redis with decode_responses=True).
+
+    Typed Any on purpose: redis-py's annotations cannot express decode_responses, so they type
+    every reply as bytes | str | None; the functions below state what they really return.
+    """
     return redis.Redis.from_url(
         settings.REDIS_URL,
         decode_responses=True,

@@ -1,0 +1,31 @@
+"""The load test people will point at a deployment works: a short headless run against a real
+gunicorn walks the wizard, books through the API and sees no failure."""
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.mark.e2e
+def test_a_short_locust_run_books_without_failures(web_server, make_slot, tmp_path) -> None:
+    for centre in ("WTCKL", "UM"):
+        make_slot(location=centre, capacity=1000)
+    base = web_server()
+
+    subprocess.run(
+        [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless",
+         "--host", base, "--users", "10", "--spawn-rate", "10", "--run-time", "6s",
+         "--csv", str(tmp_path / "run"), "--only-summary"],
+        cwd=ROOT, check=True, capture_output=True, timeout=60,
+        env={"VAKSIN_LOCUST_MAX_WAIT": "1", "PATH": ""},
+    )  # fmt: skip
+
+    with (tmp_path / "run_stats.csv").open() as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    assert rows["Aggregated"]["Failure Count"] == "0"
+    assert int(rows["/api/bookings"]["Request Count"]) > 0
+    assert int(rows["/register/check/"]["Request Count"]) > 0

@@ -14,7 +14,9 @@ TEST_ENV := REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/1 \
 	DJANGO_SECRET_KEY=test-only-not-secret DJANGO_DEBUG=0
 PYTEST_ARGS ?=
 
-.PHONY: run test lint services stop status clean bootstrap bootstrap-dev
+BENCH_ARGS ?=
+
+.PHONY: run test bench lint services stop status clean bootstrap bootstrap-dev
 
 # Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
 run: bootstrap
@@ -27,6 +29,15 @@ test: lint
 	@if scripts/services.sh status >/dev/null; then started=0; else started=1; fi; \
 	scripts/services.sh start || exit $$?; \
 	$(TEST_ENV) $(VENV)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
+	exit $$rc
+
+# The noon rush on loopback, every figure beside its rival from the same run (bench/run.py):
+# prints a table and rewrites BENCHMARKS.md. BENCH_ARGS="--seconds 5 --skip-replay" is quicker.
+bench: bootstrap-dev
+	@if scripts/services.sh status >/dev/null; then started=0; else started=1; fi; \
+	scripts/services.sh start || exit $$?; \
+	$(VENV)/python -m bench.run $(BENCH_ARGS); rc=$$?; \
 	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
 	exit $$rc
 
@@ -56,6 +67,6 @@ clean:
 bootstrap:
 	scripts/bootstrap.sh
 
-# The same plus test tools: requirements-dev.txt, Chromium, nginx, node_modules (axe-core).
+# The same plus test and bench tools: requirements-dev.txt, Chromium, nginx, wrk, node_modules.
 bootstrap-dev:
 	scripts/bootstrap.sh --dev

@@ -75,6 +75,7 @@ if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium fonts-liberation)
   command -v npm >/dev/null || missing+=(nodejs npm)
   command -v nginx >/dev/null || missing+=(nginx-light)
+  command -v wrk >/dev/null || missing+=(wrk)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"

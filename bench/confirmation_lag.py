@@ -3,22 +3,27 @@
 Starts a real relay (`manage.py relay_outbox`) and N real RQ workers (`manage.py rqworker
 confirmations`) on a separate Redis database, books at a fixed rate through booking_create (the
 same service the web request calls), then reads each booking's send record and prints the lag
-percentiles. The SMS backend is the file backend, so the gateway costs nothing here: this is
-the lag the pipeline itself adds.
+percentiles, and counts the lines of the SMS file per booking: every booking must have exactly
+one. The SMS backend is the file backend, so the gateway costs nothing here: this is the lag
+the pipeline itself adds. The load generator runs on the same cores as Redis, the relay and
+the workers, and says which rate it reached.
 
-    .venv/bin/python bench/confirmation_lag.py --rate 500 --seconds 20 --workers 2
+    .venv/bin/python bench/confirmation_lag.py --rate 1000 --seconds 20 --workers 2
 
 Loopback only; cleans up its Redis database afterwards.
 """
 
 import argparse
+import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,7 +36,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=500, help="Bookings per second.")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--redis-db", type=int, default=2)
+    parser.add_argument("--redis-db", type=int, default=6)
     options = parser.parse_args()
 
     parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0"))
@@ -84,19 +89,32 @@ def main() -> None:
             assert confirmation.created
         achieved = total / (time.perf_counter() - started)
         lags = _wait_for_sends(booked, deadline=time.monotonic() + 120)
+        time.sleep(1)  # the last job's bookkeeping
+        jobs = _jobs_run()
+        lines = Counter(
+            json.loads(line)["id"] for line in (work / "sms.log").read_text().splitlines()
+        )
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             process.wait(timeout=20)
         client.flushdb()
+        shutil.rmtree(work, ignore_errors=True)
 
     lags.sort()
     print(
         f"{total:,} bookings at {achieved:,.0f}/s (asked {options.rate}/s), relay + "
         f"{options.workers} RQ workers, file SMS backend"
     )
-    print(f"sent: {len(lags):,} of {total:,}")
+    print(f"sent: {len(lags):,} of {total:,} recorded; {jobs:,} confirmation jobs ran")
+    twice = sum(1 for count in lines.values() if count > 1)
+    # The warm-up booking is in the file too.
+    verdict = "yes" if len(lines) == total + 1 and not twice else "NO"
+    print(
+        f"every booking exactly one SMS: {verdict} ({len(lines) - 1:,} bookings with an SMS, "
+        f"{twice:,} with more than one)"
+    )
     if lags:
         print(
             f"lag booking -> recorded send: p50 {_pct(lags, 50):,.0f} ms, "
@@ -132,6 +150,15 @@ def _wait_for_sends(booked: dict[int, float], *, deadline: float) -> list[float]
                 sent[number] = float(at)
         time.sleep(0.2)
     return [sent[n] - booked[n] for n in sent]
+
+
+def _jobs_run() -> int:
+    import django_rq
+
+    from registration.confirmations.relay import QUEUE
+
+    queue = django_rq.get_queue(QUEUE)
+    return int(queue.finished_job_registry.count + queue.failed_job_registry.count)
 
 
 def _pct(ordered: list[float], percent: int) -> float:

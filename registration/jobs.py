@@ -1,7 +1,31 @@
 """RQ jobs of the registration app. Jobs take references, never objects, and are safe to repeat."""
 
-from registration.confirmations.services import confirmation_send
+import django_rq
+
+from registration.confirmations.relay import QUEUE, enqueue_batches
+from registration.confirmations.services import (
+    confirmation_send,
+    confirmations_send,
+    incomplete_error,
+)
+
+
+def confirmations_send_job(references: list[str]) -> dict[str, int]:
+    """Sends one relay batch's confirmations; returns how many had each outcome.
+
+    Raises when a send failed or another worker held a claim, so that RQ retries the batch with
+    backoff (the retry skips what was sent). What the batch had no time left for goes on in a
+    new job of its own: a slow gateway is not a failure and should not use up the retries.
+    """
+    result = confirmations_send(references=references)
+    deferred = result.having("deferred")
+    if result.having("failed", "busy") or (deferred and not result.having("sent")):
+        raise incomplete_error(result)
+    if deferred:
+        enqueue_batches([deferred], queue=django_rq.get_queue(QUEUE))
+    return result.counts()
 
 
 def confirmation_send_job(reference: str) -> str:
+    """One booking's confirmation: jobs enqueued one per booking before batches, and staff."""
     return confirmation_send(reference=reference)

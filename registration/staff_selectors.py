@@ -4,11 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-import django_rq
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-
-from registration.confirmations.relay import QUEUE, job_id_for
+from registration.confirmations.selectors import ConfirmationJob, confirmation_job_for
 from registration.models import Booking
 from registration.references import number_for, reference_for
 from vaksin import store
@@ -20,7 +16,7 @@ class LiveBooking:
     entry: dict[str, str]
     active: bool
     sent: dict[str, datetime.datetime | None]
-    job_status: str
+    job: ConfirmationJob | None
     exported: bool
 
     @property
@@ -45,17 +41,12 @@ def booking_live(*, reference: str) -> LiveBooking | None:
         channel: datetime.datetime.fromtimestamp(int(ms) / 1000, tz=datetime.UTC) if ms else None
         for channel, ms in store.confirmation_sent(number, channels).items()
     }
-    try:
-        job = Job.fetch(job_id_for(reference), connection=django_rq.get_connection(QUEUE))
-        job_status = str(job.get_status())
-    except NoSuchJobError:
-        job_status = "none"
     return LiveBooking(
         reference=reference,
         entry=entry,
         active=store.read_person_number(entry["id_type"], entry["id_number"]) == number,
         sent=sent,
-        job_status=job_status,
+        job=confirmation_job_for(reference=reference),
         exported=Booking.objects.filter(number=number).exists(),
     )
 

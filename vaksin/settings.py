@@ -182,8 +182,13 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Vaksin <no-reply@vaksin.example>")
 
 # A confirmation job may run this long; a claim on a send lasts a little longer, so a retry of a
-# job whose worker was killed waits for the claim to lapse instead of sending beside it.
+# job whose worker was killed waits for the claim to lapse instead of sending beside it. A job
+# starts no new send after half of it and leaves the rest of its batch to a job of its own.
 CONFIRMATION_JOB_TIMEOUT = env_int("CONFIRMATION_JOB_TIMEOUT", 30, minimum=2)
+# One job carries up to this many bookings; when bookings trickle in, the relay waits this long
+# for a batch to fill (the latency batching adds) instead of enqueueing a job per booking.
+CONFIRMATION_BATCH_SIZE = env_int("CONFIRMATION_BATCH_SIZE", 200, minimum=1)
+CONFIRMATION_BATCH_WAIT_MS = env_int("CONFIRMATION_BATCH_WAIT_MS", 50)
 # Test knob: sleep this long inside each send, so a test can kill a worker mid-send.
 CONFIRMATION_SLOW_SEND_MS = env_int("CONFIRMATION_SLOW_SEND_MS", 0)
 RQ = {"WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker"}

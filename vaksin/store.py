@@ -327,8 +327,11 @@ def outbox_group_create() -> None:
 Entries = list[tuple[str, dict[str, str]]]
 
 
-def outbox_read(*, consumer: str, count: int, block_ms: int, pending: bool = False) -> Entries:
-    """New log entries for this consumer; with pending=True, the ones it read but never acked."""
+def outbox_read(
+    *, consumer: str, count: int, block_ms: int | None, pending: bool = False
+) -> Entries:
+    """New log entries for this consumer, waiting up to block_ms for some (None: not at all);
+    with pending=True, the ones it read but never acknowledged."""
     with _answering():
         found = client().xreadgroup(
             OUTBOX_GROUP,
@@ -364,6 +367,90 @@ def outbox_backlog() -> tuple[int, int]:
         if group["name"] == OUTBOX_GROUP:
             return int(group.get("lag") or 0), int(group["pending"])
     return 0, 0
+
+
+CONFIRMATION_CHANNELS = ("sms", "email")
+
+
+def confirmation_batch_read(numbers: list[int]) -> tuple[dict[int, dict[str, str]], dict[str, str]]:
+    """The log entries of bookings `numbers` and every centre's description, in one round trip.
+
+    A relay batch is a run of consecutive log entries, so one XRANGE over its span reads it; when
+    the numbers are scattered (several relays, a batch taken over from a dead one), each entry
+    is read on its own, still in the same round trip.
+    """
+    if not numbers:
+        return {}, {}
+    low, high = min(numbers), max(numbers)
+    pipe = client().pipeline(transaction=False)
+    if high - low < 4 * len(numbers):
+        pipe.xrange(BOOKINGS, entry_id(low), entry_id(high))
+    else:
+        for number in numbers:
+            pipe.xrange(BOOKINGS, entry_id(number), entry_id(number))
+    pipe.hgetall(CENTRES)
+    with _answering():
+        *found, centres = pipe.execute()
+    wanted = set(numbers)
+    entries = {
+        entry_number(entry): dict(fields)
+        for reply in found
+        for entry, fields in reply
+        if entry_number(entry) in wanted
+    }
+    return entries, centres
+
+
+@dataclass(frozen=True)
+class SendState:
+    claimed: bool  # this run now holds the claim on the booking's send
+    sent: dict[str, str | None]  # per channel, when it was recorded as sent (ms), or None
+    holder: int | None  # the booking the person holds now: another number means cancelled
+
+
+def confirmation_batch_claim(
+    bookings: list[tuple[int, str, str]], *, token: str, seconds: int
+) -> list[SendState]:
+    """For each (number, id_type, id_number): claims its send for `seconds` (unless another
+    worker holds the claim), then reads its send records and the person's current booking.
+
+    One round trip for the whole batch. Each booking's records are read after its claim is
+    taken, so a worker that finished and freed the claim just before is seen as having sent.
+    """
+    pipe = client().pipeline(transaction=False)
+    for number, id_type, id_number in bookings:
+        pipe.set(confirmation_claim_key(number), token, nx=True, ex=seconds)
+        pipe.hmget(sent_key(number), [sent_field(number, c) for c in CONFIRMATION_CHANNELS])
+        pipe.hget(*person_key(id_type, id_number))
+    with _answering():
+        replies = pipe.execute()
+    return [
+        SendState(
+            claimed=bool(claimed),
+            sent=dict(zip(CONFIRMATION_CHANNELS, sent, strict=True)),
+            holder=int(holder) if holder else None,
+        )
+        for claimed, sent, holder in zip(replies[0::3], replies[1::3], replies[2::3], strict=True)
+    ]
+
+
+@cache
+def _claim_release_script() -> Script:
+    # redis-py's own compare-and-delete, the one Lock.release runs, called by SHA in a pipeline.
+    return client().register_script(Lock.LUA_RELEASE_SCRIPT)
+
+
+def confirmation_batch_release(numbers: list[int], *, token: str) -> None:
+    """Frees the claims this run holds on bookings `numbers` (a claim that lapsed and was taken by
+    another worker is left alone), in one round trip."""
+    if not numbers:
+        return
+    release = _claim_release_script()
+    pipe = client().pipeline(transaction=False)
+    for number in numbers:
+        release(keys=[confirmation_claim_key(number)], args=[token], client=pipe)
+    with _answering():
+        pipe.execute()
 
 
 def confirmation_sent(number: int, channels: list[str]) -> dict[str, str | None]:

@@ -1,10 +1,20 @@
-"""The outbox relay: turns new booking-log entries into confirmation jobs, in batches.
+"""The outbox relay: turns new booking-log entries into confirmation jobs, one job per batch.
 
 The booking request never talks to RQ (enqueueing inside the request halved booking
 throughput); the booking script's stream entry is the outbox. The relay reads it through a
-consumer group, enqueues one job per booking in one pipeline, and only then acknowledges the
-entries, so a relay killed in between finds them again in its pending list and relays them
-again. Job ids come from references, and a re-relayed booking whose job still exists is skipped.
+consumer group and enqueues one RQ job per batch of up to CONFIRMATION_BATCH_SIZE bookings,
+carrying their references. A job per booking cost RQ's own bookkeeping (a job hash, registry
+and status writes, each fsynced) per booking, and two workers fell behind above about 250
+bookings/s; per batch that cost is spread over up to a few hundred bookings.
+
+When a read finds only a few entries, the relay waits CONFIRMATION_BATCH_WAIT_MS and reads
+again to fill the batch, so under a steady stream it enqueues a job every few tens of ms, not
+one per booking; that wait is all the latency batching adds.
+
+All jobs of one read are enqueued in one transaction and only then are the entries
+acknowledged, so a relay killed in between finds the same entries again in its pending list
+(one read never takes more than a pending read returns), cuts them into the same batches and
+skips the batches whose job exists: job ids come from the first and last booking numbers.
 """
 
 import logging
@@ -17,13 +27,13 @@ from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
 
-from registration.jobs import confirmation_send_job
-from registration.references import reference_for
+from registration.references import number_for, reference_for
 from vaksin import store
 
 logger = logging.getLogger(__name__)
 
 QUEUE = "confirmations"
+JOB = "registration.jobs.confirmations_send_job"
 # Backoff for a failing gateway: about two hours in all, then the job stays in the failed
 # registry (the queue dashboard in the admin) for staff to see and requeue. The first retry is
 # immediate: it is also how the job of a killed worker comes back, and a scheduled retry would
@@ -33,50 +43,78 @@ FINISHED_TTL = 600
 FAILED_TTL = 60 * 60 * 24 * 30
 # Entries another relay read and held this long were left by a relay that died.
 ABANDONED_MS = 60_000
+JOB_ID_PREFIX = "confirmations-"
 
 
-def job_id_for(reference: str) -> str:
-    return f"confirmation-{reference}"
+def batch_job_id(references: list[str]) -> str:
+    """`confirmations-<first>-<last>`: the booking numbers a batch starts and ends with."""
+    return f"{JOB_ID_PREFIX}{number_for(references[0])}-{number_for(references[-1])}"
 
 
-@dataclass
-class RelayCounts:
-    entries: int = 0
-    enqueued: int = 0
+def batch_span(job_id: str) -> tuple[int, int] | None:
+    """The first and last booking numbers a batch job id names, or None for another job."""
+    first, _, last = job_id.removeprefix(JOB_ID_PREFIX).partition("-")
+    if not job_id.startswith(JOB_ID_PREFIX) or not (first.isdigit() and last.isdigit()):
+        return None
+    return int(first), int(last)
 
 
-def relay_entries(entries: store.Entries, *, queue: Queue, recheck: bool = False) -> int:
-    """Enqueues the bookings among `entries`, then acknowledges all of them; returns the jobs
-    enqueued. With recheck, skips bookings whose job already exists (a relay run again)."""
-    references = [
-        reference_for(store.entry_number(entry_id))
-        for entry_id, fields in entries
-        if fields.get("kind") == "booked"
-    ]
-    if recheck and references:
+def batches_of(references: list[str], size: int) -> list[list[str]]:
+    return [references[start : start + size] for start in range(0, len(references), size)]
+
+
+def enqueue_batches(
+    batches: list[list[str]], *, queue: Queue, recheck: bool = False
+) -> list[list[str]]:
+    """Enqueues one job per batch of references, all in one transaction; returns the batches
+    enqueued. With recheck, skips batches whose job exists already (a relay run again)."""
+    if recheck and batches:
         pipe = queue.connection.pipeline(transaction=False)
-        for reference in references:
-            pipe.exists(Job.key_for(job_id_for(reference)))
+        for batch in batches:
+            pipe.exists(Job.key_for(batch_job_id(batch)))
         present = pipe.execute()
-        references = [ref for ref, found in zip(references, present, strict=True) if not found]
-    if references:
+        batches = [batch for batch, found in zip(batches, present, strict=True) if not found]
+    if batches:
         jobs = [
             Queue.prepare_data(
-                confirmation_send_job,
-                args=(reference,),
-                job_id=job_id_for(reference),
+                JOB,
+                args=(batch,),
+                job_id=batch_job_id(batch),
+                description=f"Confirmations of {len(batch)} bookings, {batch[0]} to {batch[-1]}",
                 timeout=settings.CONFIRMATION_JOB_TIMEOUT,
                 result_ttl=FINISHED_TTL,
                 failure_ttl=FAILED_TTL,
                 retry=RETRY,
             )
-            for reference in references
+            for batch in batches
         ]
         with queue.connection.pipeline() as pipe:
             queue.enqueue_many(jobs, pipeline=pipe)
             pipe.execute()
+    return batches
+
+
+@dataclass
+class RelayCounts:
+    entries: int = 0
+    enqueued: int = 0  # bookings
+    jobs: int = 0
+
+
+def relay_entries(entries: store.Entries, *, queue: Queue, recheck: bool = False) -> RelayCounts:
+    """Enqueues the bookings among `entries` in batches, then acknowledges all the entries."""
+    references = [
+        reference_for(store.entry_number(entry_id))
+        for entry_id, fields in entries
+        if fields.get("kind") == "booked"
+    ]
+    enqueued = enqueue_batches(
+        batches_of(references, settings.CONFIRMATION_BATCH_SIZE), queue=queue, recheck=recheck
+    )
     store.outbox_ack([entry_id for entry_id, _ in entries])
-    return len(references)
+    return RelayCounts(
+        entries=len(entries), enqueued=sum(len(batch) for batch in enqueued), jobs=len(enqueued)
+    )
 
 
 def relay_run(
@@ -87,19 +125,22 @@ def relay_run(
     should_stop: Callable[[], bool] = lambda: False,
     on_batch: Callable[[RelayCounts], None] = lambda counts: None,
 ) -> RelayCounts:
-    """Relays until should_stop() is true, one batch at a time."""
+    """Relays until should_stop() is true, reading up to `batch` entries at a time."""
     queue = django_rq.get_queue(QUEUE)
     store.outbox_group_create()
     counts = RelayCounts()
+    fill_seconds = settings.CONFIRMATION_BATCH_WAIT_MS / 1000
 
     def relay(entries: store.Entries, recheck: bool) -> None:
-        counts.entries += len(entries)
-        counts.enqueued += relay_entries(entries, queue=queue, recheck=recheck)
+        done = relay_entries(entries, queue=queue, recheck=recheck)
+        counts.entries += done.entries
+        counts.enqueued += done.enqueued
+        counts.jobs += done.jobs
         on_batch(counts)
 
     # First, what this consumer read before but never acknowledged: it was killed in between.
     while not should_stop() and (
-        pending := store.outbox_read(consumer=consumer, count=batch, block_ms=0, pending=True)
+        pending := store.outbox_read(consumer=consumer, count=batch, block_ms=None, pending=True)
     ):
         relay(pending, recheck=True)
     next_sweep = 0.0
@@ -111,6 +152,13 @@ def relay_run(
             ):
                 relay(claimed, recheck=True)
             next_sweep = time.monotonic() + 10
-        if entries := store.outbox_read(consumer=consumer, count=batch, block_ms=block_ms):
+        entries = store.outbox_read(consumer=consumer, count=batch, block_ms=block_ms)
+        if entries and len(entries) < batch and fill_seconds:
+            # A trickle: let the batch fill for a moment rather than enqueue a job per booking.
+            time.sleep(fill_seconds)
+            entries += store.outbox_read(
+                consumer=consumer, count=batch - len(entries), block_ms=None
+            )
+        if entries:
             relay(entries, recheck=False)
     return counts

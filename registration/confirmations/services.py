@@ -1,34 +1,79 @@
-"""Sending one booking's confirmation, at least once and, as far as the person can tell, once.
+"""Sending confirmations in batches, at least once and, as far as the person can tell, once.
 
-Each channel's send is recorded in Redis once it is done, and a claim with a lifetime guards
-the sending itself: a second run finds the record and stops; a run that was killed mid-send
-leaves only the claim, which lapses, so a retry sends instead of staying silent. The one window
-left is a kill between the gateway accepting a message and the record being written; the
-message id passed to the gateway (the reference and channel) lets a gateway drop that copy.
+A confirmation job carries the references of one relay batch (up to CONFIRMATION_BATCH_SIZE
+bookings). It reads their log entries in one round trip; in a second it claims each booking's
+send (a key with a lifetime), reads its send records and reads which booking the person holds
+now (a cancelled booking gets nothing). Then it sends one message at a time and records each
+as sent right after it went out, one round trip per message: a worker killed mid-batch can
+have sent at most one message it did not record. Last, it frees its claims in one round trip.
+
+A booking that could not be sent (its send failed, or another worker holds its claim) does not
+hold up the rest of the batch: the job raises at the end, RQ retries it with backoff, and the
+retry skips every booking recorded as sent. A claim outlives the job's timeout, so a worker
+killed mid-batch leaves claims that lapse before RQ retries its job: a retry, never silence.
+The one window left is a kill between the gateway accepting a message and the record being
+written; the message id passed to the gateway (the reference and channel) lets a gateway drop
+that copy.
 """
 
 import datetime
 import json
 import logging
+import secrets
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from rq.timeouts import BaseTimeoutException
 
 from registration.confirmations import messages
 from registration.confirmations.backends import Sms, sms_backend
-from registration.references import number_for
+from registration.references import number_for, reference_for
 from vaksin import store
 
 logger = logging.getLogger(__name__)
+
+# After this many failed sends in a row the gateway is taken to be down: the rest of the batch
+# is left to the job's retry instead of each waiting out its own timeout.
+FAILURES_IN_A_ROW = 3
 
 
 class ConfirmationBusy(Exception):
     """Another worker holds the claim on this send; the job is retried later."""
 
 
-def _confirmation(reference: str, entry: dict[str, str]) -> messages.Confirmation:
-    centre = store.read_centre(entry["location"])
+class ConfirmationsIncomplete(Exception):
+    """Some bookings of a batch were not sent; RQ retries the job, which skips the sent ones."""
+
+
+@dataclass
+class BatchResult:
+    """What happened to each reference of a batch, and the error of each failed send.
+
+    Outcomes: "sent", "already_sent", "cancelled" (the booking is gone, so nothing is sent),
+    "unknown" (no such booking), "busy" (another worker holds its claim), "failed" (the send
+    raised) and "deferred" (not tried: the batch ran out of time or the gateway looked down).
+    """
+
+    outcomes: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Exception] = field(default_factory=dict)
+
+    def having(self, *outcomes: str) -> list[str]:
+        return [ref for ref, outcome in self.outcomes.items() if outcome in outcomes]
+
+    def counts(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for outcome in self.outcomes.values():
+            counted[outcome] = counted.get(outcome, 0) + 1
+        return counted
+
+
+def _confirmation(
+    reference: str, entry: dict[str, str], centres: dict[str, str]
+) -> messages.Confirmation:
+    centre = centres.get(entry["location"])
     name = json.loads(centre)["name"] if centre else entry["location"]
     return messages.Confirmation(
         reference=reference,
@@ -39,55 +84,154 @@ def _confirmation(reference: str, entry: dict[str, str]) -> messages.Confirmatio
     )
 
 
-def _send(channel: str, reference: str, entry: dict[str, str]) -> None:
+def _channels(entry: dict[str, str]) -> list[str]:
+    return ["sms", "email"] if entry.get("email") else ["sms"]
+
+
+def _address(channel: str, entry: dict[str, str]) -> str:
+    return entry["phone"] if channel == "sms" else entry["email"]
+
+
+class _Mail:
+    """One connection to the mail backend per batch, opened only when a first e-mail is due."""
+
+    def __init__(self) -> None:
+        self.connection: BaseEmailBackend | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+        message.connection = self.connection
+        message.send()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def _send(channel: str, confirmation: messages.Confirmation, to: str, mail: _Mail) -> None:
     if settings.CONFIRMATION_SLOW_SEND_MS:
         # Stands in for a slow gateway, so a test can kill a worker in the middle of a send.
         time.sleep(settings.CONFIRMATION_SLOW_SEND_MS / 1000)
-    confirmation = _confirmation(reference, entry)
+    reference = confirmation.reference
     if channel == "sms":
         sms_backend().send(
-            Sms(
-                to=entry["phone"],
-                text=messages.sms_text(confirmation),
-                message_id=f"{reference}:sms",
-            )
+            Sms(to=to, text=messages.sms_text(confirmation), message_id=f"{reference}:sms")
         )
     else:
-        EmailMessage(
-            subject=messages.email_subject(confirmation),
-            body=messages.email_body(confirmation),
-            to=[entry["email"]],
-            headers={"X-Vaksin-Reference": reference},
-        ).send()
+        mail.send(
+            EmailMessage(
+                subject=messages.email_subject(confirmation),
+                body=messages.email_body(confirmation),
+                to=[to],
+                headers={"X-Vaksin-Reference": reference},
+            )
+        )
+
+
+def confirmations_send(
+    *, references: list[str], budget_seconds: float | None = None
+) -> BatchResult:
+    """Sends what is still unsent of the confirmations of `references`; says what happened.
+
+    Stops starting new sends after `budget_seconds` (default: half the job timeout, so a slow
+    gateway never lets a send run into the timeout) and after FAILURES_IN_A_ROW failed sends in
+    a row; what it did not try is "deferred". Raises only when Redis cannot be reached.
+    """
+    result = BatchResult()
+    wanted: dict[int, str] = {}
+    for reference in references:
+        number = number_for(reference)
+        if number:
+            wanted[number] = reference
+        else:
+            result.outcomes[reference] = "unknown"
+    entries, centres = store.confirmation_batch_read(list(wanted))
+    bookings: list[tuple[int, dict[str, str]]] = []
+    for number, reference in wanted.items():
+        entry = entries.get(number)
+        if entry and entry.get("kind") == "booked":
+            bookings.append((number, entry))
+        else:
+            result.outcomes[reference] = "unknown"
+    for reference in result.having("unknown"):
+        logger.warning("confirmation for %s: no such booking", reference)
+    if not bookings:
+        return result
+
+    token = secrets.token_hex(16)
+    states = store.confirmation_batch_claim(
+        [(number, entry["id_type"], entry["id_number"]) for number, entry in bookings],
+        token=token,
+        seconds=settings.CONFIRMATION_JOB_TIMEOUT + 5,
+    )
+    budget = settings.CONFIRMATION_JOB_TIMEOUT / 2 if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    failures_in_a_row = 0
+    mail = _Mail()
+    try:
+        for (number, entry), state in zip(bookings, states, strict=True):
+            reference = wanted[number]
+            channels = _channels(entry)
+            if all(state.sent[channel] for channel in channels):
+                result.outcomes[reference] = "already_sent"
+            elif state.holder != number:
+                result.outcomes[reference] = "cancelled"
+            elif not state.claimed:
+                result.outcomes[reference] = "busy"
+            elif failures_in_a_row >= FAILURES_IN_A_ROW or time.monotonic() >= deadline:
+                result.outcomes[reference] = "deferred"
+            else:
+                confirmation = _confirmation(reference_for(number), entry, centres)
+                try:
+                    for channel in channels:
+                        if not state.sent[channel]:
+                            _send(channel, confirmation, _address(channel, entry), mail)
+                            store.confirmation_record_sent(number, channel, int(time.time() * 1000))
+                except (store.StoreError, BaseTimeoutException):
+                    raise
+                except Exception as error:
+                    # Whatever a backend raises, one bad booking must not hold up its batch: it
+                    # is retried with the job and its error shown to staff; the rest goes on.
+                    logger.warning("confirmation for %s not sent: %r", reference, error)
+                    result.outcomes[reference] = "failed"
+                    result.errors[reference] = error
+                    failures_in_a_row += 1
+                else:
+                    result.outcomes[reference] = "sent"
+                    failures_in_a_row = 0
+    finally:
+        mail.close()
+        store.confirmation_batch_release(
+            [number for (number, _), state in zip(bookings, states, strict=True) if state.claimed],
+            token=token,
+        )
+    return result
 
 
 def confirmation_send(*, reference: str) -> str:
-    """Sends what is still unsent of a booking's confirmation; returns what happened.
+    """Sends what is still unsent of one booking's confirmation; returns what happened.
 
-    Outcomes: "sent", "already_sent", "cancelled" (the booking is gone, so nothing is sent) and
-    "unknown". Raises ConfirmationBusy when another worker is sending it, and the backend's
-    error when a send fails; the job retries both with backoff.
+    Outcomes: "sent", "already_sent", "cancelled" and "unknown". Raises ConfirmationBusy when
+    another worker is sending it, and the backend's error when a send fails.
     """
-    number = number_for(reference)
-    entry = store.read_entry(number) if number else None
-    if not number or not entry or entry.get("kind") != "booked":
-        logger.warning("confirmation for %s: no such booking", reference)
-        return "unknown"
-    channels = ["sms", "email"] if entry.get("email") else ["sms"]
-    if all(store.confirmation_sent(number, channels).values()):
-        return "already_sent"
-    if store.read_person_number(entry["id_type"], entry["id_number"]) != number:
-        return "cancelled"
-    claim = store.confirmation_claim(number, seconds=settings.CONFIRMATION_JOB_TIMEOUT + 5)
-    if claim is None:
+    result = confirmations_send(references=[reference], budget_seconds=float("inf"))
+    outcome = result.outcomes[reference]
+    if outcome == "failed":
+        raise result.errors[reference]
+    if outcome == "busy":
         raise ConfirmationBusy(reference)
-    try:
-        # Read again under the claim: another worker may have finished just before we claimed.
-        sent = store.confirmation_sent(number, channels)
-        for channel in channels:
-            if not sent[channel]:
-                _send(channel, reference, entry)
-                store.confirmation_record_sent(number, channel, int(time.time() * 1000))
-    finally:
-        store.confirmation_release(claim)
-    return "sent"
+    return outcome
+
+
+def incomplete_error(result: BatchResult) -> ConfirmationsIncomplete:
+    """The error a batch job raises so that RQ retries it: names what is left and why."""
+    parts = [f"{reference}: {error!r}" for reference, error in result.errors.items()]
+    if busy := result.having("busy"):
+        parts.append(f"sent by another worker now: {', '.join(busy)}")
+    if deferred := result.having("deferred"):
+        parts.append(f"not tried (time or gateway): {', '.join(deferred)}")
+    left, total = len(result.having("failed", "busy", "deferred")), len(result.outcomes)
+    return ConfirmationsIncomplete(f"{left} of {total} not sent; " + "; ".join(parts))

@@ -4,17 +4,30 @@ import dataclasses
 import datetime
 import itertools
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, ClassVar
 
 import django_rq
 import pytest
 import redis
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 from pytest_django.fixtures import Settings as SettingsWrapper
+from rq.job import Job, JobStatus, Retry
 
-from registration.confirmations.relay import QUEUE, job_id_for, relay_entries, relay_run
-from registration.confirmations.services import ConfirmationBusy, confirmation_send
+from registration.confirmations import relay
+from registration.confirmations.backends import FileSmsBackend, Sms, SmsError, sms_backend
+from registration.confirmations.relay import QUEUE, relay_run
+from registration.confirmations.selectors import confirmation_job_for
+from registration.confirmations.services import (
+    ConfirmationBusy,
+    ConfirmationsIncomplete,
+    confirmation_send,
+)
+from registration.jobs import confirmations_send_job
 from registration.references import number_for
 from registration.services import booking_cancel, booking_create
 from tests.after.conftest import sends_per_reference, sms_lines, wait_until
@@ -115,36 +128,221 @@ def test_a_booking_cancelled_before_its_confirmation_gets_none(
     assert sms_lines(sms_file) == []
 
 
-def test_the_relay_enqueues_one_job_per_booking_and_acknowledges_the_batch(
-    make_slot: SlotMaker,
+class RefusingGateway(FileSmsBackend):
+    """A gateway that refuses messages to some numbers, `refusals[phone]` times each."""
+
+    refusals: ClassVar[dict[str, int]] = {}
+
+    def send(self, message: Sms) -> None:
+        if self.refusals.get(message.to, 0) > 0:
+            self.refusals[message.to] -= 1
+            raise SmsError("gateway answered 500")
+        super().send(message)
+
+
+@pytest.fixture
+def refusing_gateway(sms_file: Path, settings: SettingsWrapper) -> dict[str, int]:
+    """The file backend behind a gateway that refuses the numbers put in the returned dict."""
+    settings.SMS_BACKEND = f"{__name__}.RefusingGateway"
+    sms_backend.cache_clear()
+    RefusingGateway.refusals = {}
+    return RefusingGateway.refusals
+
+
+def phone_of(reference: str) -> str:
+    return (store.read_entry(number_for(reference) or 0) or {})["phone"]
+
+
+def queued_batches() -> dict[str, list[str]]:
+    """The confirmation jobs waiting in the queue: job id -> the references it carries."""
+    queue = django_rq.get_queue(QUEUE)
+    return {job.id: list(job.args[0]) for job in queue.get_jobs()}
+
+
+def run_worker() -> None:
+    """A real confirmation worker in this process, until the queue is empty (retries included)."""
+    django_rq.get_worker(QUEUE).work(burst=True, with_scheduler=False)
+
+
+def test_a_batch_sends_each_booking_once_and_nothing_to_a_cancelled_one(
+    make_slot: SlotMaker, sms_file: Path, settings: SettingsWrapper
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    day = make_slot(capacity=10)
+    references = [book(i, day) for i in range(30, 34)]
+    with_email = book(34, day, email="siti@example.com", lang="ms")
+    booking_cancel(reference=references[1], by="test")
+
+    first = confirmations_send_job([*references, with_email])
+    again = confirmations_send_job([*references, with_email])
+
+    assert first == {"sent": 4, "cancelled": 1}
+    assert again == {"already_sent": 4, "cancelled": 1}
+    sends = sends_per_reference(sms_file)
+    assert sends == Counter({ref: 1 for ref in [*references, with_email] if ref != references[1]})
+    [message] = mail.outbox
+    assert message.to == ["siti@example.com"] and "Janji temu" in message.subject
+
+
+def test_a_batch_with_one_failing_send_retries_only_that_one(
+    make_slot: SlotMaker, sms_file: Path, refusing_gateway: dict[str, int]
 ) -> None:
     day = make_slot(capacity=10)
-    references = [book(i, day) for i in range(10, 14)]
-    booking_cancel(reference=references[0], by="test")
+    references = [book(i, day) for i in range(40, 45)]
+    refusing_gateway[phone_of(references[2])] = 1
+    relay_run(consumer="t", block_ms=10, should_stop=stop_after(3))
+    [job_id] = queued_batches()
+
+    run_worker()
+
+    # The first run sent the other four and raised; RQ's retry sent the refused one only.
+    lines = sms_lines(sms_file)
+    assert [line["id"].split(":")[0] for line in lines] == [
+        *references[:2],
+        *references[3:],
+        references[2],
+    ]
+    job = Job.fetch(job_id, connection=django_rq.get_connection(QUEUE))
+    assert job.get_status() == JobStatus.FINISHED
+    assert job.retries_left == relay.RETRY.max - 1
+
+
+def test_a_batch_that_keeps_failing_is_shown_to_staff_with_the_booking_it_could_not_send(
+    make_slot: SlotMaker,
+    sms_file: Path,
+    refusing_gateway: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    admin_client: Client,
+) -> None:
+    monkeypatch.setattr(relay, "RETRY", Retry(max=1))
+    day = make_slot(capacity=10)
+    references = [book(i, day) for i in range(50, 54)]
+    refusing_gateway[phone_of(references[0])] = 99
+    relay_run(consumer="t", block_ms=10, should_stop=stop_after(3))
+    [job_id] = queued_batches()
+
+    run_worker()
+
+    queue = django_rq.get_queue(QUEUE)
+    assert queue.failed_job_registry.get_job_ids() == [job_id]
+    job = Job.fetch(job_id, connection=queue.connection)
+    assert references[0] in (job.latest_result().exc_string or "")  # type: ignore[union-attr]
+    assert sends_per_reference(sms_file) == Counter({ref: 1 for ref in references[1:]})
+    assert (found := confirmation_job_for(reference=references[0]))
+    assert (found.id, found.status) == (job_id, "failed")
+    page = admin_client.get(reverse("admin:registration_booking_live", args=[references[0]]))
+    assert f"job: {job_id}, failed" in page.content.decode()
+
+
+def test_a_batch_sends_around_a_booking_another_worker_is_sending_and_retries_it(
+    make_slot: SlotMaker, sms_file: Path
+) -> None:
+    day = make_slot(capacity=10)
+    references = [book(i, day) for i in range(60, 63)]
+    held = store.confirmation_claim(number_for(references[1]) or 0, seconds=30)
+
+    with pytest.raises(ConfirmationsIncomplete, match=references[1]):
+        confirmations_send_job(references)
+
+    assert sends_per_reference(sms_file) == Counter({references[0]: 1, references[2]: 1})
+    assert held is not None
+    store.confirmation_release(held)
+    assert confirmations_send_job(references) == {"already_sent": 2, "sent": 1}
+    assert sends_per_reference(sms_file) == Counter({ref: 1 for ref in references})
+
+
+def test_a_batch_out_of_time_leaves_the_rest_to_a_job_of_its_own_not_to_a_retry(
+    make_slot: SlotMaker, sms_file: Path, settings: SettingsWrapper
+) -> None:
+    # Half of a 2 s job timeout is a 1 s budget: three sends of 0.4 s each fit in it.
+    settings.CONFIRMATION_JOB_TIMEOUT = 2
+    settings.CONFIRMATION_SLOW_SEND_MS = 400
+    day = make_slot(capacity=10)
+    references = [book(i, day) for i in range(70, 76)]
+    relay_run(consumer="t", block_ms=10, should_stop=stop_after(3))
+
+    run_worker()
+
+    assert sends_per_reference(sms_file) == Counter({ref: 1 for ref in references})
+    queue = django_rq.get_queue(QUEUE)
+    finished = queue.finished_job_registry.get_job_ids()
+    assert len(finished) >= 2 and queue.failed_job_registry.count == 0
+    for job_id in finished:
+        assert Job.fetch(job_id, connection=queue.connection).retries_left == relay.RETRY.max
+
+
+def test_the_relay_enqueues_one_job_per_batch_and_acknowledges_every_entry(
+    make_slot: SlotMaker, settings: SettingsWrapper
+) -> None:
+    settings.CONFIRMATION_BATCH_SIZE = 3
+    day = make_slot(capacity=10)
+    references = [book(i, day) for i in range(10, 15)]
+    booking_cancel(reference=references[0], by="test")  # a log entry that is not a booking
 
     relay_run(consumer="t", block_ms=10, should_stop=stop_after(5))
 
-    queue = django_rq.get_queue(QUEUE)
-    assert sorted(queue.job_ids) == sorted(job_id_for(reference) for reference in references)
+    numbers = [number_for(reference) for reference in references]
+    assert queued_batches() == {
+        f"confirmations-{numbers[0]}-{numbers[2]}": references[:3],
+        f"confirmations-{numbers[3]}-{numbers[4]}": references[3:],
+    }
     assert store.outbox_backlog() == (0, 0)
 
 
-def test_a_relay_killed_between_enqueue_and_ack_relays_again_without_duplicates(
+@pytest.mark.parametrize(("wait_ms", "jobs"), [(50, 1), (0, 2)])
+def test_the_relay_waits_a_moment_for_a_batch_to_fill_rather_than_enqueue_a_job_per_booking(
     make_slot: SlotMaker,
+    settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
+    wait_ms: int,
+    jobs: int,
 ) -> None:
+    settings.CONFIRMATION_BATCH_WAIT_MS = wait_ms
+    day = make_slot(capacity=10)
+    references = [book(90, day)]
+    read = store.outbox_read
+
+    def read_while_more_arrive(**options: Any) -> store.Entries:
+        found = read(**options)
+        if found and len(references) == 1:
+            references.extend(book(i, day) for i in (91, 92))
+        return found
+
+    monkeypatch.setattr(store, "outbox_read", read_while_more_arrive)
+    relay_run(consumer="t", block_ms=10, should_stop=stop_after(4))
+
+    batches = list(queued_batches().values())
+    assert len(batches) == jobs
+    assert [ref for batch in batches for ref in batch] == references
+
+
+class RelayKilled(Exception):
+    pass
+
+
+def test_a_relay_killed_between_enqueue_and_ack_relays_again_without_duplicates(
+    make_slot: SlotMaker, settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.CONFIRMATION_BATCH_SIZE = 2
     day = make_slot(capacity=10)
     references = [book(i, day) for i in range(20, 25)]
-    store.outbox_group_create()
-    queue = django_rq.get_queue(QUEUE)
-    # The first relay read the batch and enqueued part of it, then died before acknowledging.
-    taken = store.outbox_read(consumer="t", count=100, block_ms=10)
-    relay_entries(taken[:2], queue=queue)
-    store.client().xgroup_setid(store.BOOKINGS, store.OUTBOX_GROUP, "$")  # keep the rest pending
-    assert store.outbox_backlog()[1] == 3
 
-    relay_run(consumer="t", block_ms=10, should_stop=stop_after(5))
+    # The first relay reads the entries and enqueues their jobs, then dies before acknowledging.
+    def killed(entry_ids: list[str]) -> None:
+        raise RelayKilled
 
-    assert sorted(queue.job_ids) == sorted(job_id_for(reference) for reference in references)
+    monkeypatch.setattr(store, "outbox_ack", killed)
+    with pytest.raises(RelayKilled):
+        relay_run(consumer="t", block_ms=10, should_stop=stop_after(5))
+    enqueued = queued_batches()
+    assert store.outbox_backlog() == (0, 5)
+    monkeypatch.undo()
+
+    restarted = relay_run(consumer="t", block_ms=10, should_stop=stop_after(5))
+
+    assert restarted.jobs == 0
+    assert queued_batches() == enqueued
+    assert sorted(ref for batch in enqueued.values() for ref in batch) == sorted(references)
     assert store.outbox_backlog() == (0, 0)
 
 

@@ -7,24 +7,17 @@ uses its own Redis database and its own PostgreSQL database so it never touches 
 import os
 import shlex
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.request import urlopen
+
+from tests.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "var" / "bench"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def environment() -> dict[str, str]:
@@ -54,18 +47,6 @@ def procfile() -> dict[str, str]:
         for name, _, command in (line.partition(":") for line in lines if ":" in line)
         if not name.strip().startswith("#")
     )
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urlopen(url, timeout=1):  # noqa: S310 (loopback only)
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 @dataclass

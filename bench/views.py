@@ -18,6 +18,21 @@ def trivial(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@csrf_exempt
+def book_bare(request: HttpRequest) -> JsonResponse:
+    """Vaksin's booking script with nothing around it: no validation, no rate limits, no
+    language. The floor for any view that books in Redis, to show what the rest costs."""
+    body = json.loads(request.body)
+    outcome = store.book(
+        store.BookingRequest(
+            id_type="mykad", id_number=body["id_number"], name=body["name"],
+            phone=body["phone"], email="", location=body["location"], date=body["date"],
+            lang="en",
+        )
+    )  # fmt: skip
+    return _answer(outcome[0] in ("booked", "repeat"))
+
+
 def _person(request: HttpRequest) -> tuple[str, str]:
     body = json.loads(request.body)
     return body["id_number"], f"{body['location']}|{body['date']}"

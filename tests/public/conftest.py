@@ -2,24 +2,15 @@
 gunicorn with collected static files for the browser tests."""
 
 import itertools
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
-from urllib.request import urlopen
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from availability.selectors import LISTING
+from tests.processes import start_gunicorn, stop_process
 
-ROOT = Path(__file__).resolve().parents[2]
 _numbers = itertools.count(1)
 
 
@@ -85,91 +76,6 @@ def walk(client: Client) -> Walker:
 
 
 @pytest.fixture(scope="session")
-def collected_static() -> None:
-    """Hashed static files for DEBUG=0 processes (whitenoise serves what collectstatic wrote)."""
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        check=True,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(**overrides: str) -> dict[str, str]:
-    database = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-                f"{database['NAME']}"
-            ),
-            "REDIS_URL": settings.REDIS_URL,
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-            "PERSON_KEY_SECRET": settings.PERSON_KEY_SECRET,
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECURE_COOKIES": "0",
-            "RATE_LIMIT_PER_IP": "0",
-        }
-    )
-    env.update(overrides)
-    return env
-
-
-def start_gunicorn(
-    log: Path, *, workers: int = 2, **env: str
-) -> tuple[subprocess.Popen[bytes], str]:
-    """A real gunicorn on a free loopback port, configured here rather than from a file so the
-    public tests do not depend on the deployment's settings."""
-    port = _free_port()
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "vaksin.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-            ],
-            cwd=ROOT,
-            env=_environment(**env),
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urlopen(f"{base}/healthz", timeout=1):  # noqa: S310 (loopback only)
-                break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                stop_gunicorn(process)
-                raise
-            time.sleep(0.1)
-    return process, base
-
-
-def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-@pytest.fixture(scope="session")
 def site(
     django_db_setup: None,
     collected_static: None,
@@ -180,4 +86,4 @@ def site(
     The pages read slots from Redis only, which each test seeds after the flush."""
     process, base = start_gunicorn(tmp_path_factory.mktemp("site") / "gunicorn.log")
     yield base
-    stop_gunicorn(process)
+    stop_process(process)

@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from registration.services import booking_create, booking_request_clean
-from tests.public.conftest import ROOT, mykad
+from tests.processes import ROOT
+from tests.public.conftest import mykad
 
 pytestmark = pytest.mark.browser
 

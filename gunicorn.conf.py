@@ -38,3 +38,7 @@ errorlog = "-"
 _SHM = "/dev/shm"  # noqa: S108
 if os.path.isdir(_SHM):
     worker_tmp_dir = _SHM
+
+# gunicorn's control socket defaults to one path in the home folder, which two checkouts (or a
+# test's gunicorn beside `make run`) would fight over; nothing here uses it.
+control_socket_disable = True

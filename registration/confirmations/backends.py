@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 
 class SmsError(Exception):
-    """The message was not accepted; the job fails and is retried with backoff."""
+    """The message was not accepted; its batch sends the rest, then is retried with backoff."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class HttpSmsBackend:
     """Posts each message as JSON to an SMS gateway (SMS_GATEWAY_URL, bearer SMS_GATEWAY_TOKEN).
 
     The body is {"to", "from", "text", "client_reference"}; any 2xx is success, anything else
-    (or no answer within SMS_GATEWAY_TIMEOUT seconds) is SmsError, which the job retries.
+    (or no answer within SMS_GATEWAY_TIMEOUT seconds) is SmsError, which the batch job retries.
     """
 
     def __init__(self) -> None:

@@ -4,8 +4,9 @@ The booking request never talks to RQ (enqueueing inside the request halved book
 throughput); the booking script's stream entry is the outbox. The relay reads it through a
 consumer group and enqueues one RQ job per batch of up to CONFIRMATION_BATCH_SIZE bookings,
 carrying their references. A job per booking cost RQ's own bookkeeping (a job hash, registry
-and status writes, each fsynced) per booking, and two workers fell behind above about 250
-bookings/s; per batch that cost is spread over up to a few hundred bookings.
+and status writes, each fsynced) per booking: two workers fell behind from about 300
+bookings/s, and at 1,000/s the lag reached 50-100 s. Per batch that cost is spread over up to
+a few hundred bookings.
 
 When a read finds only a few entries, the relay waits CONFIRMATION_BATCH_WAIT_MS and reads
 again to fill the batch, so under a steady stream it enqueues a job every few tens of ms, not

@@ -1,9 +1,9 @@
 """The RQ worker class for confirmations (settings.RQ["WORKER_CLASS"]).
 
 A SimpleWorker: jobs run in the worker process instead of a fork per job. Measured with the
-file backend, forking capped two workers at about 100 confirmations/s, and the lag grew by
-seconds every second at 200 bookings/s; a confirmation is a few Redis calls and one gateway
-request, so the isolation a fork buys is not worth it here. The job timeout still holds.
+file backend and a job per booking, forking capped two workers at about 100 confirmations/s;
+a job (now a batch) is a few Redis round trips plus one gateway request and one record per
+message, so the isolation a fork buys is not worth it here. The job timeout still holds.
 
 RQ notices a job whose worker died (kill -9, out of memory) only when the job's registry entry
 lapses and a worker next runs its maintenance. Its defaults (timeout + 60 s, maintenance every

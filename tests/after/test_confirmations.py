@@ -367,7 +367,8 @@ def test_every_booking_gets_exactly_one_sms_when_a_worker_and_the_relay_are_kill
     references = [book(i, day) for i in range(100, 130)]
     assert wait_until(lambda: len(sms_lines(stack.sms_path)) >= 3, seconds=30)
 
-    # Kill the only worker while it holds a claim: in the middle of a send.
+    # Kill the only worker while it holds claims: in the middle of a batch, part of it sent and
+    # recorded, the rest claimed and not sent. Its retry must skip the first part.
     assert wait_until(lambda: bool(unsent_claims(redis_client)), seconds=5, step=0.01)
     stack.kill(worker)
     stack.kill(relay)

@@ -17,11 +17,23 @@ export VIRTUAL_ENV=$PWD/.venv
 export PATH=$VIRTUAL_ENV/bin:$PATH
 
 honcho_pid=
+descendants() {
+  local child
+  for child in $(pgrep -P "$1"); do echo "$child"; descendants "$child"; done
+}
 cleanup() {
-  trap - EXIT INT TERM
+  # A second Ctrl-C while stopping must not cut the stopping short.
+  trap - EXIT
+  trap '' INT TERM
   if [ -n "$honcho_pid" ] && kill -0 "$honcho_pid" 2>/dev/null; then
+    local children
+    children=$(descendants "$honcho_pid")
     kill -TERM "$honcho_pid" 2>/dev/null || true
     wait "$honcho_pid" 2>/dev/null || true
+    # honcho puts each process in a session of its own; if honcho itself went down hard (a
+    # second Ctrl-C), nothing else would stop what it started.
+    # shellcheck disable=SC2086 # one word per pid
+    [ -z "$children" ] || kill -TERM $children 2>/dev/null || true
   fi
   REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh stop
 }

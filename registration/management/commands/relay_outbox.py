@@ -20,7 +20,12 @@ class Command(BaseCommand):
             default=socket.gethostname(),
             help="This relay's name in the consumer group; give each relay its own.",
         )
-        parser.add_argument("--batch", type=int, default=500, help="Entries per batch.")
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=500,
+            help="Log entries read at a time (each job carries up to CONFIRMATION_BATCH_SIZE).",
+        )
         parser.add_argument(
             "--block-ms", type=int, default=1000, help="How long to wait for new entries."
         )

@@ -20,11 +20,14 @@ from pathlib import Path
 
 import django
 
+from bench.confirmations import LagProbe, percentile, sms_per_booking, wait_until_relayed
 from bench.load import LoadResult, wrk
 from bench.stack import ROOT, RUN, Stack, environment, prepare_database, running_stack
 
 # Small enough that every design sells out within a scenario, so false answers can show.
 HOT_CAPACITY = 2_000
+# wrk's pauses do not count the answer's own time, so ask a little over 1,000/s to get it.
+STEADY_RATE = 1_080
 SPREAD_DAYS = 14
 
 
@@ -96,6 +99,16 @@ def outcome(result: LoadResult, *, stored: int, capacity: int) -> str:
     )
 
 
+def add_lag(figures: Figures, probe: LagProbe, load: LoadResult) -> None:
+    lags = probe.lags_ms()
+    figures.add(
+        f"  confirmation lag at {load.per_second:,.0f} bookings/s",
+        f"p50 {percentile(lags, 50):,.0f} ms",
+        f"p99 {percentile(lags, 99):,.0f} ms, max {percentile(lags, 100):,.0f} ms, "
+        f"{len(lags)} of {len(probe.answered_ms)} probe bookings sent",
+    )
+
+
 def run_booking_designs(
     stack: Stack, figures: Figures, *, seconds: int, day: datetime.date, spread: list[str]
 ) -> dict[str, LoadResult]:
@@ -117,12 +130,30 @@ def run_booking_designs(
         latency(results["trivial"]),
     )
 
+    probe = LagProbe(stack.origin, spread[0], first_person=16 * 10**7)
+    probe.start()
     results["vaksin"] = load("/api/bookings", *spread)
+    probe.stop()
     ratio = results["vaksin"].per_second / results["trivial"].per_second
     figures.add(
         "Vaksin POST /api/bookings, spread over 112 slots",
         rate(results["vaksin"]),
         f"{latency(results['vaksin'])}; {ratio:.2f} x trivial",
+    )
+    add_lag(figures, probe, results["vaksin"])
+    probe = LagProbe(stack.origin, spread[1], first_person=17 * 10**7)
+    probe.start()
+    steady = wrk(f"{stack.origin}/api/bookings", "paced", str(STEADY_RATE), "64",
+                 str(next(people)), *spread, seconds=seconds)  # fmt: skip
+    probe.stop()
+    figures.add("Vaksin POST /api/bookings, paced near 1,000/s", rate(steady), latency(steady))
+    add_lag(figures, probe, steady)
+    bare = load("/bench/book-bare", *spread)
+    figures.add(
+        "Bare booking view: the script alone, no validation",
+        rate(bare),
+        f"{bare.per_second / results['trivial'].per_second:.2f} x trivial: the floor of a "
+        "booking that waits for an fsynced Redis write",
     )
     hot_result = load("/api/bookings", hot)
     stored = int(client.hget(store.BOOKED, hot) or 0)
@@ -150,6 +181,12 @@ def run_booking_designs(
             outcome(result, stored=stored, capacity=HOT_CAPACITY),
         )
 
+    rival = load("/bench/book-2021-retrying", *spread)
+    figures.add(
+        "2021 design, retrying on abort, spread",
+        rate(rival),
+        f"{latency(rival)}; Vaksin is {results['vaksin'].per_second / rival.per_second:.1f} x this",
+    )
     results["select_for_update"] = load("/bench/book-select-for-update", *spread)
     ratio = results["vaksin"].per_second / results["select_for_update"].per_second
     figures.add(
@@ -261,6 +298,54 @@ def run_replay(stack: Stack, figures: Figures, *, first: datetime.date, limit: i
     )
 
 
+def check_confirmations(figures: Figures) -> None:
+    """Every booking of the run got exactly one SMS, once the relay and worker caught up."""
+    from registration.references import reference_for
+    from vaksin import store
+
+    started = time.monotonic()
+    relayed = wait_until_relayed(seconds=300)
+    active = {reference_for(number) for number in store.scan_persons().values()}
+    counts = sms_per_booking(RUN / "sms.log")
+    while relayed and len(counts) < len(active) and time.monotonic() - started < 300:
+        time.sleep(1)
+        counts = sms_per_booking(RUN / "sms.log")
+    missing = len(active - set(counts))
+    twice = sum(1 for count in counts.values() if count > 1)
+    figures.add(
+        "Confirmations: one SMS per booking",
+        "exact" if not missing and not twice else f"{missing} missing, {twice} twice",
+        f"{len(active):,} bookings, {sum(counts.values()):,} SMS",
+    )
+    if missing or twice:
+        figures.problems.append(f"confirmations: {missing} missing, {twice} sent twice")
+
+
+def check_export(figures: Figures) -> None:
+    """The export to PostgreSQL copies every booking once, and verifies."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    started = time.monotonic()
+    call_command("export_bookings", stdout=StringIO(), stderr=StringIO())
+    seconds = time.monotonic() - started
+    from registration.models import Booking
+
+    rows = Booking.objects.count()
+    try:
+        call_command("export_bookings", "--verify", stdout=StringIO(), stderr=StringIO())
+        verdict = "exact"
+    except CommandError:
+        verdict = "differs"
+        figures.problems.append("export --verify found a difference")
+    figures.add(
+        "Export to PostgreSQL, then --verify",
+        verdict,
+        f"{rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)",
+    )
+
+
 def check_invariants(figures: Figures) -> None:
     from vaksin.invariants import store_problems
 
@@ -344,6 +429,7 @@ def main() -> int:
     from vaksin import store
 
     store.client().flushdb()
+    (RUN / "sms.log").unlink(missing_ok=True)
     day = datetime.date.today() + datetime.timedelta(days=1)
     spread = seed(day)
     figures = Figures()
@@ -366,6 +452,8 @@ def main() -> int:
                 stack, figures, first=day + datetime.timedelta(days=30), limit=options.replay_limit
             )
         check_invariants(figures)
+        check_confirmations(figures)
+        check_export(figures)
     write_report(figures, seconds=options.seconds)
     print(
         "Wrote BENCHMARKS.md" + ("" if not figures.problems else f"; problems: {figures.problems}")

@@ -34,6 +34,8 @@ def environment() -> dict[str, str]:
             "DATABASE_URL": f"postgres://vaksin@127.0.0.1:{pg_port}/vaksin_bench",
             "RATE_LIMIT_PER_IP": "0",
             "RATE_LIMIT_PER_ID": "0",
+            "SMS_FILE_PATH": str(RUN / "sms.log"),
+            "EMAIL_FILE_PATH": str(RUN / "mail"),
             "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
         }
     )

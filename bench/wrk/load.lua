@@ -1,8 +1,10 @@
 -- One wrk script for every scenario of `make bench`.
 --   wrk ... -s bench/wrk/load.lua URL -- get
 --   wrk ... -s bench/wrk/load.lua URL -- book <first person> <slot> [<slot> ...]
+--   wrk ... -s bench/wrk/load.lua URL -- paced <rate> <connections> <first person> <slot> [...]
 --   wrk ... -s bench/wrk/load.lua URL -- submit <cookie file> <csrf cookie> <csrf token>
--- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn).
+-- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn);
+-- "paced" does the same at about <rate> requests/s in all, each connection pausing in turn.
 -- "submit" posts the wizard's last step, each time with the next person's signed wizard
 -- cookie from the file (one per line), as a browser that has answered every step would.
 -- done() prints machine-readable lines that bench/run.py parses: STATUS, LATENCY, TOTAL.
@@ -14,7 +16,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local mode, first, slots, sent = "get", 0, {}, 0
+local mode, first, slots, sent, pause_ms = "get", 0, {}, 0, 0
 local wizard_cookies, csrf_cookie, csrf_token = {}, "", ""
 responses = {}
 
@@ -25,8 +27,14 @@ function init(args)
     csrf_cookie, csrf_token = args[3], args[4]
     return
   end
-  first = tonumber(args[2] or "0")
-  for i = 3, #args do table.insert(slots, args[i]) end
+  local rest = 2
+  if mode == "paced" then
+    -- Each connection waits about connections / rate seconds between its requests.
+    pause_ms = tonumber(args[3]) * 1000 / tonumber(args[2])
+    mode, rest = "book", 4
+  end
+  first = tonumber(args[rest] or "0")
+  for i = rest + 1, #args do table.insert(slots, args[i]) end
   -- Each thread gets its own block of a million people.
   first = first + thread_number * 1000000
 end
@@ -61,6 +69,10 @@ function request()
     '"email":null,"location":"%s","date":"%s"}',
     mykad(n), n, n % 10000000, location, date)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+
+function delay()
+  return pause_ms
 end
 
 function response(status, headers, body)

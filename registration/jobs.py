@@ -3,11 +3,7 @@
 import django_rq
 
 from registration.confirmations.relay import QUEUE, enqueue_batches
-from registration.confirmations.services import (
-    confirmation_send,
-    confirmations_send,
-    incomplete_error,
-)
+from registration.confirmations.services import confirmations_send, incomplete_error
 
 
 def confirmations_send_job(references: list[str]) -> dict[str, int]:
@@ -24,8 +20,3 @@ def confirmations_send_job(references: list[str]) -> dict[str, int]:
     if deferred:
         enqueue_batches([deferred], queue=django_rq.get_queue(QUEUE))
     return result.counts()
-
-
-def confirmation_send_job(reference: str) -> str:
-    """One booking's confirmation: jobs enqueued one per booking before batches, and staff."""
-    return confirmation_send(reference=reference)

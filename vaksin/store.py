@@ -19,7 +19,6 @@ from typing import Any
 import redis
 from django.conf import settings
 from redis.commands.core import Script
-from redis.lock import Lock
 
 PREFIX = "{vk}"
 CENTRES = f"{PREFIX}:centres"
@@ -434,23 +433,13 @@ def confirmation_batch_claim(
     ]
 
 
-@cache
-def _claim_release_script() -> Script:
-    # redis-py's own compare-and-delete, the one Lock.release runs, called by SHA in a pipeline.
-    return client().register_script(Lock.LUA_RELEASE_SCRIPT)
-
-
 def confirmation_batch_release(numbers: list[int], *, token: str) -> None:
     """Frees the claims this run holds on bookings `numbers` (a claim that lapsed and was taken by
     another worker is left alone), in one round trip."""
-    if not numbers:
-        return
-    release = _claim_release_script()
-    pipe = client().pipeline(transaction=False)
-    for number in numbers:
-        release(keys=[confirmation_claim_key(number)], args=[token], client=pipe)
-    with _answering():
-        pipe.execute()
+    if numbers:
+        run_script(
+            "release_claims", keys=[confirmation_claim_key(n) for n in numbers], args=[token]
+        )
 
 
 def confirmation_sent(number: int, channels: list[str]) -> dict[str, str | None]:
@@ -466,24 +455,6 @@ def confirmation_record_sent(number: int, channel: str, at_ms: int) -> None:
     pipe.expire(sent_key(number), SENT_RETENTION_SECONDS)
     with _answering():
         pipe.execute()
-
-
-def confirmation_claim(number: int, *, seconds: int) -> Lock | None:
-    """Claims the sending of booking `number`'s confirmation for `seconds`, or None if another
-    worker holds the claim. The claim expires by itself, so a worker killed mid-send leaves the
-    message to a retry instead of blocking it for ever."""
-    lock = client().lock(confirmation_claim_key(number), timeout=seconds, blocking=False)
-    with _answering():
-        return lock if lock.acquire() else None
-
-
-def confirmation_release(lock: Lock) -> None:
-    """Frees a claim this worker still holds (compare and delete), so a retry need not wait."""
-    try:
-        with _answering():
-            lock.release()
-    except redis.exceptions.LockError:
-        pass  # It expired first: nothing of ours to free.
 
 
 def read_active_counts() -> dict[str, int]:

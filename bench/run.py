@@ -346,6 +346,19 @@ def check_export(figures: Figures) -> None:
     )
 
 
+def run_memory(figures: Figures) -> None:
+    """Redis memory per booking, on a database of its own (bench/memory_per_booking.py)."""
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.memory_per_booking", "--count", "100000", "--db", "9"],
+        cwd=ROOT, capture_output=True, text=True, check=True, env=environment(),
+    ).stdout  # fmt: skip
+    for line in output.splitlines():
+        if "bytes per booking" in line:
+            label, _, rest = line.partition(": ")
+            figures.add(f"Redis memory per booking, {label}", rest.split(" bytes")[0] + " bytes",
+                        "100,000 bookings; " + rest.split("booking, ")[1])  # fmt: skip
+
+
 def check_invariants(figures: Figures) -> None:
     from vaksin.invariants import store_problems
 
@@ -454,6 +467,8 @@ def main() -> int:
         check_invariants(figures)
         check_confirmations(figures)
         check_export(figures)
+    print("Memory:", flush=True)
+    run_memory(figures)
     write_report(figures, seconds=options.seconds)
     print(
         "Wrote BENCHMARKS.md" + ("" if not figures.problems else f"; problems: {figures.problems}")

@@ -1,0 +1,105 @@
+"""Where a view's time goes under load: py-spy samples every gunicorn worker while wrk drives
+one URL, then prints the functions holding the most samples (inclusive, then self).
+
+    .venv/bin/python -m bench.profile /api/bookings [--seconds 8]
+    .venv/bin/python -m bench.profile /bench/trivial
+
+Same stack as `make bench` (web only), loopback only, bounded in time.
+"""
+
+import argparse
+import datetime
+import os
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import django
+
+from bench.stack import ROOT, RUN, environment, prepare_database, running_stack
+
+PY_SPY = str(ROOT / ".venv" / "bin" / "py-spy")
+
+
+def frame_name(frame: str) -> str:
+    """'function (path/to/file.py:12)' -> 'function file.py'."""
+    name, _, where = frame.partition(" (")
+    return f"{name} {where.split(':')[0].rsplit('/', 1)[-1]}" if where else name
+
+
+def summarise(files: list[Path], *, top: int) -> None:
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for file in files:
+        for line in file.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            frames = [frame_name(frame) for frame in stack.split(";")]
+            total += int(count)
+            for name in set(frames):
+                inclusive[name] += int(count)
+            own[frames[-1]] += int(count)
+    print(f"{total:,} samples; inclusive (leaving out gunicorn's frames around every request):")
+    shown = [(name, n) for name, n in inclusive.most_common() if n / total < 0.9][:top]
+    for name, samples in shown:
+        print(f"  {samples / total:6.1%}  {name}")
+    print("self:")
+    for name, samples in own.most_common(top // 2):
+        print(f"  {samples / total:6.1%}  {name}")
+
+
+def sample(pid: str, file: Path, *, seconds: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [PY_SPY, "record", "--nonblocking", "-p", pid, "-d", str(seconds), "-f", "raw",
+         "-o", str(file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", help="e.g. /api/bookings or /bench/trivial")
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--top", type=int, default=40)
+    options = parser.parse_args()
+    os.environ.update(environment())
+    prepare_database()
+    django.setup()
+    from django.core.management import call_command
+
+    from vaksin import store
+
+    store.client().flushdb()
+    call_command("seed_slots", "--demo", "--days", "14", "--capacity", "1000000", verbosity=0)
+    day = datetime.date.today() + datetime.timedelta(days=1)
+    spread = [f"WTCKL|{day + datetime.timedelta(days=n)}" for n in range(14)]
+    with running_stack() as stack:
+        stack.start_web()
+        master = stack.processes["web"].pid
+        workers = subprocess.run(
+            ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        mode = ["book", str(18 * 10**7), *spread] if "book" in options.path else ["get"]
+        load = subprocess.Popen(
+            ["wrk", "-t2", "-c64", f"-d{options.seconds + 4}s", "-s",
+             str(ROOT / "bench" / "wrk" / "load.lua"), f"{stack.origin}{options.path}", "--",
+             *mode],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(2)
+        files = [RUN / f"profile-{pid}.txt" for pid in workers]
+        samplers = [
+            sample(pid, file, seconds=options.seconds)
+            for pid, file in zip(workers, files, strict=True)
+        ]
+        for sampler in samplers:
+            sampler.wait()
+        load.wait()
+    summarise([file for file in files if file.exists()], top=options.top)
+
+
+if __name__ == "__main__":
+    main()

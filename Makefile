@@ -28,6 +28,7 @@ run: bootstrap
 test: lint
 	@if scripts/services.sh status >/dev/null; then started=0; else started=1; fi; \
 	scripts/services.sh start || exit $$?; \
+	$(TEST_ENV) $(VENV)/python manage.py collectstatic --noinput -v 0 && \
 	$(TEST_ENV) $(VENV)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
 	exit $$rc

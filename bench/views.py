@@ -1,6 +1,7 @@
 """Rival booking views, behind the same gunicorn as Vaksin, so that ratios compare designs."""
 
 import json
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -43,32 +44,22 @@ def _answer(booked: bool) -> JsonResponse:
     return JsonResponse({"status": word}, status=status)
 
 
-@csrf_exempt
-def book_2021(request: HttpRequest) -> JsonResponse:
-    """The 2021 proof of concept as published: an aborted transaction counts as a booking."""
-    person, slot = _person(request)
-    return _answer(
-        rivals.watch_multi_2021(
-            store.client(),
-            counter=f"rival:{slot}",
-            bookings=f"rival:bookings:{slot}",
-            person=person,
-        )
-    )
+def _redis_rival(design: Callable[..., bool]) -> Callable[[HttpRequest], JsonResponse]:
+    """A view around one of bench/rivals.py's Redis designs, keyed as Vaksin keys its slots."""
+
+    @csrf_exempt
+    def view(request: HttpRequest) -> JsonResponse:
+        person, slot = _person(request)
+        counter, bookings = f"rival:{slot}", f"rival:bookings:{slot}"
+        return _answer(design(store.client(), counter=counter, bookings=bookings, person=person))
+
+    return view
 
 
-@csrf_exempt
-def book_2021_retrying(request: HttpRequest) -> JsonResponse:
-    """The same algorithm with retries on abort: correct, at the cost of retries."""
-    person, slot = _person(request)
-    return _answer(
-        rivals.watch_multi_with_retries(
-            store.client(),
-            counter=f"rival:{slot}",
-            bookings=f"rival:bookings:{slot}",
-            person=person,
-        )
-    )
+# The 2021 proof of concept as published: an aborted transaction counts as a booking.
+book_2021 = _redis_rival(rivals.watch_multi_2021)
+# The same algorithm with retries on abort: correct, at the cost of retries.
+book_2021_retrying = _redis_rival(rivals.watch_multi_with_retries)
 
 
 @csrf_exempt

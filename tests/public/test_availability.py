@@ -52,7 +52,7 @@ def test_a_hit_is_served_from_the_copy_until_it_expires(client: Client, make_slo
         client.get("/api/availability").json()["states"][0]["locations"][0]["slots"][0]["available"]
         == 5
     )
-    redis_client.hset("{vk}:booked", f"WTCKL|{day.isoformat()}", 2)
+    redis_client.hset(store.BOOKED, f"WTCKL|{day.isoformat()}", 2)
     cached = client.get("/api/availability")
     assert cached.json()["states"][0]["locations"][0]["slots"][0]["available"] == 5
     assert int(cached["Age"]) <= 1

@@ -6,14 +6,13 @@ uses its own Redis database and its own PostgreSQL database so it never touches 
 
 import os
 import shlex
-import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.processes import free_port, wait_for
+from tests.processes import free_port, stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "var" / "bench"
@@ -103,14 +102,8 @@ class Stack:
 
     def stop(self, *names: str) -> None:
         for name in names or list(self.processes):
-            process = self.processes.pop(name, None)
-            if process and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+            if process := self.processes.pop(name, None):
+                stop_process(process)
 
 
 def prepare_database() -> None:

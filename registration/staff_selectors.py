@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from registration.confirmations.selectors import ConfirmationJob, confirmation_job_for
+from registration.confirmations.services import channels_for
 from registration.models import Booking
 from registration.references import number_for, reference_for
 from vaksin import store
@@ -36,10 +37,9 @@ def booking_live(*, reference: str) -> LiveBooking | None:
     if not number or not entry or entry.get("kind") != "booked":
         return None
     reference = reference_for(number)
-    channels = ["sms", "email"] if entry.get("email") else ["sms"]
     sent = {
         channel: datetime.datetime.fromtimestamp(int(ms) / 1000, tz=datetime.UTC) if ms else None
-        for channel, ms in store.confirmation_sent(number, channels).items()
+        for channel, ms in store.confirmation_sent(number, channels_for(entry)).items()
     }
     return LiveBooking(
         reference=reference,

@@ -84,7 +84,8 @@ def _confirmation(
     )
 
 
-def _channels(entry: dict[str, str]) -> list[str]:
+def channels_for(entry: dict[str, str]) -> list[str]:
+    """The channels a booking is confirmed on: SMS always, e-mail when one was given."""
     return ["sms", "email"] if entry.get("email") else ["sms"]
 
 
@@ -174,7 +175,7 @@ def confirmations_send(
     try:
         for (number, entry), state in zip(bookings, states, strict=True):
             reference = wanted[number]
-            channels = _channels(entry)
+            channels = channels_for(entry)
             if all(state.sent[channel] for channel in channels):
                 result.outcomes[reference] = "already_sent"
             elif state.holder != number:

@@ -5,7 +5,6 @@ the script is the only judge of whether a place is free (see vaksin/lua/book.lua
 """
 
 import datetime
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -112,18 +111,11 @@ def booking_create(
         raise BookingError("closed")
     if request.date < timezone.localdate(now).isoformat():
         raise BookingError("unknown_slot")
-    minute = int(time.time() // 60)
-    _, person = store.person_key(request.id_type, request.id_number)
     try:
         outcome = store.book(
             request,
-            address_rate_key=store.rate_key("address", client_address, minute)
-            if settings.RATE_LIMIT_PER_IP and client_address
-            else "",
+            address=client_address,
             address_limit=settings.RATE_LIMIT_PER_IP,
-            person_rate_key=store.rate_key("person", person, minute)
-            if settings.RATE_LIMIT_PER_ID
-            else "",
             person_limit=settings.RATE_LIMIT_PER_ID,
             idempotency=idempotency_key,
         )

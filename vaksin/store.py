@@ -9,6 +9,7 @@ booking log at once, and Redis Cluster only runs a script whose keys share one h
 
 import hashlib
 import hmac
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,14 +117,19 @@ class BookingRequest:
 def book(
     request: BookingRequest,
     *,
-    address_rate_key: str = "",
+    address: str = "",
     address_limit: int = 0,
-    person_rate_key: str = "",
     person_limit: int = 0,
     idempotency: str = "",
 ) -> list[str]:
-    """Runs the booking script: one round trip that decides and writes. See lua/book.lua."""
+    """Runs the booking script: one round trip that decides and writes. See lua/book.lua.
+
+    Attempts are counted per minute for the client `address` and for the person, each only when
+    its limit is set (0 turns it off)."""
     bucket, field = person_key(request.id_type, request.id_number)
+    minute = int(time.time() // 60)
+    address_rate_key = rate_key("address", address, minute) if address and address_limit else ""
+    person_rate_key = rate_key("person", field, minute) if person_limit else ""
     slot = slot_field(request.location, request.date)
     return run_script(
         "book",

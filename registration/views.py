@@ -61,23 +61,27 @@ def _busy(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def wizard_step(view: WizardView) -> Callable[[HttpRequest], HttpResponse]:
-    """Shared by every wizard page: open only while registration is, never cached, and a busy
-    page (not an error) when Redis cannot answer."""
+def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], HttpResponse]]:
+    """Shared by every wizard page: open only while registration is, never cached, shown only
+    in order (see _resume), and a busy page (not an error) when Redis cannot answer."""
 
-    @wraps(view)
-    @never_cache
-    @require_http_methods(["GET", "POST"])
-    def wrapped(request: HttpRequest) -> HttpResponse:
-        window = _window_context()
-        if window["registration_state"] != "open":
-            return render(request, "registration/closed.html", window, status=403)
-        try:
-            return view(request, wizard_load(request))
-        except store.StoreError:
-            return _busy(request)
+    def decorate(view: WizardView) -> Callable[[HttpRequest], HttpResponse]:
+        @wraps(view)
+        @never_cache
+        @require_http_methods(["GET", "POST"])
+        def wrapped(request: HttpRequest) -> HttpResponse:
+            window = _window_context()
+            if window["registration_state"] != "open":
+                return render(request, "registration/closed.html", window, status=403)
+            try:
+                state = wizard_load(request)
+                return _resume(state, step) or view(request, state)
+            except store.StoreError:
+                return _busy(request)
 
-    return wrapped
+        return wrapped
+
+    return decorate
 
 
 def _step_url(step: str) -> str:
@@ -145,10 +149,8 @@ def start(request: HttpRequest) -> HttpResponse:
     return _resume(state, "check") or _redirect(f"register_{state.first_missing_step()}")
 
 
-@wizard_step
+@wizard_step("id")
 def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if redirect := _resume(state, "id"):
-        return redirect
     if request.method == "POST":
         form = forms.id_form(request.POST, today=timezone.localdate())
         if not form.valid:
@@ -158,10 +160,8 @@ def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     return _page(request, state, "id", values=values)
 
 
-@wizard_step
+@wizard_step("details")
 def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if redirect := _resume(state, "details"):
-        return redirect
     if request.method == "POST":
         form = forms.details_form(request.POST, state=state, today=timezone.localdate())
         if not form.valid:
@@ -185,10 +185,8 @@ def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
     return listing, {"as_of": as_of, "age": int(snapshot.age)}
 
 
-@wizard_step
+@wizard_step("state")
 def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if redirect := _resume(state, "state"):
-        return redirect
     listing, freshness = _listing_context()
     extra = {"states": state_choices(listing), **freshness}
     if request.method == "POST":
@@ -199,10 +197,8 @@ def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     return _page(request, state, "state", values={"state": state.answers.get("state", "")}, **extra)
 
 
-@wizard_step
+@wizard_step("centre")
 def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if redirect := _resume(state, "centre"):
-        return redirect
     listing, freshness = _listing_context()
     code = state.answers["state"]
     extra = {
@@ -246,10 +242,8 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
     return {"centre": centre, "alternatives": alternatives}
 
 
-@wizard_step
+@wizard_step("date")
 def date_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if redirect := _resume(state, "date"):
-        return redirect
     listing, freshness = _listing_context()
     extra = {**_date_context(state, listing), **freshness}
     if request.method == "POST":
@@ -281,10 +275,8 @@ def _check_context(state: WizardState) -> dict[str, Any]:
     }
 
 
-@wizard_step
+@wizard_step("check")
 def check_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if redirect := _resume(state, "check"):
-        return redirect
     if request.method == "POST":
         return _book(request, state)
     return _page(request, state, "check", **_check_context(state))

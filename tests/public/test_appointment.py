@@ -1,35 +1,18 @@
 """/appointment/: a person looks up their booking with their ID number and reference."""
 
-import datetime
 import re
 
 from django.test import Client
 
 from registration.references import reference_for
-from registration.services import booking_cancel, booking_create, booking_request_clean
-from tests.public.conftest import mykad
-
-
-def _book(day: datetime.date, id_number: str) -> str:
-    confirmation = booking_create(
-        request=booking_request_clean(
-            id_type="mykad",
-            id_number=id_number,
-            name="Lim Mei Ling",
-            phone="0123456789",
-            email="",
-            location="WTCKL",
-            date=day.isoformat(),
-            today=datetime.date.today(),
-        )
-    )
-    return confirmation.reference
+from registration.services import booking_cancel
+from tests.public.conftest import book_someone, mykad
 
 
 def test_the_right_id_number_and_reference_show_the_appointment(client: Client, make_slot):
     day = make_slot(name="World Trade Centre Kuala Lumpur")
     number = mykad()
-    reference = _book(day, number)
+    reference = book_someone(location="WTCKL", date=day, id_number=number)
     typed = f"{number[:6]}-{number[6:8]}-{number[8:]}"
     response = client.post("/appointment/", {"id_number": typed, "reference": reference.lower()})
     page = response.content.decode()
@@ -42,8 +25,8 @@ def test_the_right_id_number_and_reference_show_the_appointment(client: Client, 
 def test_unknown_and_mismatched_combinations_get_the_same_answer(client: Client, make_slot):
     day = make_slot()
     mine, theirs = mykad(), mykad()
-    _book(day, mine)
-    their_reference = _book(day, theirs)
+    book_someone(location="WTCKL", date=day, id_number=mine)
+    their_reference = book_someone(location="WTCKL", date=day, id_number=theirs)
     answers = [
         client.post("/appointment/", {"id_number": mine, "reference": their_reference}),
         client.post("/appointment/", {"id_number": mine, "reference": reference_for(999)}),
@@ -64,7 +47,7 @@ def test_unknown_and_mismatched_combinations_get_the_same_answer(client: Client,
 def test_a_cancelled_booking_is_not_shown(client: Client, make_slot):
     day = make_slot()
     number = mykad()
-    reference = _book(day, number)
+    reference = book_someone(location="WTCKL", date=day, id_number=number)
     assert booking_cancel(reference=reference, by="test")
     page = client.post("/appointment/", {"id_number": number, "reference": reference})
     assert "No appointment matches" in page.content.decode()

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
-from registration.services import booking_create, booking_request_clean
 from tests.processes import ROOT
-from tests.public.conftest import mykad
+from tests.public.conftest import book_someone, mykad
 
 pytestmark = pytest.mark.browser
 
@@ -75,21 +74,6 @@ def assert_accessible(page: Page) -> None:
     )
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == [], f"{page.url}: {serious}"
-
-
-def _book_someone(day: datetime.date, location: str) -> None:
-    booking_create(
-        request=booking_request_clean(
-            id_type="mykad",
-            id_number=mykad(),
-            name="Tan Wei Ming",
-            phone="0198765432",
-            email="",
-            location=location,
-            date=day.isoformat(),
-            today=datetime.date.today(),
-        )
-    )
 
 
 class Wizard:
@@ -227,7 +211,7 @@ def test_a_person_meets_a_sold_out_date_and_books_an_alternative(
         date_label=_english_date(day),
         cont="Continue",
     )
-    _book_someone(day, "WTCKL")  # someone else takes the last place meanwhile
+    book_someone(location="WTCKL", date=day)  # someone else takes the last place meanwhile
     page.get_by_role("button", name="Confirm and book").click()
     expect(page).to_have_title(re.compile("^Error: "))
     expect(page.locator(".error-summary")).to_contain_text("That date is now fully booked")

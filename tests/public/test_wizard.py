@@ -7,29 +7,13 @@ import pytest
 from django.test import Client
 
 from registration.references import number_for
-from registration.services import booking_create, booking_request_clean
 from registration.wizard import COOKIE
-from tests.public.conftest import mykad
+from tests.public.conftest import book_someone, mykad
 from vaksin import store
 
 
 def _reference(page: str) -> str:
     return page.split('class="reference">')[1].split("<")[0]
-
-
-def _book_someone(*, location: str, date: datetime.date, id_number: str) -> None:
-    booking_create(
-        request=booking_request_clean(
-            id_type="mykad",
-            id_number=id_number,
-            name="Tan Wei Ming",
-            phone="0198765432",
-            email="",
-            location=location,
-            date=date.isoformat(),
-            today=datetime.date.today(),
-        )
-    )
 
 
 def test_a_person_books_through_every_step_and_sees_the_confirmation(
@@ -207,7 +191,7 @@ def test_a_sold_out_date_returns_to_the_date_page_with_nearby_alternatives(
     day = make_slot(location="WTCKL", capacity=1, name="World Trade Centre Kuala Lumpur")
     make_slot(location="AXIATA", capacity=9, date=day, name="Axiata Arena")
     walk(person, location="WTCKL", date=day.isoformat())
-    _book_someone(location="WTCKL", date=day, id_number=mykad())
+    book_someone(location="WTCKL", date=day, id_number=mykad())
     refused = client.post("/register/check/")
     assert refused["Location"] == "/register/date/"
     page = client.get("/register/date/").content.decode()
@@ -226,7 +210,7 @@ def test_someone_already_registered_elsewhere_is_told_and_pointed_to_the_look_up
 ):
     day = make_slot(location="WTCKL")
     make_slot(location="AXIATA", date=day)
-    _book_someone(location="AXIATA", date=day, id_number=person["id_number"])
+    book_someone(location="AXIATA", date=day, id_number=person["id_number"])
     walk(person, location="WTCKL", date=day.isoformat())
     refused = client.post("/register/check/")
     assert refused["Location"] == "/register/already-registered/"

@@ -31,14 +31,6 @@ def isodate(value: str) -> datetime.date | str:
 
 
 @register.filter
-def isotime(value: str) -> datetime.datetime | str:
-    try:
-        return datetime.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return value
-
-
-@register.filter
 def id_display(value: str) -> str:
     """A MyKad number grouped as printed on the card (900101-14-5555); others unchanged."""
     if len(value) == 12 and value.isdigit():

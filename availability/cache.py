@@ -80,7 +80,6 @@ class MicroCache:
         self.stale_for = stale_for
         self.wait_for = wait_for
         self.claim_for = claim_for
-        self.recomputations = 0  # in this process; read by tests and the benchmark
         self._entries: dict[str, Snapshot] = {}
         self._locks: dict[str, threading.Lock] = {}
 
@@ -140,7 +139,6 @@ class MicroCache:
         return None, -2
 
     def _recompute(self, key: str, name: str, compute: Callable[[], Rendered]) -> Snapshot:
-        self.recomputations += 1
         try:
             rendered = compute()
         except BaseException:

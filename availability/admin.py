@@ -18,6 +18,7 @@ from availability.models import Centre
 from availability.services import CapacityError
 from registration.audit import staff_capacity_set, staff_centre_save
 from vaksin import store
+from vaksin.store import slots
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,11 @@ class SlotRow:
 
 def centre_slots(centre_id: str) -> list[SlotRow]:
     """Every slot of one centre, read live from Redis in one round trip."""
-    _, capacities, booked = store.read_slots()
+    counts = slots.read_slots()
+    capacities, booked = counts.capacity, counts.booked
     prefix = f"{centre_id}|"
     return [
-        SlotRow(date=field[len(prefix) :], capacity=int(value), booked=int(booked.get(field, 0)))
+        SlotRow(date=field[len(prefix) :], capacity=value, booked=booked.get(field, 0))
         for field, value in sorted(capacities.items())
         if field.startswith(prefix)
     ]

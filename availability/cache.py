@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from vaksin import store
+from vaksin.store import cache as shared_copy
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -109,9 +110,9 @@ class MicroCache:
     ) -> Snapshot:
         name = f"{self.name}:{key}"
         try:
-            shared, ttl_ms = store.cache_read(name)
+            shared, ttl_ms = shared_copy.cache_read(name)
             if shared is None:
-                if store.cache_claim(name, milliseconds=int(self.claim_for * 1000)):
+                if shared_copy.cache_claim(name, milliseconds=int(self.claim_for * 1000)):
                     return self._recompute(key, name, compute)
                 if held is not None and held.age < self.stale_for:
                     return held
@@ -133,7 +134,7 @@ class MicroCache:
         deadline = time.monotonic() + self.wait_for
         while time.monotonic() < deadline:
             time.sleep(0.005)
-            shared, ttl_ms = store.cache_read(name)
+            shared, ttl_ms = shared_copy.cache_read(name)
             if shared is not None:
                 return shared, ttl_ms
         return None, -2
@@ -142,16 +143,16 @@ class MicroCache:
         try:
             rendered = compute()
         except BaseException:
-            store.cache_release(name)
+            shared_copy.cache_release(name)
             raise
         born = time.time()
         entry = Snapshot(rendered=rendered, born=born, expires=time.monotonic() + self.ttl)
         try:
             encoded = self._encode(entry)
         except UnicodeDecodeError:
-            store.cache_release(name)
+            shared_copy.cache_release(name)
         else:
-            store.cache_write(name, encoded, milliseconds=int(self.ttl * 1000))
+            shared_copy.cache_write(name, encoded, milliseconds=int(self.ttl * 1000))
         self._entries[key] = entry
         return entry
 

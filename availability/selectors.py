@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from availability.cache import MicroCache, Rendered, Snapshot
 from availability.states import STATES
-from vaksin import store
+from vaksin.store import slots
 
 # Shared caches may keep the listing for the same second as each process does.
 LISTING_CACHE_CONTROL = "public, max-age=1, s-maxage=1"
@@ -18,21 +18,22 @@ LISTING = MicroCache("availability", ttl=1.0)
 
 def availability_listing(*, today: datetime.date, as_of: datetime.datetime) -> dict[str, Any]:
     """The body of GET /api/availability: states, their centres, and each centre's slots."""
-    centres, capacities, booked = store.read_slots()
+    counts = slots.read_slots()
+    centres, capacities, booked = counts.centres, counts.capacity, counts.booked
     first = today.isoformat()
     by_location: dict[str, list[dict[str, Any]]] = {}
     for field, capacity in sorted(capacities.items()):
         location, date = field.split("|", 1)
         if date >= first and location in centres:
-            available = max(int(capacity) - int(booked.get(field, 0)), 0)
+            available = max(capacity - booked.get(field, 0), 0)
             by_location.setdefault(location, []).append(
-                {"date": date, "capacity": int(capacity), "available": available}
+                {"date": date, "capacity": capacity, "available": available}
             )
     by_state: dict[str, list[dict[str, Any]]] = {}
-    for location, slots in by_location.items():
-        centre = json.loads(centres[location])
-        by_state.setdefault(centre["state"], []).append(
-            {"id": location, "name": centre["name"], "slots": slots}
+    for location, offered in by_location.items():
+        centre = centres[location]
+        by_state.setdefault(centre.state, []).append(
+            {"id": location, "name": centre.name, "slots": offered}
         )
     return {
         "as_of": as_of.isoformat(timespec="seconds"),

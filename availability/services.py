@@ -2,11 +2,11 @@
 booking script; slot capacities live in Redis only and change through the capacity script."""
 
 import datetime
-import json
 from dataclasses import dataclass
 
 from availability.models import Centre
-from vaksin import store
+from vaksin.store import slots
+from vaksin.store.slots import PublishedCentre
 
 
 class CapacityError(Exception):
@@ -22,19 +22,18 @@ class CapacityChange:
     booked: int
 
 
-def centre_publish(centre: Centre) -> None:
-    store.put_centre(
-        centre.id,
-        json.dumps(
-            {
-                "name": centre.name,
-                "state": centre.state,
-                "opens": centre.opens_at.strftime("%H:%M"),
-                "closes": centre.closes_at.strftime("%H:%M"),
-            },
-            separators=(",", ":"),
-        ),
+def centre_published(centre: Centre) -> PublishedCentre:
+    """A centre as the booking script and the listing read it."""
+    return PublishedCentre(
+        name=centre.name,
+        state=centre.state,
+        opens=centre.opens_at.strftime("%H:%M"),
+        closes=centre.closes_at.strftime("%H:%M"),
     )
+
+
+def centre_publish(centre: Centre) -> None:
+    slots.put_centre(centre.id, centre_published(centre))
 
 
 def centre_save(
@@ -59,19 +58,18 @@ def slot_set_capacity(*, location: str, date: datetime.date, capacity: int) -> C
     """Sets a slot's capacity keeping its bookings; refuses to go below the places booked."""
     if capacity < 0:
         raise CapacityError(f"{location} {date}: capacity must be 0 or more, not {capacity}.")
-    outcome = store.set_capacity(location=location, date=date.isoformat(), capacity=capacity)
-    if outcome[0] == "unknown_centre":
+    outcome = slots.set_capacity(location=location, date=date.isoformat(), capacity=capacity)
+    if outcome.outcome == "unknown_centre":
         raise CapacityError(f"{location}: no such centre; add the centre first.")
-    if outcome[0] == "below_booked":
+    if outcome.outcome == "below_booked":
         raise CapacityError(
-            f"{location} {date}: capacity {capacity} is below the {outcome[1]} places already "
-            f"booked; it must be at least {outcome[1]}."
+            f"{location} {date}: capacity {capacity} is below the {outcome.booked} places already "
+            f"booked; it must be at least {outcome.booked}."
         )
-    previous = int(outcome[1])
     return CapacityChange(
         location=location,
         date=date,
-        previous=None if previous < 0 else previous,
+        previous=outcome.previous,
         capacity=capacity,
-        booked=int(outcome[2]),
+        booked=outcome.booked,
     )

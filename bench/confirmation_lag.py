@@ -54,16 +54,15 @@ def main() -> None:
     from registration.services import booking_create
     from tests.people import booking_request
     from vaksin import store
+    from vaksin.store import slots
 
     client = store.client()
     client.flushdb()
     total = options.rate * options.seconds
     dates = [f"2031-01-{day:02d}" for day in range(1, 29)]
-    store.put_centre(
-        "BENCH", '{"name":"Bench Centre","state":"MY-14","opens":"09:00","closes":"17:00"}'
-    )
+    slots.put_centre("BENCH", slots.PublishedCentre("Bench Centre", "MY-14", "09:00", "17:00"))
     for date in dates:
-        store.set_capacity(location="BENCH", date=date, capacity=total)
+        slots.set_capacity(location="BENCH", date=date, capacity=total)
 
     processes = [_start(["relay_outbox", "--consumer", "bench"], work, "relay")]
     processes += [
@@ -137,6 +136,7 @@ def _start(args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
 
 def _wait_for_sends(booked: dict[int, float], *, deadline: float) -> list[float]:
     from vaksin import store
+    from vaksin.store import keys
 
     client = store.client()
     sent: dict[int, float] = {}
@@ -144,7 +144,7 @@ def _wait_for_sends(booked: dict[int, float], *, deadline: float) -> list[float]
         pipe = client.pipeline(transaction=False)
         missing = [n for n in booked if n not in sent]
         for number in missing:
-            pipe.hget(store.sent_key(number), store.sent_field(number, "sms"))
+            pipe.hget(keys.sent_key(number), keys.sent_field(number, "sms"))
         for number, at in zip(missing, pipe.execute(), strict=True):
             if at:
                 sent[number] = float(at)

@@ -57,13 +57,13 @@ class LagProbe:
 
     def lags_ms(self, *, wait_seconds: float = 60) -> list[float]:
         """Each probe booking's lag to its recorded SMS, waiting for the stragglers."""
-        from vaksin import store
+        from vaksin.store import outbox
 
         deadline = time.monotonic() + wait_seconds
         lags: dict[int, float] = {}
         while len(lags) < len(self.answered_ms) and time.monotonic() < deadline:
             for number, answered in self.answered_ms.items():
-                sent = store.confirmation_sent(number, ["sms"])["sms"]
+                sent = outbox.confirmation_sent(number, ["sms"])["sms"]
                 if sent and number not in lags:
                     lags[number] = int(sent) - answered
             time.sleep(0.5)
@@ -78,11 +78,11 @@ def percentile(ordered: list[float], percent: int) -> float:
 
 def wait_until_relayed(*, seconds: float) -> bool:
     """Waits until the relay has read and acknowledged every booking-log entry."""
-    from vaksin import store
+    from vaksin.store import outbox
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if store.outbox_backlog() == (0, 0):
+        if outbox.outbox_backlog() == (0, 0):
             return True
         time.sleep(0.5)
     return False

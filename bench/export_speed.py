@@ -56,6 +56,7 @@ def main() -> None:
 
     from registration.export import BOOKING_COLUMNS, bookings_export, bookings_verify, copy_text
     from vaksin import store
+    from vaksin.store import bookings
 
     call_command("migrate", verbosity=0)
     client = store.client()
@@ -74,7 +75,7 @@ def main() -> None:
         started = time.perf_counter()
         entries = []
         after = 0
-        while chunk := store.read_entries(after=after, count=50_000):
+        while chunk := bookings.read_entries(after=after, count=50_000):
             entries.extend(chunk)
             after = chunk[-1][0]
         read_seconds = time.perf_counter() - started
@@ -144,7 +145,7 @@ def main() -> None:
 
 def _generate(client, count: int) -> int:
     """Writes `count` bookings to the log as the booking script would, then cancels 1% of them."""
-    from vaksin import store
+    from vaksin.store import keys
 
     centres = ["WTCKL", "PWTC", "IDCC", "MITEC", "SPICE", "UITM", "UKM", "MAEPS"]
     dates = ["2021-05-28", "2021-05-29", "2021-05-30", "2021-05-31"]
@@ -153,10 +154,10 @@ def _generate(client, count: int) -> int:
     pipe = client.pipeline(transaction=False)
     for number in range(1, count + 1):
         location, date = centres[number % len(centres)], dates[number // 7 % len(dates)]
-        slot = store.slot_field(location, date)
+        slot = keys.slot_field(location, date)
         booked[slot] = booked.get(slot, 0) + 1
         pipe.xadd(
-            store.BOOKINGS,
+            keys.BOOKINGS,
             {
                 "kind": "booked",
                 "id_type": "mykad",
@@ -170,7 +171,7 @@ def _generate(client, count: int) -> int:
                 "lang": "ms" if number % 2 else "en",
                 "at": str(1622170800 + number // 1000),
             },
-            id=store.entry_id(number),
+            id=keys.entry_id(number),
         )
         if number % 10_000 == 0:
             pipe.execute()
@@ -178,9 +179,9 @@ def _generate(client, count: int) -> int:
     for offset in range(1, cancels + 1):
         cancelled = offset * 100 - 37
         location, date = centres[cancelled % len(centres)], dates[cancelled // 7 % len(dates)]
-        booked[store.slot_field(location, date)] -= 1
+        booked[keys.slot_field(location, date)] -= 1
         pipe.xadd(
-            store.BOOKINGS,
+            keys.BOOKINGS,
             {
                 "kind": "cancelled",
                 "booking": str(cancelled),
@@ -188,11 +189,11 @@ def _generate(client, count: int) -> int:
                 "reason": "",
                 "at": "1622257200",
             },
-            id=store.entry_id(count + offset),
+            id=keys.entry_id(count + offset),
         )
         if offset % 10_000 == 0:
             pipe.execute()
-    pipe.hset(store.BOOKED, mapping=booked)
+    pipe.hset(keys.BOOKED, mapping=booked)
     pipe.execute()
     print(f"generated {count + cancels:,} log entries in {time.perf_counter() - started:.1f} s")
     return count + cancels

@@ -29,24 +29,26 @@ def main() -> None:
 
     from tests.people import booking_request
     from vaksin import store
+    from vaksin.store import bookings, outbox, slots
 
     client = store.client()
     client.flushdb()
     day = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
     centres = ["WTCKL", "UM", "UKM", "IDCC", "BCCK", "IKBNM", "SPICE", "PJICC"]
     for centre in centres:
-        store.put_centre(centre, '{"name":"x","state":"MY-14","opens":"09:00","closes":"17:00"}')
-        store.set_capacity(location=centre, date=day, capacity=options.count)
+        slots.put_centre(centre, slots.PublishedCentre("x", "MY-14", "09:00", "17:00"))
+        slots.set_capacity(location=centre, date=day, capacity=options.count)
     before = int(client.info("memory")["used_memory"])
     started = time.monotonic()
     for i in range(options.count):
-        outcome = store.book(booking_request(i, location=centres[i % len(centres)], date=day))
-        assert outcome[0] == "booked", outcome
+        request = booking_request(i, location=centres[i % len(centres)], date=day)
+        outcome = bookings.book(**vars(request))
+        assert outcome.outcome == "booked", outcome
     elapsed = time.monotonic() - started
     booked = measure(client, before, options.count)
     # What a booking keeps once its confirmation went out: the SMS's send record.
     for number in range(1, options.count + 1):
-        store.confirmation_record_sent(number, "sms", int(time.time() * 1000))
+        outbox.confirmation_record_sent(number, "sms", int(time.time() * 1000))
     confirmed = measure(client, before, options.count)
     client.flushdb()
     print(f"{options.count:,} bookings in {elapsed:.1f} s ({options.count / elapsed:,.0f}/s)")

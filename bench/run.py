@@ -114,6 +114,7 @@ def run_booking_designs(
 ) -> dict[str, LoadResult]:
     from bench.models import RivalBooking
     from vaksin import store
+    from vaksin.store import keys
 
     client = store.client()
     hot = f"HOT|{day}"
@@ -156,7 +157,7 @@ def run_booking_designs(
         "booking that waits for an fsynced Redis write",
     )
     hot_result = load("/api/bookings", hot)
-    stored = int(client.hget(store.BOOKED, hot) or 0)
+    stored = int(client.hget(keys.BOOKED, hot) or 0)
     figures.add(
         "Vaksin POST /api/bookings, all on one slot",
         rate(hot_result),
@@ -252,17 +253,18 @@ def run_replay(stack: Stack, figures: Figures, *, first: datetime.date, limit: i
     from availability.services import centre_save, slot_set_capacity
     from bench.replay import REAL_DRAIN, replay_slots, weighted_slot_arguments
     from vaksin import store
+    from vaksin.store import keys
 
     slots = replay_slots(first=first)
     for location in sorted({slot.location for slot in slots}):
         centre_save(centre_id=location, name=f"Round 1 centre {location[-1]}", state="MY-14")
     for slot in slots:
         slot_set_capacity(location=slot.location, date=slot.date, capacity=slot.capacity)
-    fields = [store.slot_field(slot.location, slot.date.isoformat()) for slot in slots]
+    fields = [keys.slot_field(slot.location, slot.date.isoformat()) for slot in slots]
     total = sum(slot.capacity for slot in slots)
 
     def remaining() -> int:
-        booked = store.client().hmget(store.BOOKED, fields)
+        booked = store.client().hmget(keys.BOOKED, fields)
         return total - sum(int(count or 0) for count in booked)
 
     script = str(ROOT / "bench" / "wrk" / "load.lua")
@@ -301,11 +303,11 @@ def run_replay(stack: Stack, figures: Figures, *, first: datetime.date, limit: i
 def check_confirmations(figures: Figures) -> None:
     """Every booking of the run got exactly one SMS, once the relay and worker caught up."""
     from registration.references import reference_for
-    from vaksin import store
+    from vaksin.store import bookings
 
     started = time.monotonic()
     relayed = wait_until_relayed(seconds=300)
-    active = {reference_for(number) for number in store.scan_persons().values()}
+    active = {reference_for(number) for number in bookings.scan_persons().values()}
     counts = sms_per_booking(RUN / "sms.log")
     while relayed and len(counts) < len(active) and time.monotonic() - started < 300:
         time.sleep(1)

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from bench import rivals
 from bench.models import RivalBooking, RivalSlot
 from vaksin import store
+from vaksin.store import bookings
 
 ANSWERS = {True: (201, "confirmed"), False: (409, "sold_out")}
 
@@ -24,14 +25,11 @@ def book_bare(request: HttpRequest) -> JsonResponse:
     """Vaksin's booking script with nothing around it: no validation, no rate limits, no
     language. The floor for any view that books in Redis, to show what the rest costs."""
     body = json.loads(request.body)
-    outcome = store.book(
-        store.BookingRequest(
-            id_type="mykad", id_number=body["id_number"], name=body["name"],
-            phone=body["phone"], email="", location=body["location"], date=body["date"],
-            lang="en",
-        )
+    outcome = bookings.book(
+        id_type="mykad", id_number=body["id_number"], name=body["name"], phone=body["phone"],
+        email="", location=body["location"], date=body["date"], lang="en",
     )  # fmt: skip
-    return _answer(outcome[0] in ("booked", "repeat"))
+    return _answer(outcome.holds_place)
 
 
 def _person(request: HttpRequest) -> tuple[str, str]:

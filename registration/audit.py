@@ -6,12 +6,16 @@ change before Redis is touched. The one gap left is a commit failing after the R
 """
 
 import datetime
-import json
 
 from django.db import transaction
 
 from availability.models import Centre
-from availability.services import CapacityChange, centre_save, slot_set_capacity
+from availability.services import (
+    CapacityChange,
+    centre_published,
+    centre_save,
+    slot_set_capacity,
+)
 from registration.models import AuditEntry
 from registration.services import booking_cancel
 
@@ -25,17 +29,7 @@ def audit_record(
 
 
 def _centre_state(centre: Centre | None) -> str:
-    if centre is None:
-        return ""
-    return json.dumps(
-        {
-            "name": centre.name,
-            "state": centre.state,
-            "opens": centre.opens_at.strftime("%H:%M"),
-            "closes": centre.closes_at.strftime("%H:%M"),
-        },
-        ensure_ascii=False,
-    )
+    return centre_published(centre).as_json() if centre is not None else ""
 
 
 def staff_centre_save(

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from registration.models import ExportWatermark
 from registration.references import reference_for
-from vaksin import store
+from vaksin.store import bookings, keys, slots
 
 WATERMARK = "bookings"
 CHUNK = 50_000
@@ -135,12 +135,12 @@ def bookings_export(
     """Exports every log entry written before the call; on_progress(done, total) per chunk."""
     ExportWatermark.objects.get_or_create(name=WATERMARK)
     # Stop at the end of the log as it is now, so a run under live traffic finishes.
-    target = store.read_last_number()
+    target = bookings.read_last_number()
     start = ExportWatermark.objects.get(name=WATERMARK).last_number
     summary = ExportSummary(last_number=start)
 
     def read(after: int) -> list[tuple[int, dict[str, str]]]:
-        return store.read_entries(after=after, count=min(chunk, target - after))
+        return bookings.read_entries(after=after, count=min(chunk, target - after))
 
     # Reading Redis takes about as long as writing PostgreSQL, so the next chunk is read while
     # the current one is written. It is a guess at where the next chunk starts; if another
@@ -167,7 +167,7 @@ def bookings_export(
             if on_progress:
                 on_progress(end - start, max(target - start, 1))
     summary.last_number = max(after, start)
-    summary.redis_active = sum(store.read_active_counts().values())
+    summary.redis_active = sum(slots.read_booked_counts().values())
     summary.warehouse_active = _warehouse_counts()[0]
     return summary
 
@@ -180,14 +180,14 @@ def _warehouse_counts() -> tuple[int, int, dict[str, int]]:
             "FROM registration_booking GROUP BY location_id, date"
         )
         rows = cursor.fetchall()
-    per_slot = {store.slot_field(loc, day.isoformat()): active for loc, day, active, _ in rows}
+    per_slot = {keys.slot_field(loc, day.isoformat()): active for loc, day, active, _ in rows}
     return sum(r[2] for r in rows), sum(r[3] for r in rows), per_slot
 
 
 def bookings_verify() -> VerifyReport:
     """Compares the warehouse with Redis: active bookings per slot, and every log entry."""
-    redis_slots = {slot: count for slot, count in store.read_active_counts().items() if count}
-    log_length, last_number = store.read_log_length(), store.read_last_number()
+    redis_slots = {slot: count for slot, count in slots.read_booked_counts().items() if count}
+    log_length, last_number = bookings.read_log_length(), bookings.read_last_number()
     active, rows, warehouse_slots = _warehouse_counts()
     warehouse_slots = {slot: count for slot, count in warehouse_slots.items() if count}
     with connection.cursor() as cursor:

@@ -1,6 +1,5 @@
 """Reads of the registration domain: a person looking up their own appointment."""
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -9,7 +8,7 @@ from django.conf import settings
 
 from registration.references import number_for, reference_for
 from registration.validation import PASSPORT_PATTERN
-from vaksin import store
+from vaksin.store import keys, lookup, slots
 
 
 @dataclass(frozen=True)
@@ -54,25 +53,24 @@ def appointment_lookup(
     if settings.RATE_LIMIT_PER_IP and client_address:
         # Shared with booking attempts: SPEC counts both against one budget per address.
         limits.append(
-            (store.rate_key("address", client_address, minute), settings.RATE_LIMIT_PER_IP)
+            (keys.rate_key("address", client_address, minute), settings.RATE_LIMIT_PER_IP)
         )
     if settings.RATE_LIMIT_PER_ID:
-        _, person = store.person_key("lookup", re.sub(r"[\s-]", "", id_number).upper())
-        limits.append((store.rate_key("lookup", person, minute), settings.RATE_LIMIT_PER_ID))
+        _, person = keys.person_key("lookup", re.sub(r"[\s-]", "", id_number).upper())
+        limits.append((keys.rate_key("lookup", person, minute), settings.RATE_LIMIT_PER_ID))
     number = number_for(reference) or 0
     people = _candidates(id_number)
-    attempts, held, entry = store.lookup_read(
-        number=number, people=people, rate_keys=[key for key, _ in limits]
-    )
-    if any(count > limit for count, (_, limit) in zip(attempts, limits, strict=True)):
+    read = lookup.lookup_read(number=number, people=people, rate_keys=[key for key, _ in limits])
+    if any(count > limit for count, (_, limit) in zip(read.attempts, limits, strict=True)):
         raise LookupRefused(retry_after=60 - int(time.time()) % 60)
-    if not number or number not in held or entry is None or entry.get("kind") != "booked":
+    entry = read.entry
+    if not number or number not in read.held or entry is None or entry.get("kind") != "booked":
         return None
-    centre = store.read_centre(entry["location"])
+    centre = slots.read_centre(entry["location"])
     return Appointment(
         reference=reference_for(number),
         location=entry["location"],
-        centre_name=json.loads(centre)["name"] if centre else entry["location"],
+        centre_name=centre.name if centre else entry["location"],
         date=entry["date"],
         arrival_window=entry["window"],
     )

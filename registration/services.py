@@ -1,7 +1,7 @@
 """Writes of the registration domain: booking and cancelling.
 
 Python validates; the Lua script decides. Nothing here reads availability before booking:
-the script is the only judge of whether a place is free (see vaksin/lua/book.lua).
+the script is the only judge of whether a place is free (see vaksin/store/lua/book.lua).
 """
 
 import datetime
@@ -17,7 +17,21 @@ from registration.errors import BookingError
 from registration.references import number_for, reference_for
 from registration.validation import FieldError
 from registration.window import registration_state
-from vaksin import store
+from vaksin.store import StoreError, bookings
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """One person's cleaned answers for one slot: what the booking script is asked to book."""
+
+    id_type: str
+    id_number: str
+    name: str
+    phone: str
+    email: str
+    location: str
+    date: str
+    lang: str
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,7 @@ def booking_request_clean(
     birth_date: object = None,
     lang: str = "en",
     today: datetime.date,
-) -> store.BookingRequest:
+) -> BookingRequest:
     """Every answer cleaned at once, so that one error never hides another; raises 'invalid'."""
     errors: dict[str, list[str]] = {}
     kind = _clean("id_type", errors, validation.clean_id_type, id_type)
@@ -83,7 +97,7 @@ def booking_request_clean(
         errors.setdefault("birth_date" if kind == "passport" else "id_number", []).append(
             "too_young"
         )
-    request = store.BookingRequest(
+    request = BookingRequest(
         id_type=kind or "",
         id_number=number or "",
         name=_clean("name", errors, validation.clean_name, name) or "",
@@ -100,7 +114,7 @@ def booking_request_clean(
 
 def booking_create(
     *,
-    request: store.BookingRequest,
+    request: BookingRequest,
     client_address: str = "",
     idempotency_key: str = "",
     now: datetime.datetime | None = None,
@@ -112,36 +126,39 @@ def booking_create(
     if request.date < timezone.localdate(now).isoformat():
         raise BookingError("unknown_slot")
     try:
-        outcome = store.book(
-            request,
+        outcome = bookings.book(
+            id_type=request.id_type,
+            id_number=request.id_number,
+            name=request.name,
+            phone=request.phone,
+            email=request.email,
+            location=request.location,
+            date=request.date,
+            lang=request.lang,
             address=client_address,
             address_limit=settings.RATE_LIMIT_PER_IP,
             person_limit=settings.RATE_LIMIT_PER_ID,
             idempotency=idempotency_key,
         )
-    except store.StoreError:
+    except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
-    kind = outcome[0]
-    if kind in ("booked", "repeat"):
+    if outcome.holds_place:
         return BookingConfirmation(
-            reference=reference_for(int(outcome[1])),
+            reference=reference_for(outcome.number),
             location=request.location,
             date=request.date,
-            arrival_window=outcome[2],
-            created=kind == "booked",
+            arrival_window=outcome.window,
+            created=outcome.outcome == "booked",
         )
-    if kind == "rate_limited":
-        raise BookingError("rate_limited", retry_after=int(outcome[1]))
-    raise BookingError(kind)
+    raise BookingError(outcome.outcome, retry_after=outcome.retry_after)
 
 
 def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
     """Cancels a booking, returning its place; False when there is no such active booking."""
     number = number_for(reference)
-    entry = store.read_entry(number) if number else None
+    entry = bookings.read_entry(number) if number else None
     if not number or not entry or entry.get("kind") != "booked":
         return False
-    outcome = store.cancel(
+    return bookings.cancel(
         id_type=entry["id_type"], id_number=entry["id_number"], number=number, by=by, reason=reason
     )
-    return outcome[0] == "cancelled"

@@ -8,7 +8,7 @@ from registration.confirmations.selectors import ConfirmationJob, confirmation_j
 from registration.confirmations.services import channels_for
 from registration.models import Booking
 from registration.references import number_for, reference_for
-from vaksin import store
+from vaksin.store import bookings, outbox
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,18 @@ def mask_id_number(id_number: str) -> str:
 
 def booking_live(*, reference: str) -> LiveBooking | None:
     number = number_for(reference)
-    entry = store.read_entry(number) if number else None
+    entry = bookings.read_entry(number) if number else None
     if not number or not entry or entry.get("kind") != "booked":
         return None
     reference = reference_for(number)
     sent = {
         channel: datetime.datetime.fromtimestamp(int(ms) / 1000, tz=datetime.UTC) if ms else None
-        for channel, ms in store.confirmation_sent(number, channels_for(entry)).items()
+        for channel, ms in outbox.confirmation_sent(number, channels_for(entry)).items()
     }
     return LiveBooking(
         reference=reference,
         entry=entry,
-        active=store.read_person_number(entry["id_type"], entry["id_number"]) == number,
+        active=bookings.read_person_number(entry["id_type"], entry["id_number"]) == number,
         sent=sent,
         job=confirmation_job_for(reference=reference),
         exported=Booking.objects.filter(number=number).exists(),
@@ -61,6 +61,6 @@ def booking_references_for(query: str) -> list[str]:
     compact = re.sub(r"[\s-]", "", text).upper()
     found = []
     for id_type in ("mykad", "passport"):
-        if held := store.read_person_number(id_type, compact):
+        if held := bookings.read_person_number(id_type, compact):
             found.append(reference_for(held))
     return found

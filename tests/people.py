@@ -2,7 +2,7 @@
 
 import datetime
 
-from vaksin.store import BookingRequest
+from registration.services import BookingRequest
 
 FIRST_BIRTHDAY = datetime.date(1950, 1, 1)
 PER_BIRTHDAY = 10_000

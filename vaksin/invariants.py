@@ -5,17 +5,18 @@ It reads everything, so it runs beside a quiet store, never on the request path.
 
 from collections import Counter
 
-from vaksin import store
+from vaksin.store import bookings, keys, slots
 
 LOG_PAGE = 10_000
 
 
 def store_problems() -> list[str]:
     """Every way the store breaks an invariant; an empty list when it holds them all."""
-    _, capacities, booked = store.read_slots()
+    counts = slots.read_slots()
+    capacities, booked = counts.capacity, counts.booked
     active: dict[int, dict[str, str]] = {}
     after = 0
-    while page := store.read_entries(after=after, count=LOG_PAGE):
+    while page := bookings.read_entries(after=after, count=LOG_PAGE):
         for number, entry in page:
             if entry.get("kind") == "booked":
                 active[number] = entry
@@ -24,7 +25,7 @@ def store_problems() -> list[str]:
         after = page[-1][0]
 
     problems = []
-    per_slot = Counter(store.slot_field(e["location"], e["date"]) for e in active.values())
+    per_slot = Counter(keys.slot_field(e["location"], e["date"]) for e in active.values())
     for slot in sorted(set(capacities) | set(booked) | set(per_slot)):
         capacity, taken = int(capacities.get(slot, 0)), int(booked.get(slot, 0))
         if taken > capacity:
@@ -34,10 +35,10 @@ def store_problems() -> list[str]:
         if taken != per_slot[slot]:
             problems.append(f"{slot}: counter says {taken} booked, the log holds {per_slot[slot]}")
 
-    persons = store.scan_persons()
+    persons = bookings.scan_persons()
     holders = Counter(persons.values())
     for number, entry in active.items():
-        bucket, field = store.person_key(entry["id_type"], entry["id_number"])
+        bucket, field = keys.person_key(entry["id_type"], entry["id_number"])
         if persons.get(f"{bucket.rsplit(':', 1)[1]}:{field}") != number:
             problems.append(f"booking {number}: its person does not point back at it")
     for number, count in holders.items():

@@ -29,7 +29,7 @@ from rq import Queue
 from rq.job import Job, Retry
 
 from registration.references import number_for, reference_for
-from vaksin import store
+from vaksin.store import keys, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -102,17 +102,17 @@ class RelayCounts:
     jobs: int = 0
 
 
-def relay_entries(entries: store.Entries, *, queue: Queue, recheck: bool = False) -> RelayCounts:
+def relay_entries(entries: outbox.Entries, *, queue: Queue, recheck: bool = False) -> RelayCounts:
     """Enqueues the bookings among `entries` in batches, then acknowledges all the entries."""
     references = [
-        reference_for(store.entry_number(entry_id))
+        reference_for(keys.entry_number(entry_id))
         for entry_id, fields in entries
         if fields.get("kind") == "booked"
     ]
     enqueued = enqueue_batches(
         batches_of(references, settings.CONFIRMATION_BATCH_SIZE), queue=queue, recheck=recheck
     )
-    store.outbox_ack([entry_id for entry_id, _ in entries])
+    outbox.outbox_ack([entry_id for entry_id, _ in entries])
     return RelayCounts(
         entries=len(entries), enqueued=sum(len(batch) for batch in enqueued), jobs=len(enqueued)
     )
@@ -128,11 +128,11 @@ def relay_run(
 ) -> RelayCounts:
     """Relays until should_stop() is true, reading up to `batch` entries at a time."""
     queue = django_rq.get_queue(QUEUE)
-    store.outbox_group_create()
+    outbox.outbox_group_create()
     counts = RelayCounts()
     fill_seconds = settings.CONFIRMATION_BATCH_WAIT_MS / 1000
 
-    def relay(entries: store.Entries, recheck: bool) -> None:
+    def relay(entries: outbox.Entries, recheck: bool) -> None:
         done = relay_entries(entries, queue=queue, recheck=recheck)
         counts.entries += done.entries
         counts.enqueued += done.enqueued
@@ -141,23 +141,23 @@ def relay_run(
 
     # First, what this consumer read before but never acknowledged: it was killed in between.
     while not should_stop() and (
-        pending := store.outbox_read(consumer=consumer, count=batch, block_ms=None, pending=True)
+        pending := outbox.outbox_read(consumer=consumer, count=batch, block_ms=None, pending=True)
     ):
         relay(pending, recheck=True)
     next_sweep = 0.0
     while not should_stop():
         if time.monotonic() >= next_sweep:
             # Entries a relay under another name took and never acknowledged: it died.
-            if claimed := store.outbox_claim_idle(
+            if claimed := outbox.outbox_claim_idle(
                 consumer=consumer, idle_ms=ABANDONED_MS, count=batch
             ):
                 relay(claimed, recheck=True)
             next_sweep = time.monotonic() + 10
-        entries = store.outbox_read(consumer=consumer, count=batch, block_ms=block_ms)
+        entries = outbox.outbox_read(consumer=consumer, count=batch, block_ms=block_ms)
         if entries and len(entries) < batch and fill_seconds:
             # A trickle: let the batch fill for a moment rather than enqueue a job per booking.
             time.sleep(fill_seconds)
-            entries += store.outbox_read(
+            entries += outbox.outbox_read(
                 consumer=consumer, count=batch - len(entries), block_ms=None
             )
         if entries:

@@ -17,7 +17,6 @@ that copy.
 """
 
 import datetime
-import json
 import logging
 import secrets
 import time
@@ -31,7 +30,8 @@ from rq.timeouts import BaseTimeoutException
 from registration.confirmations import messages
 from registration.confirmations.backends import Sms, sms_backend
 from registration.references import number_for, reference_for
-from vaksin import store
+from vaksin.store import StoreError, outbox
+from vaksin.store.slots import PublishedCentre
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +71,10 @@ class BatchResult:
 
 
 def _confirmation(
-    reference: str, entry: dict[str, str], centres: dict[str, str]
+    reference: str, entry: dict[str, str], centres: dict[str, PublishedCentre]
 ) -> messages.Confirmation:
     centre = centres.get(entry["location"])
-    name = json.loads(centre)["name"] if centre else entry["location"]
+    name = centre.name if centre else entry["location"]
     return messages.Confirmation(
         reference=reference,
         centre=name,
@@ -149,7 +149,7 @@ def confirmations_send(
             wanted[number] = reference
         else:
             result.outcomes[reference] = "unknown"
-    entries, centres = store.confirmation_batch_read(list(wanted))
+    entries, centres = outbox.confirmation_batch_read(list(wanted))
     bookings: list[tuple[int, dict[str, str]]] = []
     for number, reference in wanted.items():
         entry = entries.get(number)
@@ -163,7 +163,7 @@ def confirmations_send(
         return result
 
     token = secrets.token_hex(16)
-    states = store.confirmation_batch_claim(
+    states = outbox.confirmation_batch_claim(
         [(number, entry["id_type"], entry["id_number"]) for number, entry in bookings],
         token=token,
         seconds=settings.CONFIRMATION_JOB_TIMEOUT + 5,
@@ -190,8 +190,10 @@ def confirmations_send(
                     for channel in channels:
                         if not state.sent[channel]:
                             _send(channel, confirmation, _address(channel, entry), mail)
-                            store.confirmation_record_sent(number, channel, int(time.time() * 1000))
-                except (store.StoreError, BaseTimeoutException):
+                            outbox.confirmation_record_sent(
+                                number, channel, int(time.time() * 1000)
+                            )
+                except (StoreError, BaseTimeoutException):
                     raise
                 except Exception as error:
                     # Whatever a backend raises, one bad booking must not hold up its batch: it
@@ -205,7 +207,7 @@ def confirmations_send(
                     failures_in_a_row = 0
     finally:
         mail.close()
-        store.confirmation_batch_release(
+        outbox.confirmation_batch_release(
             [number for (number, _), state in zip(bookings, states, strict=True) if state.claimed],
             token=token,
         )

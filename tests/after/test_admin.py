@@ -1,7 +1,6 @@
 """The staff admin: live capacities, cancelling, finding bookings, the audit trail, staff only."""
 
 import datetime
-import json
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -14,7 +13,7 @@ from registration.models import AuditEntry
 from registration.services import booking_create
 from tests.conftest import SlotMaker
 from tests.people import booking_request, mykad
-from vaksin import store
+from vaksin.store import keys, slots
 
 
 def slots_url(centre: str = "WTCKL") -> str:
@@ -22,9 +21,9 @@ def slots_url(centre: str = "WTCKL") -> str:
 
 
 def counts(day: datetime.date, centre: str = "WTCKL") -> tuple[int, int]:
-    _, capacity, booked = store.read_slots()
-    field = store.slot_field(centre, day.isoformat())
-    return int(capacity[field]), int(booked.get(field, 0))
+    found = slots.read_slots()
+    field = keys.slot_field(centre, day.isoformat())
+    return found.capacity[field], found.booked.get(field, 0)
 
 
 def book(i: int, day: datetime.date) -> str:
@@ -94,7 +93,7 @@ def test_saving_a_centre_publishes_it_to_redis_and_is_audited(
 
     admin_client.post(url, form)
 
-    assert json.loads(store.read_centre("WTCKL") or "{}")["opens"] == "08:00"
+    assert getattr(slots.read_centre("WTCKL"), "opens", None) == "08:00"
     assert Centre.objects.get(id="WTCKL").name == "WTC Kuala Lumpur"
     entry = AuditEntry.objects.get(action="centre")
     assert "Centre WTCKL" in entry.before and "WTC Kuala Lumpur" in entry.after

@@ -34,6 +34,7 @@ from tests.after.conftest import sends_per_reference, sms_lines, wait_until
 from tests.conftest import SlotMaker
 from tests.people import booking_request
 from vaksin import store
+from vaksin.store import bookings, keys, outbox
 
 
 def stop_after(calls: int) -> Callable[[], bool]:
@@ -43,7 +44,7 @@ def stop_after(calls: int) -> Callable[[], bool]:
 
 def another_worker_claims(number: int) -> str:
     """Takes booking `number`'s send claim as another worker mid-send would; returns its key."""
-    key = store.confirmation_claim_key(number)
+    key = keys.confirmation_claim_key(number)
     store.client().set(key, "another-worker", ex=30)
     return key
 
@@ -62,7 +63,7 @@ def test_a_booking_gets_an_sms_with_its_reference_centre_date_and_window(
     assert confirmation_send(reference=reference) == "sent"
 
     [line] = sms_lines(sms_file)
-    entry = store.read_entry(number_for(reference) or 0) or {}
+    entry = bookings.read_entry(number_for(reference) or 0) or {}
     assert line["to"] == entry["phone"]
     assert reference in line["text"]
     assert "World Trade Centre Kuala Lumpur" in line["text"]
@@ -156,7 +157,7 @@ def refusing_gateway(sms_file: Path, settings: SettingsWrapper) -> dict[str, int
 
 
 def phone_of(reference: str) -> str:
-    return (store.read_entry(number_for(reference) or 0) or {})["phone"]
+    return (bookings.read_entry(number_for(reference) or 0) or {})["phone"]
 
 
 def queued_batches() -> dict[str, list[str]]:
@@ -291,7 +292,7 @@ def test_the_relay_enqueues_one_job_per_batch_and_acknowledges_every_entry(
         f"confirmations-{numbers[0]}-{numbers[2]}": references[:3],
         f"confirmations-{numbers[3]}-{numbers[4]}": references[3:],
     }
-    assert store.outbox_backlog() == (0, 0)
+    assert outbox.outbox_backlog() == (0, 0)
 
 
 @pytest.mark.parametrize(("wait_ms", "jobs"), [(50, 1), (0, 2)])
@@ -305,15 +306,15 @@ def test_the_relay_waits_a_moment_for_a_batch_to_fill_rather_than_enqueue_a_job_
     settings.CONFIRMATION_BATCH_WAIT_MS = wait_ms
     day = make_slot(capacity=10)
     references = [book(90, day)]
-    read = store.outbox_read
+    read = outbox.outbox_read
 
-    def read_while_more_arrive(**options: Any) -> store.Entries:
+    def read_while_more_arrive(**options: Any) -> outbox.Entries:
         found = read(**options)
         if found and len(references) == 1:
             references.extend(book(i, day) for i in (91, 92))
         return found
 
-    monkeypatch.setattr(store, "outbox_read", read_while_more_arrive)
+    monkeypatch.setattr(outbox, "outbox_read", read_while_more_arrive)
     relay_run(consumer="t", block_ms=10, should_stop=stop_after(4))
 
     batches = list(queued_batches().values())
@@ -336,11 +337,11 @@ def test_a_relay_killed_between_enqueue_and_ack_relays_again_without_duplicates(
     def killed(entry_ids: list[str]) -> None:
         raise RelayKilled
 
-    monkeypatch.setattr(store, "outbox_ack", killed)
+    monkeypatch.setattr(outbox, "outbox_ack", killed)
     with pytest.raises(RelayKilled):
         relay_run(consumer="t", block_ms=10, should_stop=stop_after(5))
     enqueued = queued_batches()
-    assert store.outbox_backlog() == (0, 5)
+    assert outbox.outbox_backlog() == (0, 5)
     monkeypatch.undo()
 
     restarted = relay_run(consumer="t", block_ms=10, should_stop=stop_after(5))
@@ -348,13 +349,13 @@ def test_a_relay_killed_between_enqueue_and_ack_relays_again_without_duplicates(
     assert restarted.jobs == 0
     assert queued_batches() == enqueued
     assert sorted(ref for batch in enqueued.values() for ref in batch) == sorted(references)
-    assert store.outbox_backlog() == (0, 0)
+    assert outbox.outbox_backlog() == (0, 0)
 
 
 def unsent_claims(client: redis.Redis) -> set[int]:
     """Bookings whose send is claimed by a worker but not recorded as done."""
-    numbers = {int(key.rsplit(":", 1)[1]) for key in client.scan_iter(f"{store.PREFIX}:sending:*")}
-    return {n for n in numbers if not any(store.confirmation_sent(n, ["sms"]).values())}
+    numbers = {int(key.rsplit(":", 1)[1]) for key in client.scan_iter(f"{keys.PREFIX}:sending:*")}
+    return {n for n in numbers if not any(outbox.confirmation_sent(n, ["sms"]).values())}
 
 
 @pytest.mark.e2e

@@ -16,8 +16,8 @@ from bench import rivals
 from registration.errors import BookingError
 from registration.services import booking_create
 from tests.people import booking_request
-from vaksin import store
 from vaksin.invariants import store_problems
+from vaksin.store import keys, slots
 
 CLIENTS = 64
 
@@ -59,8 +59,9 @@ def test_exactly_capacity_people_get_a_place_however_many_race_for_it(
 
         successes = race(vaksin_booker(location, date, round_number), people=people)
 
-        _, capacities, booked = store.read_slots()
-        slot = store.slot_field(location, date)
+        found = slots.read_slots()
+        capacities, booked = found.capacity, found.booked
+        slot = keys.slot_field(location, date)
         assert successes == capacity
         assert int(booked[slot]) == capacity
         assert int(capacities[slot]) - int(booked[slot]) == 0

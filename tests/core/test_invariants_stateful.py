@@ -14,6 +14,8 @@ from registration.services import booking_cancel, booking_create
 from tests.people import booking_request
 from vaksin import store
 from vaksin.invariants import store_problems
+from vaksin.store import keys
+from vaksin.store import slots as store_slots
 
 SLOTS = [("WTCKL", 0), ("WTCKL", 1), ("UM", 0)]
 people = st.integers(min_value=0, max_value=11)
@@ -79,9 +81,10 @@ class BookingMachine(RuleBasedStateMachine):
 
     @invariant()
     def store_matches_the_model(self) -> None:
-        _, capacities, booked = store.read_slots()
+        found = store_slots.read_slots()
+        capacities, booked = found.capacity, found.booked
         for slot, (location, offset) in enumerate(SLOTS):
-            field = store.slot_field(location, self.day(offset).isoformat())
+            field = keys.slot_field(location, self.day(offset).isoformat())
             assert int(capacities[field]) == self.capacity[slot]
             assert int(booked.get(field, 0)) == self.booked(slot)
         assert store_problems() == []

@@ -6,14 +6,14 @@ import redis
 from registration.errors import BookingError
 from registration.services import booking_create
 from tests.people import booking_request
-from vaksin import store
+from vaksin.store import keys
 
 
 def snapshot(client: redis.Redis) -> dict[object, object]:
     return {key: client.dump(key) for key in sorted(client.keys("*"))}
 
 
-@pytest.mark.parametrize("broken_key", [store.BOOKINGS, store.BOOKED])
+@pytest.mark.parametrize("broken_key", [keys.BOOKINGS, keys.BOOKED])
 def test_a_failing_booking_changes_nothing(make_slot, redis_client, broken_key: str) -> None:
     date = make_slot(location="WTCKL", capacity=5).isoformat()
     booking_create(request=booking_request(1, location="WTCKL", date=date))
@@ -30,7 +30,7 @@ def test_a_failing_booking_changes_nothing(make_slot, redis_client, broken_key: 
 
 def test_a_person_pointing_at_a_missing_booking_changes_nothing(make_slot, redis_client) -> None:
     date = make_slot(location="WTCKL", capacity=5).isoformat()
-    bucket, field = store.person_key("mykad", booking_request(3, location="", date="").id_number)
+    bucket, field = keys.person_key("mykad", booking_request(3, location="", date="").id_number)
     redis_client.hset(bucket, field, 999)
     before = snapshot(redis_client)
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from availability.models import Centre
 from registration.services import booking_create
 from tests.people import booking_request
-from vaksin import store
+from vaksin.store import slots
 
 HEADER = "state,location_id,location_name,date,capacity\n"
 
@@ -30,9 +30,9 @@ def write_csv(tmp_path: Path, rows: str) -> str:
 def test_demo_seeds_the_eight_real_centres_for_n_days(db) -> None:
     summary = seed("--demo", "--days", "3", "--capacity", "500")
 
-    _, capacities, _ = store.read_slots()
+    capacities = slots.read_slots().capacity
     assert len(capacities) == 24
-    assert set(capacities.values()) == {"500"}
+    assert set(capacities.values()) == {500}
     assert Centre.objects.count() == 8
     assert Centre.objects.get(id="WTCKL").state == "MY-14"
     assert "Seeded 24 slots at 8 centres: 24 new" in summary
@@ -46,7 +46,7 @@ def test_seeding_twice_changes_nothing(db) -> None:
 def test_if_empty_leaves_existing_slots_alone(db) -> None:
     seed("--demo", "--days", "2", "--capacity", "5")
     assert "nothing seeded" in seed("--demo", "--days", "2", "--capacity", "9", "--if-empty")
-    assert set(store.read_slots()[1].values()) == {"5"}
+    assert set(slots.read_slots().capacity.values()) == {5}
 
 
 def test_a_new_capacity_keeps_the_places_already_booked(db, tmp_path, tomorrow) -> None:
@@ -57,9 +57,9 @@ def test_a_new_capacity_keeps_the_places_already_booked(db, tmp_path, tomorrow) 
 
     seed("--file", write_csv(tmp_path, f"MY-14,WTCKL,World Trade Centre,{day},8\n"))
 
-    _, capacities, booked = store.read_slots()
-    assert capacities[f"WTCKL|{day}"] == "8"
-    assert booked[f"WTCKL|{day}"] == "3"
+    found = slots.read_slots()
+    assert found.capacity[f"WTCKL|{day}"] == 8
+    assert found.booked[f"WTCKL|{day}"] == 3
 
 
 def test_a_capacity_below_the_booked_count_is_refused_clearly(db, tmp_path, tomorrow) -> None:
@@ -71,7 +71,7 @@ def test_a_capacity_below_the_booked_count_is_refused_clearly(db, tmp_path, tomo
     with pytest.raises(CommandError, match="refused"):
         seed("--file", write_csv(tmp_path, f"MY-14,WTCKL,World Trade Centre,{day},2\n"))
 
-    assert store.read_slots()[1][f"WTCKL|{day}"] == "5"
+    assert slots.read_slots().capacity[f"WTCKL|{day}"] == 5
 
 
 def test_a_bad_csv_is_refused_whole_with_every_bad_line_named(db, tmp_path) -> None:
@@ -88,7 +88,7 @@ def test_a_bad_csv_is_refused_whole_with_every_bad_line_named(db, tmp_path) -> N
     assert "line 3: state 'MY-99'" in message
     assert "line 4: date '2030-02-30'" in message
     assert "line 5: capacity '-1'" in message
-    assert store.read_slots()[1] == {}
+    assert slots.read_slots().capacity == {}
 
 
 def test_a_wrong_header_is_named(db, tmp_path) -> None:

@@ -12,6 +12,7 @@ from django.test import Client
 from availability.cache import MicroCache, Rendered
 from availability.selectors import LISTING
 from vaksin import store
+from vaksin.store import keys
 
 
 def test_the_listing_has_the_shape_of_the_spec(client: Client, make_slot) -> None:
@@ -52,7 +53,7 @@ def test_a_hit_is_served_from_the_copy_until_it_expires(client: Client, make_slo
         client.get("/api/availability").json()["states"][0]["locations"][0]["slots"][0]["available"]
         == 5
     )
-    redis_client.hset(store.BOOKED, f"WTCKL|{day.isoformat()}", 2)
+    redis_client.hset(keys.BOOKED, f"WTCKL|{day.isoformat()}", 2)
     cached = client.get("/api/availability")
     assert cached.json()["states"][0]["locations"][0]["slots"][0]["available"] == 5
     assert int(cached["Age"]) <= 1

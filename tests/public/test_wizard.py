@@ -9,7 +9,7 @@ from django.test import Client
 from registration.references import number_for
 from registration.wizard import COOKIE
 from tests.public.conftest import book_someone, mykad
-from vaksin import store
+from vaksin.store import keys
 
 
 def _reference(page: str) -> str:
@@ -169,7 +169,7 @@ def test_a_double_submit_shows_the_same_confirmation_and_books_once(
     page_two = client.get("/register/confirmation/").content.decode()
     assert first.status_code == second.status_code == 303
     assert _reference(page_one) == _reference(page_two)
-    assert redis_client.hget(store.BOOKED, f"WTCKL|{day.isoformat()}") == "1"
+    assert redis_client.hget(keys.BOOKED, f"WTCKL|{day.isoformat()}") == "1"
 
 
 def test_after_booking_the_cookie_no_longer_holds_the_answers(

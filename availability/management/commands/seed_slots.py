@@ -14,6 +14,7 @@ from availability.services import CapacityError, centre_save, slot_set_capacity
 from availability.states import CODE_BY_NAME, STATES
 from vaksin import store
 from vaksin.progress import Progress
+from vaksin.store import slots
 
 DEMO_CENTRES = Path(__file__).resolve().parents[2] / "data" / "centres_2021.csv"
 HEADER = ["state", "location_id", "location_name", "date", "capacity"]
@@ -117,7 +118,7 @@ class Command(BaseCommand):
         if options["days"] < 1 or options["capacity"] < 0:
             raise CommandError("--days must be 1 or more and --capacity 0 or more.")
         try:
-            if options["if_empty"] and store.read_slots()[1]:
+            if options["if_empty"] and slots.read_slots().capacity:
                 self.stdout.write("Slots already exist: nothing seeded.")
                 return
             if options["demo"]:

@@ -1,0 +1,147 @@
+"""Booking and cancelling (one Lua script each), and reading the booking log.
+
+The booking log is a stream whose entry ids are "<number>-0": a booking or a cancellation is
+entry `number`, so a reference (which encodes the number) points straight at its entry.
+"""
+
+import time
+from dataclasses import dataclass
+
+from vaksin.store import keys
+from vaksin.store.connection import answering, client, run_script
+
+# A log entry's fields, e.g. {"kind": "booked", "id_type": ..., "location": ..., "window": ...}.
+LogEntry = dict[str, str]
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    """What the booking script decided.
+
+    outcome: "booked", "repeat" (this person already holds this very slot), "already_registered",
+    "sold_out", "unknown_slot", "rate_limited" or "idempotency_conflict".
+    """
+
+    outcome: str
+    number: int = 0  # the booking's number, for "booked" and "repeat"
+    window: str = ""  # its arrival window, for "booked" and "repeat"
+    retry_after: int = 0  # seconds, for "rate_limited"
+
+    @property
+    def holds_place(self) -> bool:
+        return self.outcome in ("booked", "repeat")
+
+
+def book(
+    *,
+    id_type: str,
+    id_number: str,
+    name: str,
+    phone: str,
+    email: str,
+    location: str,
+    date: str,
+    lang: str,
+    address: str = "",
+    address_limit: int = 0,
+    person_limit: int = 0,
+    idempotency: str = "",
+) -> BookingOutcome:
+    """Runs the booking script: one round trip that decides and writes. See lua/book.lua.
+
+    Attempts are counted per minute for the client `address` and for the person, each only when
+    its limit is set (0 turns it off)."""
+    bucket, field = keys.person_key(id_type, id_number)
+    minute = int(time.time() // 60)
+    address_rate_key = (
+        keys.rate_key("address", address, minute) if address and address_limit else ""
+    )
+    person_rate_key = keys.rate_key("person", field, minute) if person_limit else ""
+    slot = keys.slot_field(location, date)
+    reply = run_script(
+        "book",
+        keys=[
+            keys.CAPACITY,
+            keys.BOOKED,
+            bucket,
+            keys.BOOKINGS,
+            keys.CENTRES,
+            address_rate_key,
+            person_rate_key,
+            keys.idempotency_key(idempotency) if idempotency else "",
+        ],
+        args=[
+            slot,
+            field,
+            address_limit,
+            person_limit,
+            f"{field}|{slot}",
+            id_type,
+            id_number,
+            name,
+            phone,
+            email,
+            location,
+            date,
+            lang,
+        ],
+    )
+    outcome = str(reply[0])
+    if outcome in ("booked", "repeat"):
+        return BookingOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
+    if outcome == "rate_limited":
+        return BookingOutcome(outcome, retry_after=int(reply[1]))
+    return BookingOutcome(outcome)
+
+
+def cancel(*, id_type: str, id_number: str, number: int, by: str, reason: str) -> bool:
+    """Cancels booking `number` if the person still holds it; see lua/cancel.lua."""
+    bucket, field = keys.person_key(id_type, id_number)
+    reply = run_script(
+        "cancel", keys=[bucket, keys.BOOKED, keys.BOOKINGS], args=[field, number, by, reason]
+    )
+    return bool(reply[0] == "cancelled")
+
+
+def read_entry(number: int) -> LogEntry | None:
+    """One entry of the booking log, or None."""
+    with answering():
+        found = client().xrange(keys.BOOKINGS, keys.entry_id(number), keys.entry_id(number))
+    return dict(found[0][1]) if found else None
+
+
+def read_person_number(id_type: str, id_number: str) -> int | None:
+    """The number of the booking a person holds now, or None."""
+    with answering():
+        number = client().hget(*keys.person_key(id_type, id_number))
+    return int(number) if number else None
+
+
+def scan_persons() -> dict[str, int]:
+    """Every person holding a booking now, as "<bucket>:<field>" -> booking number. A full scan:
+    for checks and audits, never for the request path."""
+    persons: dict[str, int] = {}
+    with answering():
+        for bucket in client().scan_iter(match=keys.PERSONS_PATTERN, count=1000):
+            for field, number in client().hgetall(bucket).items():
+                persons[f"{bucket.rsplit(':', 1)[1]}:{field}"] = int(number)
+    return persons
+
+
+def read_entries(*, after: int, count: int) -> list[tuple[int, LogEntry]]:
+    """Log entries numbered above `after`, oldest first, at most `count` of them."""
+    with answering():
+        found = client().xrange(keys.BOOKINGS, f"({keys.entry_id(after)}", "+", count=count)
+    return [(keys.entry_number(entry), dict(fields)) for entry, fields in found]
+
+
+def read_log_length() -> int:
+    """Entries in the booking log: bookings plus cancellations (it is never trimmed)."""
+    with answering():
+        return int(client().xlen(keys.BOOKINGS))
+
+
+def read_last_number() -> int:
+    with answering():
+        last = client().xrevrange(keys.BOOKINGS, "+", "-", count=1)
+    return keys.entry_number(last[0][0]) if last else 0

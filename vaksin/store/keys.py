@@ -1,0 +1,74 @@
+"""Every Redis key name. Nothing outside this module builds a key string.
+
+Every key carries the hash tag {vk}: the booking script touches a slot, a person and the
+booking log at once, and Redis Cluster only runs a script whose keys share one hash slot.
+"""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+
+PREFIX = "{vk}"
+CENTRES = f"{PREFIX}:centres"
+CAPACITY = f"{PREFIX}:capacity"
+BOOKED = f"{PREFIX}:booked"
+BOOKINGS = f"{PREFIX}:bookings"
+PERSONS_PATTERN = f"{PREFIX}:persons:*"
+# 65,536 buckets keep each person hash small enough for Redis's compact listpack encoding
+# (a few dozen people each at 3 million), which is most of the memory saved per booking.
+BUCKET_HEX_DIGITS = 4
+PERSON_FIELD_HEX_DIGITS = 24
+# Send records go 64 bookings to a hash so each stays in the compact listpack encoding
+# (up to 128 fields: one per channel), a few dozen bytes a booking instead of a key each.
+SENT_BUCKET_SIZE = 64
+
+
+def slot_field(location: str, date: str) -> str:
+    return f"{location}|{date}"
+
+
+def person_key(id_type: str, id_number: str) -> tuple[str, str]:
+    """The bucket key and field naming one person: a keyed HMAC, never the ID number itself."""
+    digest = hmac.new(
+        settings.PERSON_KEY_SECRET.encode(), f"{id_type}:{id_number}".encode(), hashlib.sha256
+    ).hexdigest()
+    bucket, field = digest[:BUCKET_HEX_DIGITS], digest[BUCKET_HEX_DIGITS:][:PERSON_FIELD_HEX_DIGITS]
+    return f"{PREFIX}:persons:{bucket}", field
+
+
+def rate_key(kind: str, subject: str, minute: int) -> str:
+    return f"{PREFIX}:rate:{kind}:{subject}:{minute}"
+
+
+def idempotency_key(key: str) -> str:
+    return f"{PREFIX}:idempotency:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def entry_id(number: int) -> str:
+    """The booking log's entry id of booking (or cancellation) `number`."""
+    return f"{number}-0"
+
+
+def entry_number(entry_id: str) -> int:
+    return int(entry_id.split("-", 1)[0])
+
+
+def cache_key(name: str) -> str:
+    return f"{PREFIX}:cache:{name}"
+
+
+def cache_lock_key(name: str) -> str:
+    return f"{PREFIX}:cache:{name}:lock"
+
+
+def sent_key(number: int) -> str:
+    return f"{PREFIX}:sent:{number // SENT_BUCKET_SIZE}"
+
+
+def sent_field(number: int, channel: str) -> str:
+    return f"{number % SENT_BUCKET_SIZE}:{channel}"
+
+
+def confirmation_claim_key(number: int) -> str:
+    return f"{PREFIX}:sending:{number}"

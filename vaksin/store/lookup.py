@@ -1,0 +1,35 @@
+"""A person looking up their own booking: rate counts, who holds what, and the entry, at once."""
+
+from dataclasses import dataclass
+
+from vaksin.store import keys
+from vaksin.store.bookings import LogEntry
+from vaksin.store.connection import answering, client
+
+
+@dataclass(frozen=True)
+class LookupRead:
+    attempts: list[int]  # per rate key, this attempt included
+    held: list[int | None]  # per candidate person, the booking number they hold, or None
+    entry: LogEntry | None  # log entry `number`, or None
+
+
+def lookup_read(*, number: int, people: list[tuple[str, str]], rate_keys: list[str]) -> LookupRead:
+    """One round trip for a booking look-up: counts each rate key (expiring in a minute), reads
+    which booking each candidate (id_type, id_number) holds, and reads log entry `number`."""
+    pipe = client().pipeline(transaction=False)
+    for key in rate_keys:
+        pipe.incr(key)
+        pipe.expire(key, 60, nx=True)
+    for id_type, id_number in people:
+        pipe.hget(*keys.person_key(id_type, id_number))
+    pipe.xrange(keys.BOOKINGS, keys.entry_id(number), keys.entry_id(number))
+    with answering():
+        replies = pipe.execute()
+    held = replies[2 * len(rate_keys) : -1]
+    found = replies[-1]
+    return LookupRead(
+        attempts=[int(replies[2 * i]) for i in range(len(rate_keys))],
+        held=[int(value) if value else None for value in held],
+        entry=dict(found[0][1]) if found else None,
+    )

@@ -1,0 +1,165 @@
+"""Confirmations' view of Redis: the booking log read as an outbox by the relay, and each
+booking's send claim and send records, read and written by the confirmation jobs."""
+
+from dataclasses import dataclass
+
+import redis
+
+from vaksin.store import keys
+from vaksin.store.bookings import LogEntry
+from vaksin.store.connection import answering, client, run_script
+from vaksin.store.slots import PublishedCentre
+
+# The consumer group through which the relay reads the booking log; its pending list is what
+# makes a relay killed between enqueue and acknowledgement re-send the batch instead of losing it.
+OUTBOX_GROUP = "confirmations"
+SENT_RETENTION_SECONDS = 60 * 60 * 24 * 60
+CONFIRMATION_CHANNELS = ("sms", "email")
+
+Entries = list[tuple[str, LogEntry]]
+
+
+def outbox_group_create() -> None:
+    """Creates the relay's consumer group from the start of the log, once; a no-op afterwards."""
+    with answering():
+        try:
+            client().xgroup_create(keys.BOOKINGS, OUTBOX_GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+
+def outbox_read(
+    *, consumer: str, count: int, block_ms: int | None, pending: bool = False
+) -> Entries:
+    """New log entries for this consumer, waiting up to block_ms for some (None: not at all);
+    with pending=True, the ones it read but never acknowledged."""
+    with answering():
+        found = client().xreadgroup(
+            OUTBOX_GROUP,
+            consumer,
+            {keys.BOOKINGS: "0" if pending else ">"},
+            count=count,
+            block=None if pending else block_ms,
+        )
+    return [(entry, dict(fields)) for entry, fields in found[0][1]] if found else []
+
+
+def outbox_claim_idle(*, consumer: str, idle_ms: int, count: int) -> Entries:
+    """Takes over entries another (dead) relay read but never acknowledged."""
+    with answering():
+        reply = client().xautoclaim(
+            keys.BOOKINGS, OUTBOX_GROUP, consumer, idle_ms, "0-0", count=count
+        )
+    return [(entry, dict(fields)) for entry, fields in reply[1] if fields]
+
+
+def outbox_ack(entry_ids: list[str]) -> None:
+    if entry_ids:
+        with answering():
+            client().xack(keys.BOOKINGS, OUTBOX_GROUP, *entry_ids)
+
+
+def outbox_backlog() -> tuple[int, int]:
+    """Entries not yet read by the relay (lag) and read but not acknowledged (pending)."""
+    with answering():
+        try:
+            groups = client().xinfo_groups(keys.BOOKINGS)
+        except redis.ResponseError:
+            return 0, 0
+    for group in groups:
+        if group["name"] == OUTBOX_GROUP:
+            return int(group.get("lag") or 0), int(group["pending"])
+    return 0, 0
+
+
+def confirmation_batch_read(
+    numbers: list[int],
+) -> tuple[dict[int, LogEntry], dict[str, PublishedCentre]]:
+    """The log entries of bookings `numbers` and every centre, in one round trip.
+
+    A relay batch is a run of consecutive log entries, so one XRANGE over its span reads it; when
+    the numbers are scattered (several relays, a batch taken over from a dead one), each entry
+    is read on its own, still in the same round trip.
+    """
+    if not numbers:
+        return {}, {}
+    low, high = min(numbers), max(numbers)
+    pipe = client().pipeline(transaction=False)
+    if high - low < 4 * len(numbers):
+        pipe.xrange(keys.BOOKINGS, keys.entry_id(low), keys.entry_id(high))
+    else:
+        for number in numbers:
+            pipe.xrange(keys.BOOKINGS, keys.entry_id(number), keys.entry_id(number))
+    pipe.hgetall(keys.CENTRES)
+    with answering():
+        *found, centres = pipe.execute()
+    wanted = set(numbers)
+    entries = {
+        keys.entry_number(entry): dict(fields)
+        for reply in found
+        for entry, fields in reply
+        if keys.entry_number(entry) in wanted
+    }
+    return entries, {key: PublishedCentre.from_json(value) for key, value in centres.items()}
+
+
+@dataclass(frozen=True)
+class SendState:
+    claimed: bool  # this run now holds the claim on the booking's send
+    sent: dict[str, str | None]  # per channel, when it was recorded as sent (ms), or None
+    holder: int | None  # the booking the person holds now: another number means cancelled
+
+
+def confirmation_batch_claim(
+    bookings: list[tuple[int, str, str]], *, token: str, seconds: int
+) -> list[SendState]:
+    """For each (number, id_type, id_number): claims its send for `seconds` (unless another
+    worker holds the claim), then reads its send records and the person's current booking.
+
+    One round trip for the whole batch. Each booking's records are read after its claim is
+    taken, so a worker that finished and freed the claim just before is seen as having sent.
+    """
+    pipe = client().pipeline(transaction=False)
+    for number, id_type, id_number in bookings:
+        pipe.set(keys.confirmation_claim_key(number), token, nx=True, ex=seconds)
+        pipe.hmget(
+            keys.sent_key(number), [keys.sent_field(number, c) for c in CONFIRMATION_CHANNELS]
+        )
+        pipe.hget(*keys.person_key(id_type, id_number))
+    with answering():
+        replies = pipe.execute()
+    return [
+        SendState(
+            claimed=bool(claimed),
+            sent=dict(zip(CONFIRMATION_CHANNELS, sent, strict=True)),
+            holder=int(holder) if holder else None,
+        )
+        for claimed, sent, holder in zip(replies[0::3], replies[1::3], replies[2::3], strict=True)
+    ]
+
+
+def confirmation_batch_release(numbers: list[int], *, token: str) -> None:
+    """Frees the claims this run holds on bookings `numbers` (a claim that lapsed and was taken by
+    another worker is left alone), in one round trip."""
+    if numbers:
+        run_script(
+            "release_claims", keys=[keys.confirmation_claim_key(n) for n in numbers], args=[token]
+        )
+
+
+def confirmation_sent(number: int, channels: list[str]) -> dict[str, str | None]:
+    """When each channel's message for booking `number` was recorded as sent (ms), or None."""
+    with answering():
+        values = client().hmget(
+            keys.sent_key(number), [keys.sent_field(number, c) for c in channels]
+        )
+    return dict(zip(channels, values, strict=True))
+
+
+def confirmation_record_sent(number: int, channel: str, at_ms: int) -> None:
+    pipe = client().pipeline(transaction=True)
+    pipe.hset(keys.sent_key(number), keys.sent_field(number, channel), at_ms)
+    pipe.expire(keys.sent_key(number), SENT_RETENTION_SECONDS)
+    with answering():
+        pipe.execute()

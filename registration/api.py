@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 
 from availability.selectors import availability_snapshot, slot_alternatives
@@ -89,6 +88,12 @@ def _parsed(request: HttpRequest) -> dict[str, Any] | JsonResponse:
 
 @csrf_exempt
 def bookings_api(request: HttpRequest) -> JsonResponse:
+    # Served without LocaleMiddleware (vaksin.lean): the language comes from the request here.
+    with translation.override(translation.get_language_from_request(request)):
+        return _bookings_api(request)
+
+
+def _bookings_api(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         response = _answer({"error": "method_not_allowed"}, status=405)
         response["Allow"] = "POST"
@@ -98,13 +103,13 @@ def bookings_api(request: HttpRequest) -> JsonResponse:
     body = _parsed(request)
     if isinstance(body, JsonResponse):
         return body
-    key = request.headers.get("Idempotency-Key", "")
+    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "")
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not (key.isascii() and key.isprintable()):
         return _invalid({"idempotency_key": ["idempotency_key_format"]})
     values = {name: body.get(name) for name in FIELDS}
     try:
         booking = booking_request_clean(
-            **values, lang=get_language() or "en", today=timezone.localdate()
+            **values, lang=translation.get_language() or "en", today=timezone.localdate()
         )
         confirmation = booking_create(
             request=booking, client_address=client_address(request), idempotency_key=key

@@ -194,3 +194,6 @@ CONFIRMATION_SLOW_SEND_MS = env_int("CONFIRMATION_SLOW_SEND_MS", 0)
 RQ = {"WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker"}
 RQ_SHOW_ADMIN_LINK = True
 # --- end of confirmations ---------------------------------------------------------------------
+
+# Paths served without middleware by vaksin.lean (see there why); exact paths, JSON views only.
+LEAN_ROUTES = {"/api/bookings": "registration.api.bookings_api"}

@@ -1,6 +1,7 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
-application = get_wsgi_application()
+
+from vaksin.lean import lean_application
+
+application = lean_application()

@@ -1,0 +1,82 @@
+"""The booking API as gunicorn serves it: through vaksin.lean, without Django's middleware.
+
+The contract tests (test_api.py) run through Django's test client and full stack; these check
+that the lean door gives the same answers and keeps what the skipped middleware gave."""
+
+import datetime
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.public.conftest import mykad
+
+pytestmark = pytest.mark.e2e
+
+
+def _body(day: datetime.date, **changes: Any) -> dict[str, Any]:
+    return {
+        "id_type": "mykad",
+        "id_number": mykad(),
+        "name": "Siti Nurhaliza",
+        "phone": "+60 12-345 6789",
+        "email": None,
+        "location": "WTCKL",
+        "date": day.isoformat(),
+    } | changes
+
+
+def _request(base: str, *, body: bytes | None, method: str = "POST", **headers: str) -> Any:
+    request = urllib.request.Request(  # noqa: S310 (loopback only)
+        f"{base}/api/bookings",
+        data=body,
+        method=method,
+        headers={"Content-Type": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+            return answer.status, answer.headers, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers, json.loads(refused.read())
+
+
+def test_gunicorn_books_through_the_lean_door_with_the_same_answers(
+    web_server, make_slot, client: Client
+) -> None:
+    day = make_slot(capacity=5)
+    base = web_server()
+    body = _body(day)
+
+    status, headers, answer = _request(base, body=json.dumps(body).encode())
+    assert status == 201
+    assert answer["status"] == "confirmed"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    # The same booking again, through Django's full stack, is the same booking.
+    again = client.post("/api/bookings", json.dumps(body), content_type="application/json")
+    assert (again.status_code, again.json()) == (200, answer)
+
+
+def test_the_lean_door_speaks_the_language_the_client_asks_for(web_server, make_slot) -> None:
+    day = make_slot()
+    base = web_server()
+    bad = json.dumps(_body(day, name="")).encode()
+
+    _, _, malay = _request(base, body=bad, **{"Accept-Language": "ms"})
+    _, _, english = _request(base, body=bad, **{"Accept-Language": "en"})
+
+    assert malay["fields"]["name"] == ["Masukkan nama penuh anda"]
+    assert english["fields"]["name"] == ["Enter your full name"]
+
+
+def test_the_lean_door_refuses_an_unknown_host_and_a_get(web_server, make_slot) -> None:
+    day = make_slot()
+    base = web_server()
+
+    status, _, answer = _request(base, body=json.dumps(_body(day)).encode(), Host="evil.example")
+    assert (status, answer) == (400, {"error": "bad_request"})
+    status, headers, answer = _request(base, body=None, method="GET")
+    assert (status, answer, headers["Allow"]) == (405, {"error": "method_not_allowed"}, "POST")

@@ -46,7 +46,8 @@ python manage.py collectstatic --noinput --verbosity 0
 python manage.py seed_slots --demo --if-empty
 
 # Every process type but `release` (run above as migrate), web first: honcho gives the first
-# process $PORT and each later one $PORT + 100.
+# process $PORT and each later one $PORT + 100. Confirmation workers send one message at a time
+# and wait for its record to be fsynced, so two of them keep up with twice the bookings.
 processes=$(sed -n 's/^\([A-Za-z0-9_-]\{1,\}\):.*/\1/p' Procfile | grep -vx release \
   | awk '$0 == "web" { print; next } { rest = rest $0 "\n" } END { printf "%s", rest }')
 
@@ -54,6 +55,6 @@ echo "Vaksin is running at http://127.0.0.1:$PORT/ (Ctrl-C stops it)"
 # In the background so that the traps above run as soon as a signal arrives; honcho sets its
 # own SIGINT handler, and puts each process in a session of its own that it stops as a group.
 # shellcheck disable=SC2086 # one word per process name
-honcho start $processes &
+honcho start -c "worker=${CONFIRMATION_WORKERS:-2}" $processes &
 honcho_pid=$!
 wait "$honcho_pid"

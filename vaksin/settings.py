@@ -196,4 +196,7 @@ RQ_SHOW_ADMIN_LINK = True
 # --- end of confirmations ---------------------------------------------------------------------
 
 # Paths served without middleware by vaksin.lean (see there why); exact paths, JSON views only.
-LEAN_ROUTES = {"/api/bookings": "registration.api.bookings_api"}
+LEAN_ROUTES = {
+    "/api/bookings": "registration.api.bookings_api",
+    "/api/availability": "availability.views.availability_api",
+}

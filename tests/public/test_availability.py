@@ -1,5 +1,6 @@
 """GET /api/availability and the micro-cache behind it."""
 
+import gzip
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -148,3 +149,17 @@ def test_real_workers_under_a_burst_at_expiry_all_answer_from_one_copy(
     assert {control for _, control, _ in answers} == {"public, max-age=1, s-maxage=1"}
     # One recomputation per second: at most two distinct copies within ~1 s of requests.
     assert len({body for _, _, body in answers}) <= 2
+
+
+def test_the_listing_is_sent_gzipped_to_clients_that_accept_it(client: Client, make_slot):
+    for number in range(40):  # a listing well over the size worth compressing
+        make_slot(location=f"C{number:02d}")
+    plain = client.get("/api/availability")
+    zipped = client.get("/api/availability", headers={"Accept-Encoding": "br, gzip;q=0.8"})
+    refused = client.get("/api/availability", headers={"Accept-Encoding": "gzip;q=0, br"})
+
+    assert "Content-Encoding" not in plain and "Content-Encoding" not in refused
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content == refused.content
+    assert len(zipped.content) < len(plain.content) / 3
+    assert "Accept-Encoding" in zipped["Vary"]

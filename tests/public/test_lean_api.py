@@ -80,3 +80,14 @@ def test_the_lean_door_refuses_an_unknown_host_and_a_get(web_server, make_slot) 
     assert (status, answer) == (400, {"error": "bad_request"})
     status, headers, answer = _request(base, body=None, method="GET")
     assert (status, answer, headers["Allow"]) == (405, {"error": "method_not_allowed"}, "POST")
+
+
+def test_the_listing_varies_by_encoding_only_through_the_lean_door(web_server, make_slot) -> None:
+    make_slot()
+    base = web_server()
+    request = urllib.request.Request(  # noqa: S310 (loopback only)
+        f"{base}/api/availability", headers={"Accept-Language": "ms", "Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+        assert answer.headers["Vary"] == "Accept-Encoding"
+        assert answer.headers["Cache-Control"] == "public, max-age=1, s-maxage=1"

@@ -158,7 +158,8 @@ def confirmation_sent(number: int, channels: list[str]) -> dict[str, str | None]
 
 
 def confirmation_record_sent(number: int, channel: str, at_ms: int) -> None:
-    pipe = client().pipeline(transaction=True)
+    # No MULTI: both writes are idempotent and the record stands without its expiry.
+    pipe = client().pipeline(transaction=False)
     pipe.hset(keys.sent_key(number), keys.sent_field(number, channel), at_ms)
     pipe.expire(keys.sent_key(number), SENT_RETENTION_SECONDS)
     with answering():

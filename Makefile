@@ -42,11 +42,13 @@ bench: bootstrap-dev
 	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
 	exit $$rc
 
-# ruff (lint and format) and mypy; the django-stubs plugin imports the settings, hence TEST_ENV.
+# ruff (lint and format), mypy and import-linter; the django-stubs plugin imports the settings,
+# hence TEST_ENV.
 lint: bootstrap-dev
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(TEST_ENV) $(VENV)/mypy .
+	$(TEST_ENV) $(VENV)/lint-imports
 
 # Start the private Redis and PostgreSQL (a no-op when they already run).
 services:

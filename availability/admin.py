@@ -1,5 +1,5 @@
 """Staff admin for centres and their slots. Capacities and counts are read live from Redis;
-every write goes through an audited service (registration.audit)."""
+every write goes through an audited service (availability.staff)."""
 
 import datetime
 from dataclasses import dataclass
@@ -14,9 +14,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from audit.services import staff_address
 from availability.models import Centre
 from availability.services import CapacityError
-from registration.audit import staff_capacity_set, staff_centre_save
+from availability.staff import staff_capacity_set, staff_centre_save
 from vaksin import store
 from vaksin.store import slots
 
@@ -49,10 +50,6 @@ class CapacityForm(forms.Form):
     capacity = forms.IntegerField(min_value=0, max_value=1_000_000)
 
 
-def client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @admin.register(Centre)
 class CentreAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "state", "opens_at", "closes_at", "slots_link"]
@@ -74,7 +71,7 @@ class CentreAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Centre, form: Any, change: bool) -> None:
         staff_centre_save(
             actor=request.user.get_username(),
-            address=client_address(request),
+            address=staff_address(request),
             centre_id=obj.id,
             name=obj.name,
             state=obj.state,
@@ -121,7 +118,7 @@ class CentreAdmin(admin.ModelAdmin):
         try:
             change = staff_capacity_set(
                 actor=request.user.get_username(),
-                address=client_address(request),
+                address=staff_address(request),
                 location=centre.id,
                 date=date,
                 capacity=capacity,

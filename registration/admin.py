@@ -12,10 +12,11 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from availability.admin import client_address
-from registration.audit import staff_booking_cancel
-from registration.models import AuditEntry, Booking, ExportWatermark
+from audit.admin import ReadOnlyAdmin
+from audit.services import staff_address
+from registration.models import Booking, ExportWatermark
 from registration.references import number_for
+from registration.staff import staff_booking_cancel
 from registration.staff_selectors import booking_live, booking_references_for, mask_id_number
 from vaksin import store
 
@@ -147,7 +148,7 @@ class BookingAdmin(admin.ModelAdmin):
         try:
             cancelled = staff_booking_cancel(
                 actor=request.user.get_username(),
-                address=client_address(request),
+                address=staff_address(request),
                 reference=reference,
                 reason=reason,
             )
@@ -162,25 +163,6 @@ class BookingAdmin(admin.ModelAdmin):
             )
         else:
             messages.warning(request, f"Booking {reference} was not active; nothing changed.")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "target", "before", "after", "address"]
-    list_filter = ["action"]
-    search_fields = ["=target", "=actor"]
-    date_hierarchy = "at"
 
 
 @admin.register(ExportWatermark)

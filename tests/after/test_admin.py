@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from availability.models import Centre
-from registration.models import AuditEntry
 from registration.services import booking_create
 from tests.conftest import SlotMaker
 from tests.people import booking_request, mykad

@@ -9,6 +9,7 @@ import datetime
 
 from django.db import transaction
 
+from audit.services import audit_record
 from availability.models import Centre
 from availability.services import (
     CapacityChange,
@@ -16,16 +17,6 @@ from availability.services import (
     centre_save,
     slot_set_capacity,
 )
-from registration.models import AuditEntry
-from registration.services import booking_cancel
-
-
-def audit_record(
-    *, actor: str, action: str, target: str, before: str, after: str, address: str | None
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor, action=action, target=target, before=before, after=after, address=address
-    )
 
 
 def _centre_state(centre: Centre | None) -> str:
@@ -78,21 +69,3 @@ def staff_capacity_set(
         entry.before = "new date" if change.previous is None else str(change.previous)
         entry.save(update_fields=["before"])
     return change
-
-
-def staff_booking_cancel(*, actor: str, address: str | None, reference: str, reason: str) -> bool:
-    """Cancels a booking (its place goes back to the slot); False if it is not active."""
-    with transaction.atomic():
-        entry = audit_record(
-            actor=actor,
-            action="cancel",
-            target=reference,
-            before="active",
-            after=f"cancelled: {reason}" if reason else "cancelled",
-            address=address,
-        )
-        cancelled = booking_cancel(reference=reference, by=f"staff:{actor}", reason=reason)
-        if not cancelled:
-            # Nothing was written, so there is nothing to audit.
-            entry.delete()
-    return cancelled

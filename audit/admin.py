@@ -1,0 +1,27 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from audit.models import AuditEntry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody edits by hand: the audit trail, the export's watermark."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "target", "before", "after", "address"]
+    list_filter = ["action"]
+    search_fields = ["=target", "=actor"]
+    date_hierarchy = "at"

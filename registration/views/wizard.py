@@ -1,4 +1,4 @@
-"""The public pages: landing, the registration wizard, the appointment look-up, error pages.
+"""The landing page and the registration wizard.
 
 Every view is thin: it cleans the posted step (registration.forms), records the answers in the
 signed wizard cookie (registration.wizard), calls one service or selector, then redirects
@@ -11,9 +11,8 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -31,20 +30,13 @@ from availability.states import STATES
 from registration import forms
 from registration.errors import BookingError
 from registration.middleware import client_address
-from registration.selectors import LookupRefused, appointment_lookup
 from registration.services import booking_create, booking_request_clean
+from registration.views.responses import busy, see_other
 from registration.window import registration_state
 from registration.wizard import STEPS, WizardState, wizard_clear, wizard_load, wizard_save
 from vaksin import store
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
-
-
-def _redirect(name: str, *, query: str = "") -> HttpResponseRedirect:
-    # 303: after a POST the browser fetches the next page with GET, so a refresh re-posts nothing.
-    response = HttpResponseRedirect(reverse(name) + query)
-    response.status_code = 303
-    return response
 
 
 def _window_context() -> dict[str, Any]:
@@ -53,12 +45,6 @@ def _window_context() -> dict[str, Any]:
         "opens_at": settings.REGISTRATION_OPENS_AT,
         "closes_at": settings.REGISTRATION_CLOSES_AT,
     }
-
-
-def _busy(request: HttpRequest) -> HttpResponse:
-    response = render(request, "registration/busy.html", status=503)
-    response["Retry-After"] = "5"
-    return response
 
 
 def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], HttpResponse]]:
@@ -77,7 +63,7 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
                 state = wizard_load(request)
                 return _resume(state, step) or view(request, state)
             except store.StoreError:
-                return _busy(request)
+                return busy(request)
 
         return wrapped
 
@@ -125,7 +111,7 @@ def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpRespons
     target = STEPS[STEPS.index(step) + 1]
     if request.GET.get("change") == "1" or not state.may_show(target):
         target = state.first_missing_step()
-    response = _redirect(f"register_{target}")
+    response = see_other(f"register_{target}")
     wizard_save(response, state)
     return response
 
@@ -133,9 +119,9 @@ def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpRespons
 def _resume(state: WizardState, step: str) -> HttpResponse | None:
     """Where to send someone who opens a step out of order (a bookmark, or after booking)."""
     if state.done:
-        return _redirect("register_confirmation")
+        return see_other("register_confirmation")
     if not state.may_show(step):
-        return _redirect(f"register_{state.first_missing_step()}")
+        return see_other(f"register_{state.first_missing_step()}")
     return None
 
 
@@ -146,7 +132,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
-    return _resume(state, "check") or _redirect(f"register_{state.first_missing_step()}")
+    return _resume(state, "check") or see_other(f"register_{state.first_missing_step()}")
 
 
 @wizard_step("id")
@@ -301,7 +287,7 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
     except BookingError as error:
         return _refused(request, state, error)
     context = _check_context(state)
-    response = _redirect("register_confirmation")
+    response = see_other("register_confirmation")
     wizard_save(
         response,
         state.booked(
@@ -334,14 +320,14 @@ _CHECK_PAGE_REFUSALS = {"rate_limited": 429, "unavailable": 503, "invalid": 400}
 
 def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> HttpResponse:
     if error.code in ("sold_out", "unknown_slot"):
-        back = _redirect("register_date")
+        back = see_other("register_date")
         slot = f"{state.answers.get('location', '')}|{state.answers.get('date', '')}"
         wizard_save(back, state.with_notice(error.code, slot=slot))
         return back
     if error.code == "already_registered":
-        return _redirect("register_already_registered")
+        return see_other("register_already_registered")
     if error.code == "closed":
-        return _redirect("register")
+        return see_other("register")
     if error.code == "invalid":
         # Only reachable if a rule changed mid-wizard: link each answer to its step.
         errors = [
@@ -376,78 +362,17 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
 def confirmation(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
     if not state.done:
-        return _redirect("register")
+        return see_other("register")
     return render(request, "registration/confirmation.html", {"booking": state.done})
 
 
 @never_cache
 @require_POST
 def start_again(request: HttpRequest) -> HttpResponse:
-    response = _redirect("register_id")
+    response = see_other("register_id")
     wizard_clear(response)
     return response
 
 
 def already_registered(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/already_registered.html")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def appointment(request: HttpRequest) -> HttpResponse:
-    """The look-up: its answer goes only to a POST, so an ID number never sits in a URL."""
-    context: dict[str, Any] = {"values": {}, "errors": [], "error_for": {}}
-    status = 200
-    if request.method == "POST":
-        form = forms.lookup_form(request.POST)
-        context |= {"values": form.values, "errors": form.error_list()}
-        context["error_for"] = form.error_messages()
-        if form.valid:
-            try:
-                found = appointment_lookup(
-                    id_number=form.cleaned["id_number"],
-                    reference=form.cleaned["reference"],
-                    client_address=client_address(request),
-                )
-            except LookupRefused as refused:
-                context["errors"] = [
-                    {"anchor": "id_number", "message": forms.message("rate_limited")}
-                ]
-                response = render(request, "registration/appointment.html", context, status=429)
-                response["Retry-After"] = str(refused.retry_after)
-                return response
-            except store.StoreError:
-                return _busy(request)
-            if found:
-                return render(request, "registration/appointment_found.html", {"booking": found})
-            context["not_found"] = forms.message("not_found")
-            context["errors"] = [{"anchor": "id_number", "message": context["not_found"]}]
-    return render(request, "registration/appointment.html", context, status=status)
-
-
-# Error pages: calm, in the person's language, and JSON for API clients.
-
-
-def _error_page(request: HttpRequest, status: int, code: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": code}, status=status)
-    return render(request, f"{status}.html", status=status)
-
-
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 400, "bad_request")
-
-
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 403, "forbidden")
-
-
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 404, "not_found")
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": "unavailable"}, status=500)
-    # No context processors: the page must render even when whatever broke is still broken.
-    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,7 +1,5 @@
 """/appointment/: a person looks up their booking with their ID number and reference."""
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -18,28 +16,23 @@ from vaksin import store
 @require_http_methods(["GET", "POST"])
 def appointment(request: HttpRequest) -> HttpResponse:
     """The look-up: its answer goes only to a POST, so an ID number never sits in a URL."""
-    context: dict[str, Any] = {"values": {}, "errors": [], "error_for": {}}
-    if request.method == "POST":
-        form = forms.lookup_form(request.POST)
-        context |= {"values": form.values, "errors": form.error_list()}
-        context["error_for"] = form.error_messages()
-        if form.valid:
-            try:
-                found = appointment_lookup(
-                    id_number=form.cleaned["id_number"],
-                    reference=form.cleaned["reference"],
-                    client_address=client_address(request),
-                )
-            except LookupRefused as refused:
-                context["errors"] = [
-                    {"anchor": "id_number", "message": forms.message("rate_limited")}
-                ]
-                response = render(request, "registration/appointment.html", context, status=429)
-                response["Retry-After"] = str(refused.retry_after)
-                return response
-            except store.StoreError:
-                return busy(request)
-            if found:
-                return render(request, "registration/appointment_found.html", {"booking": found})
-            context["errors"] = [{"anchor": "id_number", "message": forms.message("not_found")}]
+    form = forms.LookupForm(forms.posted(request))
+    context = form.page_context()
+    if form.is_valid():
+        try:
+            found = appointment_lookup(
+                id_number=form.cleaned_data["id_number"],
+                reference=form.cleaned_data["reference"],
+                client_address=client_address(request),
+            )
+        except LookupRefused as refused:
+            context["errors"] = forms.error_summary({"id_number": forms.message("rate_limited")})
+            response = render(request, "registration/appointment.html", context, status=429)
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        except store.StoreError:
+            return busy(request)
+        if found:
+            return render(request, "registration/appointment_found.html", {"booking": found})
+        context["errors"] = forms.error_summary({"id_number": forms.message("not_found")})
     return render(request, "registration/appointment.html", context)

@@ -33,7 +33,14 @@ from registration.middleware import client_address
 from registration.services import booking_create, booking_request_clean
 from registration.views.responses import busy, see_other
 from registration.window import registration_state
-from registration.wizard import STEPS, WizardState, wizard_clear, wizard_load, wizard_save
+from registration.wizard import (
+    ORDER,
+    STEP_OF,
+    WizardState,
+    wizard_clear,
+    wizard_load,
+    wizard_save,
+)
 from vaksin import store
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
@@ -80,35 +87,31 @@ def _page(
     step: str,
     *,
     form: forms.StepForm | None = None,
-    values: dict[str, str] | None = None,
-    status: int = 200,
+    notices: dict[str, str] | None = None,
     **extra: Any,
 ) -> HttpResponse:
     changing = request.GET.get("change") == "1"
-    index = STEPS.index(step)
+    index = ORDER.index(step)
     back = (
         _step_url("check")
         if changing
-        else (_step_url(STEPS[index - 1]) if index else reverse("home"))
+        else (_step_url(ORDER[index - 1]) if index else reverse("home"))
     )
     context = {
         "step": step,
         "answers": state.answers,
-        "values": form.values if form else (values or {}),
-        "errors": form.error_list() if form else [],
-        "error_for": form.error_messages() if form else {},
+        **(form.page_context(notices) if form else {}),
         "back_url": back,
         "action": request.get_full_path(),
         **extra,
     }
-    response = render(request, f"registration/{step}.html", context, status=status)
-    return response
+    return render(request, f"registration/{step}.html", context)
 
 
 def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpResponse:
     """Saves the answers and goes on: to the next step, or back to the check page after a
     change, unless the change unset a later answer (a new state needs a new centre)."""
-    target = STEPS[STEPS.index(step) + 1]
+    target = ORDER[ORDER.index(step) + 1]
     if request.GET.get("change") == "1" or not state.may_show(target):
         target = state.first_missing_step()
     response = see_other(f"register_{target}")
@@ -137,31 +140,18 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @wizard_step("id")
 def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if request.method == "POST":
-        form = forms.id_form(request.POST, today=timezone.localdate())
-        if not form.valid:
-            return _page(request, state, "id", form=form)
-        return _advance(request, state.answered(form.cleaned), "id")
-    values = {name: state.answers.get(name, "") for name in ("id_type", "id_number")}
-    return _page(request, state, "id", values=values)
+    form = forms.IdForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers), "id")
+    return _page(request, state, "id", form=form)
 
 
 @wizard_step("details")
 def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if request.method == "POST":
-        form = forms.details_form(request.POST, state=state, today=timezone.localdate())
-        if not form.valid:
-            return _page(request, state, "details", form=form)
-        return _advance(request, state.answered(form.cleaned), "details")
-    values = {name: state.answers.get(name, "") for name in ("name", "phone", "email")}
-    if born := state.answers.get("birth_date"):
-        year, month, day = born.split("-")
-        values |= {
-            "birth_day": day.lstrip("0"),
-            "birth_month": month.lstrip("0"),
-            "birth_year": year,
-        }
-    return _page(request, state, "details", values=values)
+    form = forms.DetailsForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers), "details")
+    return _page(request, state, "details", form=form)
 
 
 def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -174,31 +164,24 @@ def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
 @wizard_step("state")
 def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    extra = {"states": state_choices(listing), **freshness}
-    if request.method == "POST":
-        form = forms.state_form(request.POST, listing=listing)
-        if not form.valid:
-            return _page(request, state, "state", form=form, **extra)
-        return _advance(request, state.answered(form.cleaned), "state")
-    return _page(request, state, "state", values={"state": state.answers.get("state", "")}, **extra)
+    form = forms.StateForm(forms.posted(request), kept=state.answers, listing=listing)
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers), "state")
+    return _page(request, state, "state", form=form, states=state_choices(listing), **freshness)
 
 
 @wizard_step("centre")
 def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
+    form = forms.CentreForm(forms.posted(request), kept=state.answers, listing=listing)
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers), "centre")
     code = state.answers["state"]
-    extra = {
+    extra: dict[str, Any] = {
         "centres": centre_choices(listing, code),
         "state_name": STATES.get(code, code),
-        **freshness,
     }
-    if request.method == "POST":
-        form = forms.centre_form(request.POST, state=state, listing=listing)
-        if not form.valid:
-            return _page(request, state, "centre", form=form, **extra)
-        return _advance(request, state.answered(form.cleaned), "centre")
-    values = {"location": state.answers.get("location", "")}
-    return _page(request, state, "centre", values=values, **extra)
+    return _page(request, state, "centre", form=form, **extra, **freshness)
 
 
 def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]:
@@ -231,20 +214,16 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
 @wizard_step("date")
 def date_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
+    form = forms.DateForm(forms.posted(request), kept=state.answers, listing=listing)
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers).without_notice(), "date")
     extra = {**_date_context(state, listing), **freshness}
-    if request.method == "POST":
-        form = forms.date_form(request.POST, state=state, listing=listing)
-        if not form.valid:
-            return _page(request, state, "date", form=form, **extra)
-        return _advance(request, state.answered(form.cleaned).without_notice(), "date")
-    values = {"slot": f"{state.answers['location']}|{state.answers.get('date', '')}"}
-    if state.notice:
+    if state.notice and not form.is_bound:
         # The booking attempt that sent the person here failed: say why, once.
-        form = forms.StepForm(values=values, errors={"date": state.notice})
-        response = _page(request, state, "date", form=form, **extra)
+        response = _page(request, state, "date", form=form, notices={"slot": state.notice}, **extra)
         wizard_save(response, state.without_notice())
         return response
-    return _page(request, state, "date", values=values, **extra)
+    return _page(request, state, "date", form=form, **extra)
 
 
 def _check_context(state: WizardState) -> dict[str, Any]:
@@ -304,16 +283,6 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
     return response
 
 
-_STEP_OF = {
-    "id_type": "id",
-    "id_number": "id",
-    "birth_date": "details",
-    "name": "details",
-    "phone": "details",
-    "email": "details",
-    "location": "centre",
-}
-
 # What the check page says, and with which status, when the booking could not be made there.
 _CHECK_PAGE_REFUSALS = {"rate_limited": 429, "unavailable": 503, "invalid": 400}
 
@@ -333,7 +302,7 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
         errors = [
             {
                 "anchor": "",
-                "href": _step_url(_STEP_OF.get(name, "date")) + "?change=1",
+                "href": _step_url(STEP_OF.get(name, "date")) + "?change=1",
                 "message": forms.message(codes[0]),
             }
             for name, codes in error.fields.items()

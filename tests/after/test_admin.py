@@ -12,8 +12,8 @@ from django.urls import reverse
 from availability.models import Centre
 from registration.models import AuditEntry
 from registration.services import booking_create
-from tests.conftest import SlotMaker
 from tests.people import booking_request, mykad
+from tests.slots import SlotMaker
 from vaksin import store
 
 

@@ -30,9 +30,10 @@ from registration.confirmations.services import (
 from registration.jobs import confirmations_send_job
 from registration.references import number_for
 from registration.services import booking_cancel, booking_create
-from tests.after.conftest import sends_per_reference, sms_lines, wait_until
-from tests.conftest import SlotMaker
 from tests.people import booking_request
+from tests.processes import wait_until
+from tests.slots import SlotMaker
+from tests.sms import sends_per_reference, sms_lines
 from vaksin import store
 
 

@@ -169,15 +169,19 @@ class StepForm(forms.Form):
         return {"values": self.values, "errors": error_summary(messages), "error_for": messages}
 
 
-class IdForm(StepForm):
-    id_type = Answer()
-    id_number = Answer()
+class DatedForm(StepForm):
+    """A step whose rules depend on today's date (a date of birth in the past, an age)."""
 
     def __init__(
         self, data: QueryDict | None, *, kept: Mapping[str, str], today: datetime.date
     ) -> None:
         super().__init__(data, kept=kept)
         self.today = today
+
+
+class IdForm(DatedForm):
+    id_type = Answer()
+    id_number = Answer()
 
     def clean_id_type(self) -> str:
         return _validated(validation.clean_id_type, self.cleaned_data["id_type"])
@@ -193,18 +197,15 @@ class IdForm(StepForm):
         return _validated(validation.clean_id_number, kind, typed, today=self.today)
 
 
-class DetailsForm(StepForm):
+class DetailsForm(DatedForm):
     name = Answer()
     phone = Answer()
     email = Answer()
     birth_date = DateOfBirth()
 
-    def __init__(
-        self, data: QueryDict | None, *, kept: Mapping[str, str], today: datetime.date
-    ) -> None:
-        super().__init__(data, kept=kept)
-        self.today = today
-        if kept.get("id_type") != "passport":
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.kept.get("id_type") != "passport":
             # A MyKad number carries its holder's date of birth; only passport holders are asked.
             del self.fields["birth_date"]
 

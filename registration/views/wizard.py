@@ -138,20 +138,25 @@ def start(request: HttpRequest) -> HttpResponse:
     return _resume(state, "check") or see_other(f"register_{state.first_missing_step()}")
 
 
+def _answer(
+    request: HttpRequest, state: WizardState, step: str, form: forms.StepForm, **extra: Any
+) -> HttpResponse:
+    """Keeps a valid step's answers and goes on; otherwise shows the step (again)."""
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers), step)
+    return _page(request, state, step, form=form, **extra)
+
+
 @wizard_step("id")
 def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     form = forms.IdForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
-    if form.is_valid():
-        return _advance(request, state.answered(form.answers), "id")
-    return _page(request, state, "id", form=form)
+    return _answer(request, state, "id", form)
 
 
 @wizard_step("details")
 def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     form = forms.DetailsForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
-    if form.is_valid():
-        return _advance(request, state.answered(form.answers), "details")
-    return _page(request, state, "details", form=form)
+    return _answer(request, state, "details", form)
 
 
 def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -165,23 +170,16 @@ def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
 def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
     form = forms.StateForm(forms.posted(request), kept=state.answers, listing=listing)
-    if form.is_valid():
-        return _advance(request, state.answered(form.answers), "state")
-    return _page(request, state, "state", form=form, states=state_choices(listing), **freshness)
+    return _answer(request, state, "state", form, states=state_choices(listing), **freshness)
 
 
 @wizard_step("centre")
 def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
     form = forms.CentreForm(forms.posted(request), kept=state.answers, listing=listing)
-    if form.is_valid():
-        return _advance(request, state.answered(form.answers), "centre")
     code = state.answers["state"]
-    extra: dict[str, Any] = {
-        "centres": centre_choices(listing, code),
-        "state_name": STATES.get(code, code),
-    }
-    return _page(request, state, "centre", form=form, **extra, **freshness)
+    extra = {"centres": centre_choices(listing, code), "state_name": STATES.get(code, code)}
+    return _answer(request, state, "centre", form, **extra, **freshness)
 
 
 def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]:

@@ -208,7 +208,7 @@ def test_an_id_number_is_compacted_without_spaces_or_hyphens_in_capitals() -> No
     assert compact_id_number("a 123-456") == "A123456"
 
 
-def test_a_collected_error_is_noted_against_its_field_and_the_next_answer_is_still_checked():
+def test_collect_notes_an_error_against_its_field_and_checks_the_next_answer() -> None:
     errors: dict[str, list[str]] = {}
     assert collect(errors, "name", clean_name, "") is None
     assert collect(errors, "phone", clean_phone, "012-345 6789") == "+60123456789"

@@ -66,7 +66,3 @@ class BookingError(Exception):
         self.code = code
         self.fields = fields or {}
         self.retry_after = retry_after
-
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code]) if self.code in MESSAGES else self.code

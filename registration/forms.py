@@ -1,15 +1,19 @@
-"""Each wizard step's answers, cleaned with the same rules as the API (registration.validation).
+"""Each wizard step's answers (and the look-up's) as Django forms, cleaned with the same rules
+as the API.
 
-A step's cleaner takes the posted form and what the wizard already knows, and returns either
-the cleaned answers or, per field, the code of the first thing to fix. The raw answers are
-returned as well, so a page with an error shows back exactly what the person typed.
+Every `clean_<field>` calls the validator in registration.validation that owns the rule and
+turns its FieldError into a ValidationError with the same code, so a page shows the same
+message as the API. A field gets one error, the first thing to fix. The answers are shown back
+as typed, so a page with an error keeps everything the person gave.
 """
 
 import datetime
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from django.http import QueryDict
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +21,6 @@ from availability.selectors import centre_in_listing
 from registration import validation
 from registration.errors import MESSAGES
 from registration.validation import FieldError
-from registration.wizard import WizardState
 
 # Messages only the wizard needs, beside the shared ones in registration.errors.
 WIZARD_MESSAGES: dict[str, Promise] = {
@@ -44,8 +47,13 @@ ANCHORS = {
     "birth_date": "birth_day",
     "state": "state-first",
     "location": "location-first",
-    "date": "slot-first",
+    "slot": "slot-first",
 }
+
+# The longest answer kept; a longer one is cut (and its validator still refuses it).
+ANSWER_LIMIT = 200
+
+T = TypeVar("T")
 
 
 def message(code: str) -> str:
@@ -53,160 +61,262 @@ def message(code: str) -> str:
     return str(found) if found is not None else code
 
 
-@dataclass
-class StepForm:
-    """A step's answers as typed (for showing back) and, per field, what to fix."""
-
-    values: dict[str, str]
-    errors: dict[str, str] = field(default_factory=dict)
-    cleaned: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    def error_list(self) -> list[dict[str, str]]:
-        """For the error summary: each message with the id it links to, in page order."""
-        return [
-            {"field": name, "anchor": ANCHORS.get(name, name), "message": message(code)}
-            for name, code in self.errors.items()
-        ]
-
-    def error_messages(self) -> dict[str, str]:
-        return {name: message(code) for name, code in self.errors.items()}
+def error_summary(messages: Mapping[str, str]) -> list[dict[str, str]]:
+    """The error summary: each message with the id it links to, in page order."""
+    return [{"anchor": ANCHORS.get(name, name), "message": text} for name, text in messages.items()]
 
 
-def _posted(data: QueryDict, name: str, *, limit: int = 200) -> str:
-    """One posted answer; an over-long one is cut (the cleaner will still refuse it)."""
-    value = data.get(name, "")
-    return value[: limit + 1] if isinstance(value, str) else ""
+def _refusal(code: str) -> ValidationError:
+    return ValidationError(message(code), code=code)
 
 
-def _try(form: StepForm, name: str, clean: Any, *args: Any, **kwargs: Any) -> Any:
+def _validated(clean: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Runs a validator; its FieldError becomes the ValidationError Django forms expect."""
     try:
         return clean(*args, **kwargs)
     except FieldError as error:
-        form.errors.setdefault(name, error.code)
-        return None
+        raise _refusal(error.code) from None
 
 
-def id_form(data: QueryDict, *, today: datetime.date) -> StepForm:
-    form = StepForm(
-        values={"id_type": _posted(data, "id_type"), "id_number": _posted(data, "id_number")}
-    )
-    kind = _try(form, "id_type", validation.clean_id_type, form.values["id_type"])
-    if kind is None:
-        if not form.values["id_number"].strip():
-            form.errors["id_number"] = "id_number_missing"
-        return form
-    number = _try(
-        form, "id_number", validation.clean_id_number, kind, form.values["id_number"], today=today
-    )
-    if number is not None:
-        form.cleaned = {"id_type": kind, "id_number": number}
-    return form
+def posted(request: HttpRequest) -> QueryDict | None:
+    """What a page's form is bound to: the POST, or nothing on a GET (an unbound form shows the
+    answers kept so far)."""
+    return request.POST if request.method == "POST" else None
 
 
-def details_form(data: QueryDict, *, state: WizardState, today: datetime.date) -> StepForm:
-    names = ("name", "phone", "email", "birth_day", "birth_month", "birth_year")
-    form = StepForm(values={name: _posted(data, name) for name in names})
-    cleaned = {
-        "name": _try(form, "name", validation.clean_name, form.values["name"]),
-        "phone": _try(form, "phone", validation.clean_phone, form.values["phone"]),
-        "email": _try(form, "email", validation.clean_email, form.values["email"]),
-    }
-    if state.answers.get("id_type") == "passport":
-        cleaned["birth_date"] = _birth_date(form, today=today)
-    if not form.errors:
-        form.cleaned = {name: value or "" for name, value in cleaned.items()}
-    return form
+def _cut(value: object) -> str:
+    return value[: ANSWER_LIMIT + 1] if isinstance(value, str) else ""
 
 
-def _birth_date(form: StepForm, *, today: datetime.date) -> str | None:
-    parts = [form.values[name].strip() for name in ("birth_day", "birth_month", "birth_year")]
-    if not any(parts):
-        form.errors["birth_date"] = "birth_date_missing"
-        return None
-    if not all(parts) or not all(part.isascii() and part.isdigit() for part in parts):
-        form.errors["birth_date"] = (
-            "birth_date_incomplete" if not all(parts) else "birth_date_format"
-        )
-        return None
-    day, month, year = (int(part) for part in parts)
-    if not 1850 <= year <= 9999:
-        form.errors["birth_date"] = "birth_date_format"
-        return None
-    born = _try(
-        form,
-        "birth_date",
-        validation.clean_birth_date,
-        f"{year:04d}-{month:02d}-{day:02d}",
-        today=today,
-    )
-    return born.isoformat() if born else None
+class Answer(forms.Field):
+    """One answer as typed. Never required here: the step's clean_<field> says what is missing,
+    in the words of the validator that owns the rule."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> str:
+        return _cut(value)
+
+    def prepare_value(self, value: Any) -> str:
+        return _cut(value)
 
 
-def state_form(data: QueryDict, *, listing: dict[str, Any]) -> StepForm:
-    form = StepForm(values={"state": _posted(data, "state")})
-    codes = {state["code"] for state in listing["states"]}
-    if form.values["state"] not in codes:
-        form.errors["state"] = "state_missing"
-    else:
-        form.cleaned = {"state": form.values["state"]}
-    return form
+BIRTH_DATE_PARTS = ("birth_day", "birth_month", "birth_year")
 
 
-def centre_form(data: QueryDict, *, state: WizardState, listing: dict[str, Any]) -> StepForm:
-    form = StepForm(values={"location": _posted(data, "location")})
-    centre = centre_in_listing(listing, form.values["location"])
-    if centre is None or centre["state"] != state.answers.get("state"):
-        form.errors["location"] = "location_missing"
-    else:
-        form.cleaned = {"location": centre["id"]}
-    return form
+class DateParts(forms.Widget):
+    """A date typed into three boxes: day, month and year."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, Any]:
+        return {part: data.get(part) for part in BIRTH_DATE_PARTS}
 
 
-def date_form(data: QueryDict, *, state: WizardState, listing: dict[str, Any]) -> StepForm:
+class DateOfBirth(forms.Field):
+    """The date of birth as its three typed parts; kept in the wizard as YYYY-MM-DD."""
+
+    widget = DateParts
+
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> dict[str, str]:
+        parts = value if isinstance(value, dict) else {}
+        return {part: _cut(parts.get(part)) for part in BIRTH_DATE_PARTS}
+
+    def prepare_value(self, value: Any) -> dict[str, str]:
+        if isinstance(value, str) and value.count("-") == 2:
+            year, month, day = value.split("-")
+            return {
+                "birth_day": day.lstrip("0"),
+                "birth_month": month.lstrip("0"),
+                "birth_year": year,
+            }
+        return self.to_python(value)
+
+
+class StepForm(forms.Form):
+    """A page's answers: bound to what was posted, or unbound to show what the wizard has kept
+    so far (`kept`, which the checks of later steps read too)."""
+
+    def __init__(self, data: QueryDict | None, *, kept: Mapping[str, str] | None = None) -> None:
+        self.kept = kept or {}
+        super().__init__(data, initial=dict(self.shown_from(self.kept)))
+
+    def shown_from(self, kept: Mapping[str, str]) -> Mapping[str, str]:
+        """The kept answers as this page's inputs show them."""
+        return kept
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The answers as typed (or as kept), to show back."""
+        shown: dict[str, str] = {}
+        for name in self.fields:
+            value = self[name].value()
+            shown |= value if isinstance(value, dict) else {name: value}
+        return shown
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """What a valid form gives the wizard."""
+        return dict(self.cleaned_data)
+
+    def page_context(self, notices: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """What the page templates read: `values`, the error summary `errors` and each field's
+        message in `error_for`; `notices` adds a message (by code) the form did not find."""
+        messages = {name: str(errors[0]) for name, errors in self.errors.items()}
+        messages |= {name: message(code) for name, code in (notices or {}).items()}
+        return {"values": self.values, "errors": error_summary(messages), "error_for": messages}
+
+
+class DatedForm(StepForm):
+    """A step whose rules depend on today's date (a date of birth in the past, an age)."""
+
+    def __init__(
+        self, data: QueryDict | None, *, kept: Mapping[str, str], today: datetime.date
+    ) -> None:
+        super().__init__(data, kept=kept)
+        self.today = today
+
+
+class IdForm(DatedForm):
+    id_type = Answer()
+    id_number = Answer()
+
+    def clean_id_type(self) -> str:
+        return _validated(validation.clean_id_type, self.cleaned_data["id_type"])
+
+    def clean_id_number(self) -> str:
+        typed = self.cleaned_data["id_number"]
+        kind = self.cleaned_data.get("id_type")
+        if kind is None:
+            # Without the document's type, only a missing number can be told apart.
+            if not typed.strip():
+                raise _refusal("id_number_missing")
+            return typed
+        return _validated(validation.clean_id_number, kind, typed, today=self.today)
+
+
+class DetailsForm(DatedForm):
+    name = Answer()
+    phone = Answer()
+    email = Answer()
+    birth_date = DateOfBirth()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.kept.get("id_type") != "passport":
+            # A MyKad number carries its holder's date of birth; only passport holders are asked.
+            del self.fields["birth_date"]
+
+    def clean_name(self) -> str:
+        return _validated(validation.clean_name, self.cleaned_data["name"])
+
+    def clean_phone(self) -> str:
+        return _validated(validation.clean_phone, self.cleaned_data["phone"])
+
+    def clean_email(self) -> str:
+        return _validated(validation.clean_email, self.cleaned_data["email"])
+
+    def clean_birth_date(self) -> str:
+        parts = [self.cleaned_data["birth_date"][part].strip() for part in BIRTH_DATE_PARTS]
+        if not any(parts):
+            raise _refusal("birth_date_missing")
+        if not all(parts):
+            raise _refusal("birth_date_incomplete")
+        if not all(part.isascii() and part.isdigit() for part in parts):
+            raise _refusal("birth_date_format")
+        day, month, year = (int(part) for part in parts)
+        if not 1850 <= year <= 9999:
+            raise _refusal("birth_date_format")
+        typed = f"{year:04d}-{month:02d}-{day:02d}"
+        born = _validated(validation.clean_birth_date, typed, today=self.today)
+        return born.isoformat() if born else ""
+
+
+class ListingForm(StepForm):
+    """A step that picks from the availability listing the page shows."""
+
+    def __init__(
+        self, data: QueryDict | None, *, kept: Mapping[str, str], listing: dict[str, Any]
+    ) -> None:
+        super().__init__(data, kept=kept)
+        self.listing = listing
+
+
+class StateForm(ListingForm):
+    state = Answer()
+
+    def clean_state(self) -> str:
+        code = self.cleaned_data["state"]
+        if code not in {state["code"] for state in self.listing["states"]}:
+            raise _refusal("state_missing")
+        return code
+
+
+class CentreForm(ListingForm):
+    location = Answer()
+
+    def clean_location(self) -> str:
+        centre = centre_in_listing(self.listing, self.cleaned_data["location"])
+        if centre is None or centre["state"] != self.kept.get("state"):
+            raise _refusal("location_missing")
+        return str(centre["id"])
+
+
+class DateForm(ListingForm):
     """The slot as 'CENTRE|DATE': a date at the chosen centre or an alternative nearby."""
-    form = StepForm(values={"slot": _posted(data, "slot")})
-    location, _, date = form.values["slot"].partition("|")
-    centre = centre_in_listing(listing, location)
-    offered = centre is not None and any(slot["date"] == date for slot in centre["slots"])
-    if not offered or centre is None or centre["state"] != state.answers.get("state"):
-        form.errors["date"] = "date_missing"
-        return form
-    if not _old_enough(state, date):
-        form.errors["date"] = "too_young"
-        return form
-    # An alternative at another centre changes the centre too.
-    form.cleaned = {"location": location, "date": date}
-    return form
 
+    slot = Answer()
 
-def _old_enough(state: WizardState, date: str) -> bool:
-    answers = state.answers
-    slot_date = datetime.date.fromisoformat(date)
-    try:
-        if answers.get("id_type") == "mykad":
-            born = validation.mykad_birth_date(answers.get("id_number", ""), today=slot_date)
-        elif answers.get("birth_date"):
-            born = datetime.date.fromisoformat(answers["birth_date"])
-        else:
+    def clean_slot(self) -> str:
+        slot = self.cleaned_data["slot"]
+        location, _, date = slot.partition("|")
+        centre = centre_in_listing(self.listing, location)
+        offered = centre is not None and any(offer["date"] == date for offer in centre["slots"])
+        if not offered or centre is None or centre["state"] != self.kept.get("state"):
+            raise _refusal("date_missing")
+        if not self._old_enough(date):
+            raise _refusal("too_young")
+        return slot
+
+    def shown_from(self, kept: Mapping[str, str]) -> Mapping[str, str]:
+        return {"slot": f"{kept.get('location', '')}|{kept.get('date', '')}"}
+
+    @property
+    def answers(self) -> dict[str, str]:
+        # An alternative at another centre changes the centre too.
+        location, _, date = self.cleaned_data["slot"].partition("|")
+        return {"location": location, "date": date}
+
+    def _old_enough(self, date: str) -> bool:
+        answers = self.kept
+        slot_date = datetime.date.fromisoformat(date)
+        try:
+            if answers.get("id_type") == "mykad":
+                born = validation.mykad_birth_date(answers.get("id_number", ""), today=slot_date)
+            elif answers.get("birth_date"):
+                born = datetime.date.fromisoformat(answers["birth_date"])
+            else:
+                return True
+        except (FieldError, ValueError):
+            # The final check at booking reports a bad number against its own field.
             return True
-    except (FieldError, ValueError):
-        # The final check at booking reports a bad number against its own field.
-        return True
-    return validation.old_enough(born, on=slot_date)
+        return validation.old_enough(born, on=slot_date)
 
 
-def lookup_form(data: QueryDict) -> StepForm:
-    form = StepForm(
-        values={"id_number": _posted(data, "id_number"), "reference": _posted(data, "reference")}
-    )
-    if not form.values["id_number"].strip():
-        form.errors["id_number"] = "lookup_id_missing"
-    if not form.values["reference"].strip():
-        form.errors["reference"] = "lookup_reference_missing"
-    if form.valid:
-        form.cleaned = {name: value.strip() for name, value in form.values.items()}
-    return form
+class LookupForm(StepForm):
+    id_number = Answer()
+    reference = Answer()
+
+    def clean_id_number(self) -> str:
+        typed = self.cleaned_data["id_number"]
+        if not typed.strip():
+            raise _refusal("lookup_id_missing")
+        return validation.compact_id_number(typed)
+
+    def clean_reference(self) -> str:
+        typed = self.cleaned_data["reference"]
+        if not typed.strip():
+            raise _refusal("lookup_reference_missing")
+        return typed.strip()

@@ -1,23 +1,24 @@
 from django.urls import path
 
-from registration import api, views
+from registration import api
+from registration.views import appointment, wizard
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("register/", views.start, name="register"),
-    path("register/id/", views.id_step, name="register_id"),
-    path("register/details/", views.details_step, name="register_details"),
-    path("register/state/", views.state_step, name="register_state"),
-    path("register/centre/", views.centre_step, name="register_centre"),
-    path("register/date/", views.date_step, name="register_date"),
-    path("register/check/", views.check_step, name="register_check"),
-    path("register/confirmation/", views.confirmation, name="register_confirmation"),
-    path("register/start-again/", views.start_again, name="register_start_again"),
+    path("", wizard.home, name="home"),
+    path("register/", wizard.start, name="register"),
+    path("register/id/", wizard.id_step, name="register_id"),
+    path("register/details/", wizard.details_step, name="register_details"),
+    path("register/state/", wizard.state_step, name="register_state"),
+    path("register/centre/", wizard.centre_step, name="register_centre"),
+    path("register/date/", wizard.date_step, name="register_date"),
+    path("register/check/", wizard.check_step, name="register_check"),
+    path("register/confirmation/", wizard.confirmation, name="register_confirmation"),
+    path("register/start-again/", wizard.start_again, name="register_start_again"),
     path(
         "register/already-registered/",
-        views.already_registered,
+        wizard.already_registered,
         name="register_already_registered",
     ),
-    path("appointment/", views.appointment, name="appointment"),
+    path("appointment/", appointment.appointment, name="appointment"),
     path("api/bookings", api.bookings_api, name="bookings_api"),
 ]

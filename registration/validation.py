@@ -7,6 +7,8 @@ registration.errors.MESSAGES, so every caller shows the same specific message.
 import datetime
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -25,6 +27,26 @@ class FieldError(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+T = TypeVar("T")
+
+
+def collect(
+    errors: dict[str, list[str]], field: str, clean: Callable[..., T], *args: Any, **kwargs: Any
+) -> T | None:
+    """Runs one cleaner, noting its error code against `field` instead of raising it, so that
+    every answer can be checked at once and one error never hides another."""
+    try:
+        return clean(*args, **kwargs)
+    except FieldError as error:
+        errors.setdefault(field, []).append(error.code)
+        return None
+
+
+def compact_id_number(value: str) -> str:
+    """An ID number as kept: spaces and hyphens dropped, letters in capitals."""
+    return re.sub(r"[\s-]", "", value).upper()
 
 
 def _text(value: object) -> str:
@@ -57,7 +79,7 @@ def _known_birth_place(code: str) -> bool:
 
 def clean_id_number(id_type: str, value: object, *, today: datetime.date) -> str:
     """A MyKad as its 12 digits (hyphens and spaces dropped); a passport in capitals."""
-    text = re.sub(r"[\s-]", "", _text(value)).upper()
+    text = compact_id_number(_text(value))
     if id_type == "mykad":
         if not text:
             raise FieldError("mykad_missing")

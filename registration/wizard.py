@@ -21,9 +21,8 @@ PATH = "/register/"
 # Long enough to finish the wizard at 12:00 on the busiest day; short enough not to linger.
 MAX_AGE = 4 * 60 * 60
 
-# The wizard's steps, in order, with the answers each one gives.
-STEPS: tuple[str, ...] = ("id", "details", "state", "centre", "date", "check")
-ANSWERS: dict[str, tuple[str, ...]] = {
+# The wizard's steps, in order, with the answers each one gives: the one table of steps.
+STEPS: dict[str, tuple[str, ...]] = {
     "id": ("id_type", "id_number"),
     "details": ("name", "phone", "email", "birth_date"),
     "state": ("state",),
@@ -31,6 +30,8 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "date": ("date",),
     "check": (),
 }
+ORDER: tuple[str, ...] = tuple(STEPS)
+STEP_OF: dict[str, str] = {answer: step for step, answers in STEPS.items() for answer in answers}
 OPTIONAL = {"email"}
 # Answers that depend on another: changing the state unsets the centre, and so on.
 DEPENDENTS: dict[str, tuple[str, ...]] = {"state": ("location", "date"), "location": ("date",)}
@@ -46,7 +47,7 @@ class WizardState:
     done: dict[str, str] | None = None
 
     def required(self, step: str) -> tuple[str, ...]:
-        needed = tuple(name for name in ANSWERS[step] if name not in OPTIONAL)
+        needed = tuple(name for name in STEPS[step] if name not in OPTIONAL)
         if step == "details" and self.answers.get("id_type") != "passport":
             # A MyKad number carries its holder's date of birth; only passport holders are asked.
             needed = tuple(name for name in needed if name != "birth_date")
@@ -61,7 +62,7 @@ class WizardState:
 
     def may_show(self, step: str) -> bool:
         """A step may be shown once every step before it has been answered."""
-        return STEPS.index(step) <= STEPS.index(self.first_missing_step())
+        return ORDER.index(step) <= ORDER.index(self.first_missing_step())
 
     def answered(self, values: dict[str, str]) -> "WizardState":
         answers = dict(self.answers)

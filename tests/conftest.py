@@ -14,16 +14,8 @@ import pytest
 import redis
 from django.utils import timezone
 
-from availability.services import centre_save, slot_set_capacity
-from tests.processes import (  # noqa: F401 (re-exported for the test modules)
-    ROOT,
-    collect_static,
-    free_port,
-    stack_environment,
-    start_gunicorn,
-    start_process,
-    stop_process,
-)
+from tests.processes import collect_static, start_gunicorn, stop_process
+from tests.slots import SlotMaker, slot_seed
 from vaksin import store
 
 
@@ -40,9 +32,6 @@ def tomorrow() -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=1)
 
 
-SlotMaker = Callable[..., datetime.date]
-
-
 @pytest.fixture
 def make_slot(db: None, tomorrow: datetime.date) -> SlotMaker:
     """Seeds a centre (in PostgreSQL and Redis) and one slot; returns the slot's date."""
@@ -54,10 +43,9 @@ def make_slot(db: None, tomorrow: datetime.date) -> SlotMaker:
         state: str = "MY-14",
         name: str | None = None,
     ) -> datetime.date:
-        day = date or tomorrow
-        centre_save(centre_id=location, name=name or f"Centre {location}", state=state)
-        slot_set_capacity(location=location, date=day, capacity=capacity)
-        return day
+        return slot_seed(
+            location=location, capacity=capacity, date=date or tomorrow, state=state, name=name
+        )
 
     return make
 

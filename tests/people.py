@@ -1,17 +1,22 @@
 """Made-up but valid people, for tests and benchmarks: person i always has the same MyKad."""
 
 import datetime
+import itertools
 
-from registration.services import BookingRequest
+from registration.services import BookingRequest, booking_create, booking_request_clean
 
 FIRST_BIRTHDAY = datetime.date(1950, 1, 1)
 PER_BIRTHDAY = 10_000
+# mykad() without a number makes up a new person each call, numbered far above those tests name.
+_new_people = itertools.count(50_000_000)
 
 
-def mykad(i: int) -> str:
-    """A valid MyKad (real date of birth, place code 14) unique for every i below 10^8."""
-    born = FIRST_BIRTHDAY + datetime.timedelta(days=i // PER_BIRTHDAY)
-    return f"{born:%y%m%d}14{i % PER_BIRTHDAY:04d}"
+def mykad(i: int | None = None, *, born: datetime.date | None = None) -> str:
+    """A valid MyKad (a real date of birth, place code 14) unique for every i below 10^8;
+    without i, a new person's. `born` gives the person that date of birth instead."""
+    number = next(_new_people) if i is None else i
+    birthday = born or FIRST_BIRTHDAY + datetime.timedelta(days=number // PER_BIRTHDAY)
+    return f"{birthday:%y%m%d}14{number % PER_BIRTHDAY:04d}"
 
 
 def booking_request(i: int, *, location: str, date: datetime.date | str) -> BookingRequest:
@@ -26,3 +31,20 @@ def booking_request(i: int, *, location: str, date: datetime.date | str) -> Book
         date=str(date),
         lang="en",
     )
+
+
+def book_someone(*, location: str, date: datetime.date, id_number: str | None = None) -> str:
+    """Someone else books through the same service the wizard uses; returns the reference."""
+    confirmation = booking_create(
+        request=booking_request_clean(
+            id_type="mykad",
+            id_number=id_number or mykad(),
+            name="Tan Wei Ming",
+            phone="0198765432",
+            email="",
+            location=location,
+            date=date.isoformat(),
+            today=datetime.date.today(),
+        )
+    )
+    return confirmation.reference

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -33,6 +34,16 @@ def wait_for(
             if time.monotonic() > deadline or (process and process.poll() is not None):
                 raise
             time.sleep(0.1)
+
+
+def wait_until(condition: Callable[[], bool], *, seconds: float, step: float = 0.2) -> bool:
+    """Whether `condition` came true within `seconds`, asking every `step` seconds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
 
 
 def stack_environment(**overrides: str) -> dict[str, str]:

@@ -158,7 +158,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
-# --- Confirmations (issue 4): SMS and e-mail backends, the relay and the worker ---------------
+# --- Confirmations: SMS and e-mail backends, the relay and the worker -------------------------
 # SMS goes through SMS_BACKEND, a dotted path to a class in registration.confirmations.backends:
 # FileSmsBackend (the default: one line per message appended to SMS_FILE_PATH), ConsoleSmsBackend
 # (stdout) or HttpSmsBackend (a gateway at SMS_GATEWAY_URL, bearer SMS_GATEWAY_TOKEN).

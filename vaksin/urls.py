@@ -12,7 +12,7 @@ urlpatterns = [
 ]
 
 # Calm pages in the person's language (and JSON under /api/) instead of Django's defaults.
-handler400 = "registration.views.bad_request"
-handler403 = "registration.views.permission_denied"
-handler404 = "registration.views.page_not_found"
-handler500 = "registration.views.server_error"
+handler400 = "vaksin.error_pages.bad_request"
+handler403 = "vaksin.error_pages.permission_denied"
+handler404 = "vaksin.error_pages.page_not_found"
+handler500 = "vaksin.error_pages.server_error"

@@ -1,13 +1,10 @@
 """Fixtures for the after-the-click features: confirmations, the export and the staff admin."""
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +12,7 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from registration.confirmations.backends import sms_backend
-from tests.conftest import stack_environment, start_process, stop_process
+from tests.processes import stack_environment, start_process, stop_process
 
 
 @pytest.fixture(autouse=True)
@@ -36,23 +33,6 @@ def sms_file(settings: SettingsWrapper, tmp_path: Path) -> Iterator[Path]:
     sms_backend.cache_clear()
     yield path
     sms_backend.cache_clear()
-
-
-def sms_lines(path: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def sends_per_reference(path: Path) -> Counter[str]:
-    return Counter(line["id"].split(":")[0] for line in sms_lines(path))
-
-
-def wait_until(condition: Callable[[], bool], *, seconds: float, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 class ConfirmationStack:

@@ -11,8 +11,8 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from availability.models import Centre
 from registration.services import booking_create
-from tests.conftest import SlotMaker
 from tests.people import booking_request, mykad
+from tests.slots import SlotMaker
 from vaksin.store import keys, slots
 
 

@@ -30,9 +30,10 @@ from registration.confirmations.services import (
 from registration.jobs import confirmations_send_job
 from registration.references import number_for
 from registration.services import booking_cancel, booking_create
-from tests.after.conftest import sends_per_reference, sms_lines, wait_until
-from tests.conftest import SlotMaker
 from tests.people import booking_request
+from tests.processes import wait_until
+from tests.slots import SlotMaker
+from tests.sms import sends_per_reference, sms_lines
 from vaksin import store
 from vaksin.store import bookings, keys, outbox
 
@@ -171,6 +172,19 @@ def run_worker() -> None:
     django_rq.get_worker(QUEUE).work(burst=True, with_scheduler=False)
 
 
+def relay_and_send_with_a_refusal(
+    day: datetime.date, refusing_gateway: dict[str, int], *, people: range, refused: int, times: int
+) -> tuple[list[str], str]:
+    """Books `people`, has the gateway refuse the `refused`-th of them `times` times, relays the
+    bookings as one batch and runs a worker; returns the references and the batch's job id."""
+    references = [book(i, day) for i in people]
+    refusing_gateway[phone_of(references[refused])] = times
+    relay_run(consumer="t", block_ms=10, should_stop=stop_after(3))
+    [job_id] = queued_batches()
+    run_worker()
+    return references, job_id
+
+
 def test_a_batch_sends_each_booking_once_and_nothing_to_a_cancelled_one(
     make_slot: SlotMaker, sms_file: Path, settings: SettingsWrapper
 ) -> None:
@@ -194,13 +208,9 @@ def test_a_batch_sends_each_booking_once_and_nothing_to_a_cancelled_one(
 def test_a_batch_with_one_failing_send_retries_only_that_one(
     make_slot: SlotMaker, sms_file: Path, refusing_gateway: dict[str, int]
 ) -> None:
-    day = make_slot(capacity=10)
-    references = [book(i, day) for i in range(40, 45)]
-    refusing_gateway[phone_of(references[2])] = 1
-    relay_run(consumer="t", block_ms=10, should_stop=stop_after(3))
-    [job_id] = queued_batches()
-
-    run_worker()
+    references, job_id = relay_and_send_with_a_refusal(
+        make_slot(capacity=10), refusing_gateway, people=range(40, 45), refused=2, times=1
+    )
 
     # The first run sent the other four and raised; RQ's retry sent the refused one only.
     lines = sms_lines(sms_file)
@@ -222,13 +232,9 @@ def test_a_batch_that_keeps_failing_is_shown_to_staff_with_the_booking_it_could_
     admin_client: Client,
 ) -> None:
     monkeypatch.setattr(relay, "RETRY", Retry(max=1))
-    day = make_slot(capacity=10)
-    references = [book(i, day) for i in range(50, 54)]
-    refusing_gateway[phone_of(references[0])] = 99
-    relay_run(consumer="t", block_ms=10, should_stop=stop_after(3))
-    [job_id] = queued_batches()
-
-    run_worker()
+    references, job_id = relay_and_send_with_a_refusal(
+        make_slot(capacity=10), refusing_gateway, people=range(50, 54), refused=0, times=99
+    )
 
     queue = django_rq.get_queue(QUEUE)
     assert queue.failed_job_registry.get_job_ids() == [job_id]

@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 from registration.export import bookings_export, bookings_verify
 from registration.models import Booking, ExportWatermark
 from registration.services import booking_cancel, booking_create
-from tests.conftest import ROOT, SlotMaker, stack_environment
 from tests.people import booking_request
+from tests.processes import ROOT, stack_environment
+from tests.slots import SlotMaker
 
 
 def book(i: int, day: datetime.date, location: str = "WTCKL", **changes: str) -> str:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.processes import ROOT
 
 
 @pytest.mark.e2e

@@ -43,7 +43,7 @@ def test_seeding_twice_changes_nothing(db) -> None:
     assert "0 new, 0 changed, 16 unchanged" in seed("--demo", "--days", "2")
 
 
-def test_if_empty_leaves_existing_slots_alone(db) -> None:
+def test_seeding_if_empty_leaves_existing_slots_alone(db) -> None:
     seed("--demo", "--days", "2", "--capacity", "5")
     assert "nothing seeded" in seed("--demo", "--days", "2", "--capacity", "9", "--if-empty")
     assert set(slots.read_slots().capacity.values()) == {5}

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.processes import ROOT
 
 GOOD = {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_DEBUG": "0"}
 
@@ -24,7 +24,7 @@ def start_up(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_good_settings_start() -> None:
+def test_good_settings_let_it_start() -> None:
     assert start_up(**GOOD).returncode == 0
 
 

@@ -12,6 +12,8 @@ from registration.validation import (
     clean_id_number,
     clean_name,
     clean_phone,
+    collect,
+    compact_id_number,
     old_enough,
 )
 
@@ -199,3 +201,16 @@ def test_a_passport_holder_gives_a_date_of_birth_for_the_age_check() -> None:
 @pytest.mark.parametrize("junk", [None, 12, ["a"], {"a": 1}, "\x00", "🙂" * 50])
 def test_wrong_types_and_junk_are_field_errors_not_crashes(junk) -> None:
     assert refusal(**dict.fromkeys(ANSWERS, junk)).code == "invalid"
+
+
+def test_an_id_number_is_compacted_without_spaces_or_hyphens_in_capitals() -> None:
+    assert compact_id_number(" 900101-14 5555 ") == "900101145555"
+    assert compact_id_number("a 123-456") == "A123456"
+
+
+def test_collect_notes_an_error_against_its_field_and_checks_the_next_answer() -> None:
+    errors: dict[str, list[str]] = {}
+    assert collect(errors, "name", clean_name, "") is None
+    assert collect(errors, "phone", clean_phone, "012-345 6789") == "+60123456789"
+    assert collect(errors, "name", clean_name, "   ") is None
+    assert errors == {"name": ["name_missing", "name_missing"]}

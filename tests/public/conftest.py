@@ -1,8 +1,6 @@
 """Fixtures for the public face: a person's answers, the wizard walked step by step, and a real
 gunicorn with collected static files for the browser tests."""
 
-import datetime
-import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,10 +8,8 @@ import pytest
 from django.test import Client
 
 from availability.selectors import LISTING
-from registration.services import booking_create, booking_request_clean
+from tests.people import mykad
 from tests.processes import start_gunicorn, stop_process
-
-_numbers = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -22,28 +18,6 @@ def listing_cache_cleared() -> Iterator[None]:
     LISTING.clear()
     yield
     LISTING.clear()
-
-
-def mykad(serial: int | None = None, *, born: str = "900101", place: str = "14") -> str:
-    """A valid MyKad number; a different one per call unless `serial` is given."""
-    return f"{born}{place}{(serial if serial is not None else next(_numbers)) % 10000:04d}"
-
-
-def book_someone(*, location: str, date: datetime.date, id_number: str | None = None) -> str:
-    """Someone else books through the same service the wizard uses; returns the reference."""
-    confirmation = booking_create(
-        request=booking_request_clean(
-            id_type="mykad",
-            id_number=id_number or mykad(),
-            name="Tan Wei Ming",
-            phone="0198765432",
-            email="",
-            location=location,
-            date=date.isoformat(),
-            today=datetime.date.today(),
-        )
-    )
-    return confirmation.reference
 
 
 @pytest.fixture

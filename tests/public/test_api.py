@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.public.conftest import mykad
+from tests.people import mykad
 
 
 def _body(day: datetime.date, **changes: Any) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
+from tests.people import book_someone, mykad
 from tests.processes import ROOT
-from tests.public.conftest import book_someone, mykad
 
 pytestmark = pytest.mark.browser
 
@@ -287,7 +287,9 @@ def _tab_to(page: Page, selector: str, *, limit: int = 60) -> None:
     raise AssertionError(f"Tab never reached {selector} on {page.url}")
 
 
-def test_keyboard_only_completion_works(browser: Browser, site: str, make_slot):
+def test_a_person_completes_the_wizard_with_the_keyboard_only(
+    browser: Browser, site: str, make_slot
+):
     _seed(make_slot)
     page = _page(browser)
     page.goto(f"{site}/")

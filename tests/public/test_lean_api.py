@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.public.conftest import mykad
+from tests.people import mykad
 
 pytestmark = pytest.mark.e2e
 

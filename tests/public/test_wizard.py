@@ -8,7 +8,7 @@ from django.test import Client
 
 from registration.references import number_for
 from registration.wizard import COOKIE
-from tests.public.conftest import book_someone, mykad
+from tests.people import book_someone, mykad
 from vaksin.store import keys
 
 
@@ -99,7 +99,7 @@ def test_a_mykad_holder_under_18_on_the_slot_date_is_refused_at_the_date(
 ):
     day = make_slot()
     born = day.replace(year=day.year - 17)
-    person["id_number"] = mykad(born=born.strftime("%y%m%d"))
+    person["id_number"] = mykad(born=born)
     walk(person, location="WTCKL", date=day.isoformat(), until="centre")
     refused = client.post("/register/date/", {"slot": f"WTCKL|{day.isoformat()}"})
     assert "You must be 18 or over" in refused.content.decode()

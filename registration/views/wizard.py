@@ -1,4 +1,4 @@
-"""The public pages: landing, the registration wizard, the appointment look-up, error pages.
+"""The landing page and the registration wizard.
 
 Every view is thin: it cleans the posted step (registration.forms), records the answers in the
 signed wizard cookie (registration.wizard), calls one service or selector, then redirects
@@ -11,9 +11,8 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -31,20 +30,20 @@ from availability.states import STATES
 from registration import forms
 from registration.errors import BookingError
 from registration.middleware import client_address
-from registration.selectors import LookupRefused, appointment_lookup
 from registration.services import booking_create, booking_request_clean
+from registration.views.responses import busy, see_other
 from registration.window import registration_state
-from registration.wizard import STEPS, WizardState, wizard_clear, wizard_load, wizard_save
+from registration.wizard import (
+    ORDER,
+    STEP_OF,
+    WizardState,
+    wizard_clear,
+    wizard_load,
+    wizard_save,
+)
 from vaksin import store
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
-
-
-def _redirect(name: str, *, query: str = "") -> HttpResponseRedirect:
-    # 303: after a POST the browser fetches the next page with GET, so a refresh re-posts nothing.
-    response = HttpResponseRedirect(reverse(name) + query)
-    response.status_code = 303
-    return response
 
 
 def _window_context() -> dict[str, Any]:
@@ -53,12 +52,6 @@ def _window_context() -> dict[str, Any]:
         "opens_at": settings.REGISTRATION_OPENS_AT,
         "closes_at": settings.REGISTRATION_CLOSES_AT,
     }
-
-
-def _busy(request: HttpRequest) -> HttpResponse:
-    response = render(request, "registration/busy.html", status=503)
-    response["Retry-After"] = "5"
-    return response
 
 
 def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], HttpResponse]]:
@@ -77,7 +70,7 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
                 state = wizard_load(request)
                 return _resume(state, step) or view(request, state)
             except store.StoreError:
-                return _busy(request)
+                return busy(request)
 
         return wrapped
 
@@ -94,38 +87,34 @@ def _page(
     step: str,
     *,
     form: forms.StepForm | None = None,
-    values: dict[str, str] | None = None,
-    status: int = 200,
+    notices: dict[str, str] | None = None,
     **extra: Any,
 ) -> HttpResponse:
     changing = request.GET.get("change") == "1"
-    index = STEPS.index(step)
+    index = ORDER.index(step)
     back = (
         _step_url("check")
         if changing
-        else (_step_url(STEPS[index - 1]) if index else reverse("home"))
+        else (_step_url(ORDER[index - 1]) if index else reverse("home"))
     )
     context = {
         "step": step,
         "answers": state.answers,
-        "values": form.values if form else (values or {}),
-        "errors": form.error_list() if form else [],
-        "error_for": form.error_messages() if form else {},
+        **(form.page_context(notices) if form else {}),
         "back_url": back,
         "action": request.get_full_path(),
         **extra,
     }
-    response = render(request, f"registration/{step}.html", context, status=status)
-    return response
+    return render(request, f"registration/{step}.html", context)
 
 
 def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpResponse:
     """Saves the answers and goes on: to the next step, or back to the check page after a
     change, unless the change unset a later answer (a new state needs a new centre)."""
-    target = STEPS[STEPS.index(step) + 1]
+    target = ORDER[ORDER.index(step) + 1]
     if request.GET.get("change") == "1" or not state.may_show(target):
         target = state.first_missing_step()
-    response = _redirect(f"register_{target}")
+    response = see_other(f"register_{target}")
     wizard_save(response, state)
     return response
 
@@ -133,9 +122,9 @@ def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpRespons
 def _resume(state: WizardState, step: str) -> HttpResponse | None:
     """Where to send someone who opens a step out of order (a bookmark, or after booking)."""
     if state.done:
-        return _redirect("register_confirmation")
+        return see_other("register_confirmation")
     if not state.may_show(step):
-        return _redirect(f"register_{state.first_missing_step()}")
+        return see_other(f"register_{state.first_missing_step()}")
     return None
 
 
@@ -146,36 +135,28 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
-    return _resume(state, "check") or _redirect(f"register_{state.first_missing_step()}")
+    return _resume(state, "check") or see_other(f"register_{state.first_missing_step()}")
+
+
+def _answer(
+    request: HttpRequest, state: WizardState, step: str, form: forms.StepForm, **extra: Any
+) -> HttpResponse:
+    """Keeps a valid step's answers and goes on; otherwise shows the step (again)."""
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers), step)
+    return _page(request, state, step, form=form, **extra)
 
 
 @wizard_step("id")
 def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if request.method == "POST":
-        form = forms.id_form(request.POST, today=timezone.localdate())
-        if not form.valid:
-            return _page(request, state, "id", form=form)
-        return _advance(request, state.answered(form.cleaned), "id")
-    values = {name: state.answers.get(name, "") for name in ("id_type", "id_number")}
-    return _page(request, state, "id", values=values)
+    form = forms.IdForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
+    return _answer(request, state, "id", form)
 
 
 @wizard_step("details")
 def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    if request.method == "POST":
-        form = forms.details_form(request.POST, state=state, today=timezone.localdate())
-        if not form.valid:
-            return _page(request, state, "details", form=form)
-        return _advance(request, state.answered(form.cleaned), "details")
-    values = {name: state.answers.get(name, "") for name in ("name", "phone", "email")}
-    if born := state.answers.get("birth_date"):
-        year, month, day = born.split("-")
-        values |= {
-            "birth_day": day.lstrip("0"),
-            "birth_month": month.lstrip("0"),
-            "birth_year": year,
-        }
-    return _page(request, state, "details", values=values)
+    form = forms.DetailsForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
+    return _answer(request, state, "details", form)
 
 
 def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -188,31 +169,17 @@ def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
 @wizard_step("state")
 def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    extra = {"states": state_choices(listing), **freshness}
-    if request.method == "POST":
-        form = forms.state_form(request.POST, listing=listing)
-        if not form.valid:
-            return _page(request, state, "state", form=form, **extra)
-        return _advance(request, state.answered(form.cleaned), "state")
-    return _page(request, state, "state", values={"state": state.answers.get("state", "")}, **extra)
+    form = forms.StateForm(forms.posted(request), kept=state.answers, listing=listing)
+    return _answer(request, state, "state", form, states=state_choices(listing), **freshness)
 
 
 @wizard_step("centre")
 def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
+    form = forms.CentreForm(forms.posted(request), kept=state.answers, listing=listing)
     code = state.answers["state"]
-    extra = {
-        "centres": centre_choices(listing, code),
-        "state_name": STATES.get(code, code),
-        **freshness,
-    }
-    if request.method == "POST":
-        form = forms.centre_form(request.POST, state=state, listing=listing)
-        if not form.valid:
-            return _page(request, state, "centre", form=form, **extra)
-        return _advance(request, state.answered(form.cleaned), "centre")
-    values = {"location": state.answers.get("location", "")}
-    return _page(request, state, "centre", values=values, **extra)
+    extra = {"centres": centre_choices(listing, code), "state_name": STATES.get(code, code)}
+    return _answer(request, state, "centre", form, **extra, **freshness)
 
 
 def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]:
@@ -245,20 +212,16 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
 @wizard_step("date")
 def date_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
+    form = forms.DateForm(forms.posted(request), kept=state.answers, listing=listing)
+    if form.is_valid():
+        return _advance(request, state.answered(form.answers).without_notice(), "date")
     extra = {**_date_context(state, listing), **freshness}
-    if request.method == "POST":
-        form = forms.date_form(request.POST, state=state, listing=listing)
-        if not form.valid:
-            return _page(request, state, "date", form=form, **extra)
-        return _advance(request, state.answered(form.cleaned).without_notice(), "date")
-    values = {"slot": f"{state.answers['location']}|{state.answers.get('date', '')}"}
-    if state.notice:
+    if state.notice and not form.is_bound:
         # The booking attempt that sent the person here failed: say why, once.
-        form = forms.StepForm(values=values, errors={"date": state.notice})
-        response = _page(request, state, "date", form=form, **extra)
+        response = _page(request, state, "date", form=form, notices={"slot": state.notice}, **extra)
         wizard_save(response, state.without_notice())
         return response
-    return _page(request, state, "date", values=values, **extra)
+    return _page(request, state, "date", form=form, **extra)
 
 
 def _check_context(state: WizardState) -> dict[str, Any]:
@@ -301,7 +264,7 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
     except BookingError as error:
         return _refused(request, state, error)
     context = _check_context(state)
-    response = _redirect("register_confirmation")
+    response = see_other("register_confirmation")
     wizard_save(
         response,
         state.booked(
@@ -318,36 +281,26 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
     return response
 
 
-_STEP_OF = {
-    "id_type": "id",
-    "id_number": "id",
-    "birth_date": "details",
-    "name": "details",
-    "phone": "details",
-    "email": "details",
-    "location": "centre",
-}
-
 # What the check page says, and with which status, when the booking could not be made there.
 _CHECK_PAGE_REFUSALS = {"rate_limited": 429, "unavailable": 503, "invalid": 400}
 
 
 def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> HttpResponse:
     if error.code in ("sold_out", "unknown_slot"):
-        back = _redirect("register_date")
+        back = see_other("register_date")
         slot = f"{state.answers.get('location', '')}|{state.answers.get('date', '')}"
         wizard_save(back, state.with_notice(error.code, slot=slot))
         return back
     if error.code == "already_registered":
-        return _redirect("register_already_registered")
+        return see_other("register_already_registered")
     if error.code == "closed":
-        return _redirect("register")
+        return see_other("register")
     if error.code == "invalid":
         # Only reachable if a rule changed mid-wizard: link each answer to its step.
         errors = [
             {
                 "anchor": "",
-                "href": _step_url(_STEP_OF.get(name, "date")) + "?change=1",
+                "href": _step_url(STEP_OF.get(name, "date")) + "?change=1",
                 "message": forms.message(codes[0]),
             }
             for name, codes in error.fields.items()
@@ -376,78 +329,17 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
 def confirmation(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
     if not state.done:
-        return _redirect("register")
+        return see_other("register")
     return render(request, "registration/confirmation.html", {"booking": state.done})
 
 
 @never_cache
 @require_POST
 def start_again(request: HttpRequest) -> HttpResponse:
-    response = _redirect("register_id")
+    response = see_other("register_id")
     wizard_clear(response)
     return response
 
 
 def already_registered(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/already_registered.html")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def appointment(request: HttpRequest) -> HttpResponse:
-    """The look-up: its answer goes only to a POST, so an ID number never sits in a URL."""
-    context: dict[str, Any] = {"values": {}, "errors": [], "error_for": {}}
-    status = 200
-    if request.method == "POST":
-        form = forms.lookup_form(request.POST)
-        context |= {"values": form.values, "errors": form.error_list()}
-        context["error_for"] = form.error_messages()
-        if form.valid:
-            try:
-                found = appointment_lookup(
-                    id_number=form.cleaned["id_number"],
-                    reference=form.cleaned["reference"],
-                    client_address=client_address(request),
-                )
-            except LookupRefused as refused:
-                context["errors"] = [
-                    {"anchor": "id_number", "message": forms.message("rate_limited")}
-                ]
-                response = render(request, "registration/appointment.html", context, status=429)
-                response["Retry-After"] = str(refused.retry_after)
-                return response
-            except store.StoreError:
-                return _busy(request)
-            if found:
-                return render(request, "registration/appointment_found.html", {"booking": found})
-            context["not_found"] = forms.message("not_found")
-            context["errors"] = [{"anchor": "id_number", "message": context["not_found"]}]
-    return render(request, "registration/appointment.html", context, status=status)
-
-
-# Error pages: calm, in the person's language, and JSON for API clients.
-
-
-def _error_page(request: HttpRequest, status: int, code: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": code}, status=status)
-    return render(request, f"{status}.html", status=status)
-
-
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 400, "bad_request")
-
-
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 403, "forbidden")
-
-
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 404, "not_found")
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": "unavailable"}, status=500)
-    # No context processors: the page must render even when whatever broke is still broken.
-    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 
 from availability.selectors import availability_snapshot, slot_alternatives
-from registration.errors import BookingError
+from registration.errors import STATUS, BookingError
 from registration.forms import message
 from registration.middleware import client_address
 from registration.services import booking_create, booking_request_clean
@@ -22,17 +22,6 @@ from vaksin import store
 
 FIELDS = ("id_type", "id_number", "name", "phone", "email", "location", "date", "birth_date")
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-
-STATUS = {
-    "invalid": 400,
-    "closed": 403,
-    "unknown_slot": 404,
-    "sold_out": 409,
-    "already_registered": 409,
-    "idempotency_conflict": 422,
-    "rate_limited": 429,
-    "unavailable": 503,
-}
 
 
 def _answer(body: dict[str, Any], *, status: int, retry_after: int = 0) -> JsonResponse:

@@ -52,6 +52,19 @@ MESSAGES: dict[str, Promise] = {
 }
 
 
+# The HTTP status of each refusal, for the API and the wizard's check page alike.
+STATUS = {
+    "invalid": 400,
+    "closed": 403,
+    "unknown_slot": 404,
+    "sold_out": 409,
+    "already_registered": 409,
+    "idempotency_conflict": 422,
+    "rate_limited": 429,
+    "unavailable": 503,
+}
+
+
 class BookingError(Exception):
     """A booking that did not happen, with why (`code`) and, for bad input, which answers to fix."""
 

@@ -1,13 +1,12 @@
 """Reads of the registration domain: a person looking up their own appointment."""
 
-import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from registration.references import number_for, reference_for
-from registration.validation import PASSPORT_PATTERN
+from registration.validation import PASSPORT_PATTERN, compact_id_number
 from vaksin.store import keys, lookup, slots
 
 
@@ -30,7 +29,7 @@ class LookupRefused(Exception):
 
 def _candidates(id_number: str) -> list[tuple[str, str]]:
     """Who the typed number could be: the look-up does not ask which kind of ID it is."""
-    number = re.sub(r"[\s-]", "", id_number).upper()
+    number = compact_id_number(id_number)
     people = []
     if len(number) == 12 and number.isascii() and number.isdigit():
         people.append(("mykad", number))
@@ -56,7 +55,7 @@ def appointment_lookup(
             (keys.rate_key("address", client_address, minute), settings.RATE_LIMIT_PER_IP)
         )
     if settings.RATE_LIMIT_PER_ID:
-        _, person = keys.person_key("lookup", re.sub(r"[\s-]", "", id_number).upper())
+        _, person = keys.person_key("lookup", compact_id_number(id_number))
         limits.append((keys.rate_key("lookup", person, minute), settings.RATE_LIMIT_PER_ID))
     number = number_for(reference) or 0
     people = _candidates(id_number)

@@ -5,9 +5,7 @@ the script is the only judge of whether a place is free (see vaksin/store/lua/bo
 """
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,7 +13,7 @@ from django.utils import timezone
 from registration import validation
 from registration.errors import BookingError
 from registration.references import number_for, reference_for
-from registration.validation import FieldError
+from registration.validation import collect
 from registration.window import registration_state
 from vaksin.store import StoreError, bookings
 
@@ -54,20 +52,6 @@ class BookingConfirmation:
         }
 
 
-T = TypeVar("T")
-
-
-def _clean(
-    field: str, errors: dict[str, list[str]], clean: Callable[..., T], *args: Any, **kwargs: Any
-) -> T | None:
-    """Runs one cleaner, noting its error against `field` instead of raising it."""
-    try:
-        return clean(*args, **kwargs)
-    except FieldError as error:
-        errors.setdefault(field, []).append(error.code)
-        return None
-
-
 def booking_request_clean(
     *,
     id_type: object,
@@ -83,14 +67,14 @@ def booking_request_clean(
 ) -> BookingRequest:
     """Every answer cleaned at once, so that one error never hides another; raises 'invalid'."""
     errors: dict[str, list[str]] = {}
-    kind = _clean("id_type", errors, validation.clean_id_type, id_type)
+    kind = collect(errors, "id_type", validation.clean_id_type, id_type)
     number = (
-        _clean("id_number", errors, validation.clean_id_number, kind, id_number, today=today)
+        collect(errors, "id_number", validation.clean_id_number, kind, id_number, today=today)
         if kind
         else None
     )
-    slot_date = _clean("date", errors, validation.clean_date, date)
-    born = _clean("birth_date", errors, validation.clean_birth_date, birth_date, today=today)
+    slot_date = collect(errors, "date", validation.clean_date, date)
+    born = collect(errors, "birth_date", validation.clean_birth_date, birth_date, today=today)
     if kind == "mykad" and number:
         born = validation.mykad_birth_date(number, today=today)
     if born and slot_date and not validation.old_enough(born, on=slot_date):
@@ -100,10 +84,10 @@ def booking_request_clean(
     request = BookingRequest(
         id_type=kind or "",
         id_number=number or "",
-        name=_clean("name", errors, validation.clean_name, name) or "",
-        phone=_clean("phone", errors, validation.clean_phone, phone) or "",
-        email=_clean("email", errors, validation.clean_email, email) or "",
-        location=_clean("location", errors, validation.clean_location, location) or "",
+        name=collect(errors, "name", validation.clean_name, name) or "",
+        phone=collect(errors, "phone", validation.clean_phone, phone) or "",
+        email=collect(errors, "email", validation.clean_email, email) or "",
+        location=collect(errors, "location", validation.clean_location, location) or "",
         date=slot_date.isoformat() if slot_date else "",
         lang=lang if lang in ("en", "ms") else "en",
     )

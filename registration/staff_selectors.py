@@ -1,13 +1,13 @@
 """Reads for staff: a booking as Redis holds it now, with its confirmation's progress."""
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from registration.confirmations.selectors import ConfirmationJob, confirmation_job_for
 from registration.confirmations.services import channels_for
 from registration.models import Booking
 from registration.references import number_for, reference_for
+from registration.validation import compact_id_number
 from vaksin.store import bookings, outbox
 
 
@@ -58,7 +58,7 @@ def booking_references_for(query: str) -> list[str]:
         return []
     if (number := number_for(text)) and booking_live(reference=reference_for(number)):
         return [reference_for(number)]
-    compact = re.sub(r"[\s-]", "", text).upper()
+    compact = compact_id_number(text)
     found = []
     for id_type in ("mykad", "passport"):
         if held := bookings.read_person_number(id_type, compact):

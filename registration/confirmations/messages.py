@@ -1,42 +1,23 @@
 """The confirmation texts, in English and Malay.
 
 Kept as whole sentences per language rather than gettext fragments: an SMS is read on its own,
-its length matters, and a worker must never fall back to English for want of a compiled catalogue.
+its length matters. Month names come from Django's own (compiled) translations.
 """
 
 import datetime
 from dataclasses import dataclass
+from functools import cache
 
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "ms": [
-        "Januari",
-        "Februari",
-        "Mac",
-        "April",
-        "Mei",
-        "Jun",
-        "Julai",
-        "Ogos",
-        "September",
-        "Oktober",
-        "November",
-        "Disember",
-    ],
-}
+from django.utils import translation
+from django.utils.dates import MONTHS
+
+
+@cache
+def month_names(lang: str) -> tuple[str, ...]:
+    """The months in `lang`, from Django's own translations, read once per language."""
+    with translation.override(lang):
+        return tuple(str(MONTHS[number]) for number in range(1, 13))
+
 
 SMS = {
     "en": "Vaksin: your vaccination is booked. Ref {reference}. {centre}, {date}, "
@@ -88,7 +69,7 @@ def _fields(confirmation: Confirmation) -> dict[str, str]:
     return {
         "reference": confirmation.reference,
         "centre": confirmation.centre,
-        "date": f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}",
+        "date": f"{day.day} {month_names(lang)[day.month - 1]} {day.year}",
         "window": confirmation.window,
     }
 

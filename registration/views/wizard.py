@@ -28,7 +28,7 @@ from availability.selectors import (
 )
 from availability.states import STATES
 from registration import forms
-from registration.errors import BookingError
+from registration.errors import STATUS, BookingError
 from registration.middleware import client_address
 from registration.services import booking_create, booking_request_clean
 from registration.views.responses import busy, see_other
@@ -281,10 +281,6 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
     return response
 
 
-# What the check page says, and with which status, when the booking could not be made there.
-_CHECK_PAGE_REFUSALS = {"rate_limited": 429, "unavailable": 503, "invalid": 400}
-
-
 def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> HttpResponse:
     if error.code in ("sold_out", "unknown_slot"):
         back = see_other("register_date")
@@ -318,7 +314,7 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
             "action": request.get_full_path(),
             **_check_context(state),
         },
-        status=_CHECK_PAGE_REFUSALS.get(error.code, 400),
+        status=STATUS.get(error.code, 400),
     )
     if error.retry_after:
         response["Retry-After"] = str(error.retry_after)

@@ -185,9 +185,9 @@ def prepare_database() -> None:
 
 
 @contextmanager
-def running_stack(web_workers: int = 4) -> Iterator[Stack]:
+def running_stack() -> Iterator[Stack]:
     RUN.mkdir(parents=True, exist_ok=True)
-    stack = Stack(web_workers=web_workers)
+    stack = Stack()
     try:
         yield stack
     finally:

@@ -28,10 +28,6 @@ class LagProbe:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
-    @property
-    def per_second(self) -> float:
-        return 1 / self.interval
-
     def _book(self, person: int) -> None:
         from registration.references import number_for
 

@@ -4,6 +4,7 @@ network)."""
 
 import csv
 import datetime
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import Request, urlopen
@@ -21,6 +22,7 @@ class Sent:
     size: int
     encoding: str
     vary: str
+    slots: int | None  # how many slots it lists, when it came uncompressed
 
     def describe(self) -> str:
         return f"Content-Encoding {self.encoding or 'none'}, Vary {self.vary or 'none'}"
@@ -33,11 +35,12 @@ def listing_sent(base: str, *, gzip: bool) -> Sent:
     request = Request(f"{base}/api/availability", headers=headers)  # noqa: S310
     with urlopen(request, timeout=30) as answer:  # noqa: S310 (loopback only)
         body = answer.read()
-        return Sent(
-            size=len(body),
-            encoding=answer.headers.get("Content-Encoding", ""),
-            vary=answer.headers.get("Vary", ""),
-        )
+        encoding = answer.headers.get("Content-Encoding", "")
+        slots = None
+        if not encoding:
+            listing = json.loads(body)
+            slots = sum(len(c["slots"]) for s in listing["states"] for c in s["locations"])
+        return Sent(len(body), encoding, answer.headers.get("Vary", ""), slots)
 
 
 def write_national_slots(path: Path, *, first: datetime.date) -> int:

@@ -60,11 +60,12 @@ def nginx_user() -> str:
     """The `user` line of the edge's nginx.conf.
 
     Started as root, nginx runs its workers as `nobody`, who cannot enter a checkout under a
-    private folder (a 0700 temporary folder, /root), so every cache write failed and every edge
-    request went to the origin. Running the workers as the user who started the bench lets
-    them write wherever the bench itself writes, from any checkout location, and keeps all of
-    nginx's files in the run folder rather than a system-wide one that `nobody` may write.
-    Not started as root, nginx cannot change user and the workers are already the bench's."""
+    private folder (a 0700 temporary folder, a home folder): every cache write failed and
+    every edge request went to the origin. Running the workers as the user who started the
+    bench lets them write wherever the bench itself writes, from any checkout location, and
+    keeps all of nginx's files in the run folder rather than in a system-wide one that
+    `nobody` could write. Not started as root, nginx cannot change user, and its workers are
+    already the bench's user."""
     if os.geteuid() != 0:
         return ""
     return f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
@@ -85,15 +86,20 @@ def edge_config(*, run: Path, origin_port: int, edge_port: int) -> str:
 
 
 def prepare_edge(*, run: Path, origin_port: int, edge_port: int) -> list[str]:
-    """Writes the edge's nginx.conf into `run`, with fresh logs; returns the command to run it.
-    -e puts nginx's start-up log, written before it reads the config, in `run` too."""
+    """Writes the edge's nginx.conf into `run`, with fresh logs; returns the command to run it."""
     (run / "nginx.conf").write_text(
         edge_config(run=run, origin_port=origin_port, edge_port=edge_port)
     )
     (run / "nginx-temp").mkdir(exist_ok=True)
     for log in ("origin-hits.log", "nginx-error.log"):
         (run / log).unlink(missing_ok=True)
-    return ["nginx", "-e", str(run / "nginx-error.log"), "-c", str(run / "nginx.conf")]
+    command = ["nginx", "-c", str(run / "nginx.conf")]
+    # nginx opens its compiled-in error log before it reads the config; -e (nginx 1.19.5 and
+    # later) points that one at the run folder too.
+    usage = subprocess.run(["nginx", "-h"], capture_output=True, text=True, check=False).stderr
+    if "-e filename" in usage:
+        command[1:1] = ["-e", str(run / "nginx-error.log")]
+    return command
 
 
 def edge_log_problems(run: Path = RUN) -> list[str]:

@@ -51,6 +51,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from bench.confirmations import percentile
     from registration.services import booking_create
     from tests.people import booking_request
     from vaksin import store
@@ -116,8 +117,8 @@ def main() -> None:
     )
     if lags:
         print(
-            f"lag booking -> recorded send: p50 {_pct(lags, 50):,.0f} ms, "
-            f"p99 {_pct(lags, 99):,.0f} ms, max {lags[-1]:,.0f} ms, "
+            f"lag booking -> recorded send: p50 {percentile(lags, 50):,.0f} ms, "
+            f"p99 {percentile(lags, 99):,.0f} ms, max {lags[-1]:,.0f} ms, "
             f"mean {statistics.mean(lags):,.0f} ms"
         )
 
@@ -159,10 +160,6 @@ def _jobs_run() -> int:
 
     queue = django_rq.get_queue(QUEUE)
     return int(queue.finished_job_registry.count + queue.failed_job_registry.count)
-
-
-def _pct(ordered: list[float], percent: int) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """Confirmations under the bench load: lag from a booking's answer to its recorded send, sampled
 while wrk books, and a check that every booking got exactly one SMS."""
 
+import itertools
 import json
-import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.error import URLError
 from urllib.request import Request, urlopen
 
 from tests.people import booking_request
@@ -23,6 +24,7 @@ class LagProbe:
     first_person: int
     interval: float = 0.02
     answered_ms: dict[int, float] = field(default_factory=dict)  # booking number -> when
+    failures: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -34,17 +36,23 @@ class LagProbe:
         body = json.dumps(request.__dict__ | {"email": None}).encode()
         post = Request(f"{self.base}/api/bookings", data=body, method="POST",  # noqa: S310
                        headers={"Content-Type": "application/json"})  # fmt: skip
-        with urlopen(post, timeout=10) as answer:  # noqa: S310 (loopback only)
-            reference = json.load(answer)["reference"]
+        try:
+            with urlopen(post, timeout=10) as answer:  # noqa: S310 (loopback only)
+                reference = json.load(answer)["reference"]
+        except (URLError, OSError, ValueError, KeyError) as error:
+            self.failures.append(str(error))
+            return
         number = number_for(reference)
         if number:
             self.answered_ms[number] = time.time() * 1000
 
     def _run(self) -> None:
-        person = self.first_person
-        while not self._stop.wait(self.interval):
-            person += 1
-            self._book(person)
+        # A fixed schedule: booking k is due k intervals after the first, whatever the answers.
+        started = time.monotonic()
+        for k in itertools.count():
+            if self._stop.wait(max(started + k * self.interval - time.monotonic(), 0)):
+                return
+            self._book(self.first_person + k)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -88,6 +96,24 @@ def wait_until_relayed(*, seconds: float) -> bool:
     return False
 
 
+def wait_until_sent(*, seconds: float) -> bool:
+    """Waits until every booking-log entry is relayed and no confirmation job waits or runs."""
+    import django_rq
+
+    from registration.confirmations.relay import QUEUE
+
+    deadline = time.monotonic() + seconds
+    if not wait_until_relayed(seconds=seconds):
+        return False
+    queue = django_rq.get_queue(QUEUE)
+    while time.monotonic() < deadline:
+        waiting = queue.count + queue.scheduled_job_registry.count
+        if waiting + queue.started_job_registry.count == 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def sms_per_booking(sms_log: Path) -> Counter[str]:
     """How many SMS the file backend wrote for each reference."""
     counts: Counter[str] = Counter()
@@ -96,7 +122,3 @@ def sms_per_booking(sms_log: Path) -> Counter[str]:
             for line in lines:
                 counts[json.loads(line)["id"].split(":")[0]] += 1
     return counts
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")

@@ -1,7 +1,10 @@
 """Drives a URL with wrk for a bounded time and reads back what wrk measured."""
 
 import re
+import signal
 import subprocess
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,30 +27,45 @@ class LoadResult:
     def count(self, *statuses: int) -> int:
         return sum(self.statuses.get(status, 0) for status in statuses)
 
+    def surprises(self, expected: Collection[int]) -> str:
+        """What in the answers a scenario did not expect ('' when nothing)."""
+        found = []
+        if not self.requests:
+            found.append("no answer at all")
+        unexpected = {s: n for s, n in sorted(self.statuses.items()) if s not in expected}
+        if unexpected:
+            found.append(", ".join(f"{n:,} x {s}" for s, n in unexpected.items()))
+        if self.errors:
+            found.append(f"{self.errors:,} socket errors or timeouts")
+        return "; ".join(found)
 
-def wrk(
+
+def command(
     url: str,
     *args: str,
-    seconds: int = 10,
+    seconds: int,
     connections: int = 64,
     threads: int = 2,
-) -> LoadResult:
-    """Runs wrk against a loopback URL; `args` go to bench/wrk/load.lua (mode and its options)."""
+    headers: Collection[str] = (),
+) -> list[str]:
+    """The wrk command line; `args` go to bench/wrk/load.lua (mode and its options)."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"load tests target loopback only, not {url}")
-    command = [
+    return [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        *(option for header in headers for option in ("-H", header)),
         "-s", str(SCRIPT), url, "--", *args,
     ]  # fmt: skip
-    output = subprocess.run(
-        command, capture_output=True, text=True, check=True, timeout=seconds + 60
-    ).stdout
+
+
+def parse(output: str) -> LoadResult:
     statuses = {int(s): int(n) for s, n in re.findall(r"^STATUS (\d+) (\d+)$", output, re.M)}
-    p50, p99, _ = (int(v) for v in re.search(r"^LATENCY (\d+) (\d+) (\d+)$", output, re.M).groups())  # type: ignore[union-attr]
-    requests, duration_us, errors, _ = (
-        int(v)
-        for v in re.search(r"^TOTAL (\d+) (\d+) (\d+) (\d+)$", output, re.M).groups()  # type: ignore[union-attr]
-    )
+    latency = re.search(r"^LATENCY (\d+) (\d+) (\d+)$", output, re.M)
+    total = re.search(r"^TOTAL (\d+) (\d+) (\d+) (\d+)$", output, re.M)
+    if not latency or not total:
+        raise RuntimeError(f"wrk printed no summary:\n{output}")
+    p50, p99, _ = (int(v) for v in latency.groups())
+    requests, duration_us, errors, _ = (int(v) for v in total.groups())
     return LoadResult(
         requests=requests,
         seconds=duration_us / 1e6,
@@ -56,3 +74,41 @@ def wrk(
         errors=errors,
         statuses=statuses,
     )
+
+
+def wrk(
+    url: str,
+    *args: str,
+    seconds: int = 10,
+    connections: int = 64,
+    threads: int = 2,
+    headers: Collection[str] = (),
+) -> LoadResult:
+    """Runs wrk against a loopback URL for `seconds`."""
+    line = command(
+        url, *args, seconds=seconds, connections=connections, threads=threads, headers=headers
+    )
+    return parse(
+        subprocess.run(
+            line, capture_output=True, text=True, check=True, timeout=seconds + 60
+        ).stdout
+    )
+
+
+def wrk_until(
+    url: str, *args: str, limit: int, done: Callable[[], bool]
+) -> tuple[LoadResult, float | None]:
+    """Runs wrk until `done()` (checked four times a second) or `limit` seconds; returns what
+    it measured and the seconds until done, or None when it never was."""
+    load = subprocess.Popen(command(url, *args, seconds=limit), stdout=subprocess.PIPE, text=True)
+    started = time.monotonic()
+    finished = None
+    while load.poll() is None and time.monotonic() - started < limit:
+        if done():
+            finished = time.monotonic() - started
+            break
+        time.sleep(0.25)
+    # wrk prints its summary, done() included, when interrupted.
+    load.send_signal(signal.SIGINT)
+    output, _ = load.communicate(timeout=60)
+    return parse(output), finished

@@ -62,17 +62,21 @@ class NoonRushUser(HttpUser):
                 if slot["available"] > 0
             ]
 
+    def pick_slot(self) -> tuple[str, str, str] | None:
+        """A slot with places left in the listing this person last saw (or a fresh one)."""
+        if not self.slots:
+            self.refresh_listing()
+        return random.choice(self.slots) if self.slots else None
+
     @task(10)
     def watch_the_listing(self) -> None:
         self.refresh_listing()
 
     @task(2)
     def book_through_the_api(self) -> None:
-        if not self.slots:
-            self.refresh_listing()
-        if not self.slots:
+        if (slot := self.pick_slot()) is None:
             return
-        _, location, date = random.choice(self.slots)
+        _, location, date = slot
         body = person(next(people)) | {"location": location, "date": date}
         with self.client.post("/api/bookings", json=body, catch_response=True) as answer:
             if answer.status_code not in EXPECTED:
@@ -80,11 +84,9 @@ class NoonRushUser(HttpUser):
 
     @task(2)
     def walk_the_wizard(self) -> None:
-        if not self.slots:
-            self.refresh_listing()
-        if not self.slots:
+        if (slot := self.pick_slot()) is None:
             return
-        state, location, date = random.choice(self.slots)
+        state, location, date = slot
         someone = person(next(people))
         steps = [
             ("/register/id/", {"id_type": "mykad", "id_number": someone["id_number"]}),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import django
 
+from bench.load import command
 from bench.stack import ROOT, RUN, environment, prepare_database, running_stack
 
 PY_SPY = str(ROOT / ".venv" / "bin" / "py-spy")
@@ -84,11 +85,9 @@ def main() -> None:
         ).stdout.split()
         mode = ["book", str(18 * 10**7), *spread] if "book" in options.path else ["get"]
         load = subprocess.Popen(
-            ["wrk", "-t2", "-c64", f"-d{options.seconds + 4}s", "-s",
-             str(ROOT / "bench" / "wrk" / "load.lua"), f"{stack.origin}{options.path}", "--",
-             *mode],
+            command(f"{stack.origin}{options.path}", *mode, seconds=options.seconds + 4),
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         time.sleep(2)
         files = [RUN / f"profile-{pid}.txt" for pid in workers]
         samplers = [

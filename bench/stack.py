@@ -4,7 +4,9 @@ Redis and PostgreSQL are the private ones of `make run` (scripts/services.sh); t
 uses its own Redis database and its own PostgreSQL database so it never touches demo data.
 """
 
+import grp
 import os
+import pwd
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -19,7 +21,11 @@ RUN = ROOT / "var" / "bench"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 
-def environment() -> dict[str, str]:
+# The Redis database of the run's stack; others hold scenarios that must not mix with it.
+REDIS_DB = 8
+
+
+def environment(*, redis_db: int = REDIS_DB) -> dict[str, str]:
     redis_port = os.environ.get("REDIS_PORT", "6391")
     pg_port = os.environ.get("PG_PORT", "5441")
     env = dict(os.environ)
@@ -29,7 +35,7 @@ def environment() -> dict[str, str]:
             "DJANGO_SECRET_KEY": "bench-only-not-secret",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECURE_COOKIES": "0",
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/8",
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/{redis_db}",
             "DATABASE_URL": f"postgres://vaksin@127.0.0.1:{pg_port}/vaksin_bench",
             "RATE_LIMIT_PER_IP": "0",
             "RATE_LIMIT_PER_ID": "0",
@@ -48,6 +54,60 @@ def procfile() -> dict[str, str]:
         for name, _, command in (line.partition(":") for line in lines if ":" in line)
         if not name.strip().startswith("#")
     )
+
+
+def nginx_user() -> str:
+    """The `user` line of the edge's nginx.conf.
+
+    Started as root, nginx runs its workers as `nobody`, who cannot enter a checkout under a
+    private folder (a 0700 temporary folder, a home folder): every cache write failed and
+    every edge request went to the origin. Running the workers as the user who started the
+    bench lets them write wherever the bench itself writes, from any checkout location, and
+    keeps all of nginx's files in the run folder rather than in a system-wide one that
+    `nobody` could write. Not started as root, nginx cannot change user, and its workers are
+    already the bench's user."""
+    if os.geteuid() != 0:
+        return ""
+    return f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
+
+
+def edge_config(*, run: Path, origin_port: int, edge_port: int) -> str:
+    """bench/nginx.conf with its placeholders filled in."""
+    config = (ROOT / "bench" / "nginx.conf").read_text()
+    values = {
+        "run": str(run),
+        "origin_port": str(origin_port),
+        "edge_port": str(edge_port),
+        "user": nginx_user(),
+    }
+    for key, value in values.items():
+        config = config.replace("{" + key + "}", value)
+    return config
+
+
+def prepare_edge(*, run: Path, origin_port: int, edge_port: int) -> list[str]:
+    """Writes the edge's nginx.conf into `run`, with fresh logs; returns the command to run it."""
+    (run / "nginx.conf").write_text(
+        edge_config(run=run, origin_port=origin_port, edge_port=edge_port)
+    )
+    (run / "nginx-temp").mkdir(exist_ok=True)
+    for log in ("origin-hits.log", "nginx-error.log"):
+        (run / log).unlink(missing_ok=True)
+    command = ["nginx", "-c", str(run / "nginx.conf")]
+    # nginx opens its compiled-in error log before it reads the config; -e (nginx 1.19.5 and
+    # later) points that one at the run folder too.
+    usage = subprocess.run(["nginx", "-h"], capture_output=True, text=True, check=False).stderr
+    if "-e filename" in usage:
+        command[1:1] = ["-e", str(run / "nginx-error.log")]
+    return command
+
+
+def edge_log_problems(run: Path = RUN) -> list[str]:
+    """Lines of the edge's error log at level error or worse (a cache it cannot write, say)."""
+    log = run / "nginx-error.log"
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    levels = ("[error]", "[crit]", "[alert]", "[emerg]")
+    return [line for line in lines if any(level in line for level in levels)]
 
 
 @dataclass
@@ -77,13 +137,18 @@ class Stack:
             start_new_session=True,
         )
 
-    def start_web(self) -> None:
-        env = environment() | {
-            "PORT": str(self.origin_port),
+    def start_web(self, name: str = "web", *, redis_db: int = REDIS_DB) -> str:
+        """The Procfile's web process on its own port; returns its base URL once it answers.
+        The first one started is the origin behind the edge."""
+        port = self.origin_port if name == "web" else free_port()
+        env = environment(redis_db=redis_db) | {
+            "PORT": str(port),
             "WEB_CONCURRENCY": str(self.web_workers),
         }
-        self.spawn("web", procfile()["web"], env)
-        wait_for(f"{self.origin}/healthz")
+        self.spawn(name, procfile()["web"], env)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/healthz", process=self.processes[name])
+        return base
 
     def start_workers(self) -> None:
         for name, command in procfile().items():
@@ -91,14 +156,18 @@ class Stack:
                 self.spawn(name, command)
 
     def start_edge(self) -> None:
-        config = (ROOT / "bench" / "nginx.conf").read_text()
-        for key, value in {"run": str(RUN), "origin_port": str(self.origin_port),
-                           "edge_port": str(self.edge_port)}.items():  # fmt: skip
-            config = config.replace("{" + key + "}", value)
-        (RUN / "nginx.conf").write_text(config)
-        (RUN / "origin-hits.log").unlink(missing_ok=True)
-        self.spawn("edge", f"nginx -c {shlex.quote(str(RUN / 'nginx.conf'))}")
-        wait_for(f"{self.edge}/healthz")
+        command = prepare_edge(run=RUN, origin_port=self.origin_port, edge_port=self.edge_port)
+        self.spawn("edge", shlex.join(command))
+        wait_for(f"{self.edge}/healthz", process=self.processes["edge"])
+
+    def process_trees(self, redis_pid: int) -> dict[str, int]:
+        """The root process of each kind that serves a booking, for bench/cpu.py."""
+        return {
+            "web": self.processes["web"].pid,
+            "Redis": redis_pid,
+            "relay": self.processes["relay"].pid,
+            "worker": self.processes["worker"].pid,
+        }
 
     def stop(self, *names: str) -> None:
         for name in names or list(self.processes):
@@ -122,9 +191,9 @@ def prepare_database() -> None:
 
 
 @contextmanager
-def running_stack(web_workers: int = 4) -> Iterator[Stack]:
+def running_stack() -> Iterator[Stack]:
     RUN.mkdir(parents=True, exist_ok=True)
-    stack = Stack(web_workers=web_workers)
+    stack = Stack()
     try:
         yield stack
     finally:

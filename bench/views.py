@@ -1,18 +1,28 @@
-"""Rival booking views, behind the same gunicorn as Vaksin, so that ratios compare designs."""
+"""Rival views, behind the same gunicorn as Vaksin, so that ratios compare designs."""
 
 import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 
+from availability.selectors import availability_listing_rendered
 from bench import rivals
 from bench.models import RivalBooking, RivalSlot
 from vaksin import store
 from vaksin.store import bookings
 
 ANSWERS = {True: (201, "confirmed"), False: (409, "sold_out")}
+# The 2021 design's person records, `user:<id>` there.
+RIVAL_USERS = "rival:user"
+
+
+def rival_counter(slot: str) -> str:
+    """The 2021 design's count of places left in a slot ("<centre>|<date>")."""
+    return f"rival:{slot}"
 
 
 def trivial(request: HttpRequest) -> JsonResponse:
@@ -32,9 +42,11 @@ def book_bare(request: HttpRequest) -> JsonResponse:
     return _answer(outcome.holds_place)
 
 
-def _person(request: HttpRequest) -> tuple[str, str]:
+def _person(request: HttpRequest) -> tuple[str, str, dict[str, str]]:
+    """The person's ID number, the slot, and the record the 2021 design kept of them."""
     body = json.loads(request.body)
-    return body["id_number"], f"{body['location']}|{body['date']}"
+    record = {name: body[name] for name in ("name", "location", "date")}
+    return body["id_number"], f"{body['location']}|{body['date']}", record
 
 
 def _answer(booked: bool) -> JsonResponse:
@@ -47,9 +59,15 @@ def _redis_rival(design: Callable[..., bool]) -> Callable[[HttpRequest], JsonRes
 
     @csrf_exempt
     def view(request: HttpRequest) -> JsonResponse:
-        person, slot = _person(request)
-        counter, bookings = f"rival:{slot}", f"rival:bookings:{slot}"
-        return _answer(design(store.client(), counter=counter, bookings=bookings, person=person))
+        person, slot, record = _person(request)
+        booked = design(
+            store.client(),
+            counter=rival_counter(slot),
+            bookings=RIVAL_USERS,
+            person=person,
+            record=record,
+        )
+        return _answer(booked)
 
     return view
 
@@ -63,7 +81,7 @@ book_2021_retrying = _redis_rival(rivals.watch_multi_with_retries)
 @csrf_exempt
 def book_select_for_update(request: HttpRequest) -> JsonResponse:
     """The common Django way: lock the slot's row, check, decrement, insert."""
-    person, slot = _person(request)
+    person, slot, _ = _person(request)
     location, date = slot.split("|")
     try:
         with transaction.atomic():
@@ -76,3 +94,16 @@ def book_select_for_update(request: HttpRequest) -> JsonResponse:
     except IntegrityError:
         return JsonResponse({"error": "already_registered"}, status=409)
     return _answer(True)
+
+
+def listing_uncached(request: HttpRequest) -> HttpResponse:
+    """GET /api/availability's answer computed on every request: the listing with no cache."""
+    rendered = availability_listing_rendered(now=timezone.localtime())
+    response = HttpResponse(rendered.body, content_type=rendered.content_type)
+    response["Cache-Control"] = rendered.cache_control
+    return response
+
+
+# Django's own per-view cache on django-redis (bench/settings.py), for a 1 s TTL: the rival of
+# the micro-cache in availability/cache.py.
+listing_cache_page = cache_page(1, cache="cache_page")(listing_uncached)

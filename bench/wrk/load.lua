@@ -1,13 +1,29 @@
 -- One wrk script for every scenario of `make bench`.
 --   wrk ... -s bench/wrk/load.lua URL -- get
+--   wrk ... -s bench/wrk/load.lua URL -- languages <count>
 --   wrk ... -s bench/wrk/load.lua URL -- book <first person> <slot> [<slot> ...]
---   wrk ... -s bench/wrk/load.lua URL -- paced <rate> <connections> <first person> <slot> [...]
+--   wrk ... -s bench/wrk/load.lua URL -- paced <rate> <threads> <first person> <slot> [...]
 --   wrk ... -s bench/wrk/load.lua URL -- submit <cookie file> <csrf cookie> <csrf token>
+-- "get" sends wrk's request as it is (with any -H headers); "languages" does the same with
+-- one of <count> browser Accept-Language values in turn.
 -- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn);
--- "paced" does the same at about <rate> requests/s in all, each connection pausing in turn.
+-- "paced" does the same at <rate> requests/s in all, <threads> being wrk's -t.
 -- "submit" posts the wizard's last step, each time with the next person's signed wizard
 -- cookie from the file (one per line), as a browser that has answered every step would.
--- done() prints machine-readable lines that bench/run.py parses: STATUS, LATENCY, TOTAL.
+-- done() prints machine-readable lines that bench/load.py parses: STATUS, LATENCY, TOTAL.
+
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+  int clock_gettime(int clock, bench_timespec *now);
+]]
+local CLOCK_MONOTONIC = 1
+local clock = ffi.new("bench_timespec")
+
+local function now_ms()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
 
 local threads = {}
 
@@ -16,9 +32,40 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local mode, first, slots, sent, pause_ms = "get", 0, {}, 0, 0
+local mode, first, slots, sent = "get", 0, {}, 0
+local interval_ms, started_ms = 0, nil
 local wizard_cookies, csrf_cookie, csrf_token = {}, "", ""
+local languages = {}
 responses = {}
+
+-- Browser Accept-Language headers, all different: languages x regions x second choices.
+local function accept_languages(count)
+  local found = {}
+  local langs = {"ms", "en", "zh", "ta", "id", "fr", "de", "ja", "ko", "ar"}
+  local regions = {"MY", "SG", "US", "GB", "CN", "IN", "ID", "AU", "HK", "TW"}
+  for _, second in ipairs({"en;q=0.9", "ms;q=0.8"}) do
+    for _, lang in ipairs(langs) do
+      for _, region in ipairs(regions) do
+        table.insert(found, lang .. "-" .. region .. "," .. lang .. ";q=0.9," .. second)
+      end
+    end
+  end
+  while #found > count do table.remove(found) end
+  return found
+end
+
+-- Paced: the k-th request of a thread is due k intervals after its first, whichever connection
+-- sends it, so the rate holds however long each answer takes (up to the connections' limit).
+-- wrk asks thread 0 after init whether a delay() exists, so only "paced" defines one: the
+-- other modes send the next request as soon as an answer is in.
+local due = 0
+local function paced_delay()
+  local now = now_ms()
+  started_ms = started_ms or now
+  local wait = started_ms + due * interval_ms - now
+  due = due + 1
+  return wait > 0 and math.floor(wait) or 0
+end
 
 function init(args)
   mode = args[1] or "get"
@@ -27,24 +74,21 @@ function init(args)
     csrf_cookie, csrf_token = args[3], args[4]
     return
   end
+  if mode == "languages" then
+    languages = accept_languages(tonumber(args[2]))
+    return
+  end
   local rest = 2
   if mode == "paced" then
-    -- Each connection waits about connections / rate seconds between its requests.
-    pause_ms = tonumber(args[3]) * 1000 / tonumber(args[2])
+    -- Each thread books at rate / threads a second, on a fixed schedule.
+    interval_ms = 1000 * tonumber(args[3]) / tonumber(args[2])
+    delay = paced_delay
     mode, rest = "book", 4
   end
   first = tonumber(args[rest] or "0")
   for i = rest + 1, #args do table.insert(slots, args[i]) end
   -- Each thread gets its own block of a million people.
   first = first + thread_number * 1000000
-end
-
--- A valid MyKad for person n, the same as tests/people.py gives: born 10,000 people a day from
--- 1 January 1950, place code 14. Unique for n below 1.8 x 10^8, when birthdays pass 1999.
-local function mykad(n)
-  local day = math.floor(n / 10000) % 18000
-  local born = os.time({year = 1950, month = 1, day = 1, hour = 12}) + day * 86400
-  return os.date("!%y%m%d", born) .. "14" .. string.format("%04d", n % 10000)
 end
 
 local function submit()
@@ -57,9 +101,15 @@ local function submit()
   }, "csrfmiddlewaretoken=" .. csrf_token)
 end
 
-function request()
-  if mode == "submit" then return submit() end
-  if mode ~= "book" then return wrk.format(nil) end
+-- A valid MyKad for person n, the same as tests/people.py gives: born 10,000 people a day from
+-- 1 January 1950, place code 14. Unique for n below 1.8 x 10^8, when birthdays pass 1999.
+local function mykad(n)
+  local day = math.floor(n / 10000) % 18000
+  local born = os.time({year = 1950, month = 1, day = 1, hour = 12}) + day * 86400
+  return os.date("!%y%m%d", born) .. "14" .. string.format("%04d", n % 10000)
+end
+
+local function book()
   sent = sent + 1
   local n = first + sent
   local slot = slots[(sent % #slots) + 1]
@@ -71,8 +121,14 @@ function request()
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 
-function delay()
-  return pause_ms
+function request()
+  if mode == "submit" then return submit() end
+  if mode == "book" then return book() end
+  if mode == "languages" then
+    sent = sent + 1
+    return wrk.format(nil, nil, {["Accept-Language"] = languages[sent % #languages + 1]})
+  end
+  return wrk.format(nil)
 end
 
 function response(status, headers, body)

@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from typing import Any
 
 from registration.services import BookingRequest, booking_create, booking_request_clean
 
@@ -48,3 +49,16 @@ def book_someone(*, location: str, date: datetime.date, id_number: str | None = 
         )
     )
     return confirmation.reference
+
+
+def api_body(day: datetime.date, **changes: Any) -> dict[str, Any]:
+    """A new person's valid POST /api/bookings body for WTCKL on `day`, with `changes`."""
+    return {
+        "id_type": "mykad",
+        "id_number": mykad(),
+        "name": "Siti Nurhaliza",
+        "phone": "+60 12-345 6789",
+        "email": None,
+        "location": "WTCKL",
+        "date": day.isoformat(),
+    } | changes

@@ -18,7 +18,6 @@ acknowledged, so a relay killed in between finds the same entries again in its p
 skips the batches whose job exists: job ids come from the first and last booking numbers.
 """
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,8 +29,6 @@ from rq.job import Job, Retry
 
 from registration.references import number_for, reference_for
 from vaksin.store import keys, outbox
-
-logger = logging.getLogger(__name__)
 
 QUEUE = "confirmations"
 JOB = "registration.jobs.confirmations_send_job"

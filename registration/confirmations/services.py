@@ -40,10 +40,6 @@ logger = logging.getLogger(__name__)
 FAILURES_IN_A_ROW = 3
 
 
-class ConfirmationBusy(Exception):
-    """Another worker holds the claim on this send; the job is retried later."""
-
-
 class ConfirmationsIncomplete(Exception):
     """Some bookings of a batch were not sent; RQ retries the job, which skips the sent ones."""
 
@@ -212,21 +208,6 @@ def confirmations_send(
             token=token,
         )
     return result
-
-
-def confirmation_send(*, reference: str) -> str:
-    """Sends what is still unsent of one booking's confirmation; returns what happened.
-
-    Outcomes: "sent", "already_sent", "cancelled" and "unknown". Raises ConfirmationBusy when
-    another worker is sending it, and the backend's error when a send fails.
-    """
-    result = confirmations_send(references=[reference], budget_seconds=float("inf"))
-    outcome = result.outcomes[reference]
-    if outcome == "failed":
-        raise result.errors[reference]
-    if outcome == "busy":
-        raise ConfirmationBusy(reference)
-    return outcome
 
 
 def incomplete_error(result: BatchResult) -> ConfirmationsIncomplete:

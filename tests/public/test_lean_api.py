@@ -3,7 +3,6 @@
 The contract tests (test_api.py) run through Django's test client and full stack; these check
 that the lean door gives the same answers and keeps what the skipped middleware gave."""
 
-import datetime
 import json
 import urllib.error
 import urllib.request
@@ -12,21 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.people import mykad
+from tests.people import api_body
 
 pytestmark = pytest.mark.e2e
-
-
-def _body(day: datetime.date, **changes: Any) -> dict[str, Any]:
-    return {
-        "id_type": "mykad",
-        "id_number": mykad(),
-        "name": "Siti Nurhaliza",
-        "phone": "+60 12-345 6789",
-        "email": None,
-        "location": "WTCKL",
-        "date": day.isoformat(),
-    } | changes
 
 
 def _request(base: str, *, body: bytes | None, method: str = "POST", **headers: str) -> Any:
@@ -48,7 +35,7 @@ def test_gunicorn_books_through_the_lean_door_with_the_same_answers(
 ) -> None:
     day = make_slot(capacity=5)
     base = web_server()
-    body = _body(day)
+    body = api_body(day)
 
     status, headers, answer = _request(base, body=json.dumps(body).encode())
     assert status == 201
@@ -63,7 +50,7 @@ def test_gunicorn_books_through_the_lean_door_with_the_same_answers(
 def test_the_lean_door_speaks_the_language_the_client_asks_for(web_server, make_slot) -> None:
     day = make_slot()
     base = web_server()
-    bad = json.dumps(_body(day, name="")).encode()
+    bad = json.dumps(api_body(day, name="")).encode()
 
     _, _, malay = _request(base, body=bad, **{"Accept-Language": "ms"})
     _, _, english = _request(base, body=bad, **{"Accept-Language": "en"})
@@ -76,7 +63,7 @@ def test_the_lean_door_refuses_an_unknown_host_and_a_get(web_server, make_slot) 
     day = make_slot()
     base = web_server()
 
-    status, _, answer = _request(base, body=json.dumps(_body(day)).encode(), Host="evil.example")
+    status, _, answer = _request(base, body=json.dumps(api_body(day)).encode(), Host="evil.example")
     assert (status, answer) == (400, {"error": "bad_request"})
     status, headers, answer = _request(base, body=None, method="GET")
     assert (status, answer, headers["Allow"]) == (405, {"error": "method_not_allowed"}, "POST")

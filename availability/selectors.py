@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -71,42 +72,80 @@ def availability_for_state(listing: dict[str, Any], code: str) -> dict[str, Any]
     }
 
 
+class ListingIndex:
+    """What the wizard's pickers read from one copy of the listing, worked out once per copy.
+
+    At national scale (18,000 slots) summing every slot on every request would cost more than
+    the page; each process builds these once per copy (a second) and each request then reads
+    only what it shows: the states, one state's centres, one centre.
+    """
+
+    def __init__(self, listing: dict[str, Any]) -> None:
+        self.listing = listing
+
+    @cached_property
+    def states(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": state["code"],
+                "name": state["name"],
+                "available": sum(
+                    slot["available"] for centre in state["locations"] for slot in centre["slots"]
+                ),
+            }
+            for state in self.listing["states"]
+        ]
+
+    @cached_property
+    def centres_by_state(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            state["code"]: [
+                {
+                    "id": centre["id"],
+                    "name": centre["name"],
+                    "available": sum(slot["available"] for slot in centre["slots"]),
+                    "dates": len(centre["slots"]),
+                }
+                for centre in state["locations"]
+            ]
+            for state in self.listing["states"]
+        }
+
+    @cached_property
+    def centres(self) -> dict[str, dict[str, Any]]:
+        return {
+            centre["id"]: {**centre, "state": state["code"]}
+            for state in self.listing["states"]
+            for centre in state["locations"]
+        }
+
+
+# The index of the copy this process last read: the micro-cache hands out the same parsed
+# listing object until the copy expires, so an identity check finds it.
+_last_index: ListingIndex | None = None
+
+
+def listing_index(listing: dict[str, Any]) -> ListingIndex:
+    global _last_index
+    index = _last_index
+    if index is None or index.listing is not listing:
+        index = _last_index = ListingIndex(listing)
+    return index
+
+
 def state_choices(listing: dict[str, Any]) -> list[dict[str, Any]]:
     """Each state that has centres, with the places left across all its slots."""
-    return [
-        {
-            "code": state["code"],
-            "name": state["name"],
-            "available": sum(
-                slot["available"] for centre in state["locations"] for slot in centre["slots"]
-            ),
-        }
-        for state in listing["states"]
-    ]
+    return listing_index(listing).states
 
 
 def centre_choices(listing: dict[str, Any], state: str) -> list[dict[str, Any]]:
     """The centres of one state, with the places left across their dates."""
-    return [
-        {
-            "id": centre["id"],
-            "name": centre["name"],
-            "available": sum(slot["available"] for slot in centre["slots"]),
-            "dates": len(centre["slots"]),
-        }
-        for found in listing["states"]
-        if found["code"] == state
-        for centre in found["locations"]
-    ]
+    return listing_index(listing).centres_by_state.get(state, [])
 
 
 def centre_in_listing(listing: dict[str, Any], location: str) -> dict[str, Any] | None:
     """A centre of the listing with its state code, or None."""
-    for state in listing["states"]:
-        for centre in state["locations"]:
-            if centre["id"] == location:
-                return {**centre, "state": state["code"]}
-    return None
+    return listing_index(listing).centres.get(location)
 
 
 def slot_alternatives(

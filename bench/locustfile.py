@@ -5,16 +5,25 @@ Point it at any host you are allowed to load (loopback by default here):
     .venv/bin/locust -f bench/locustfile.py --headless --host http://127.0.0.1:8000 \\
         --users 500 --spawn-rate 50 --run-time 2m --csv var/locust --html var/locust.html
 
-Every booking is made by a new person with a valid MyKad. A full slot (409 sold_out), a person
-already booked (409 already_registered) and a rate limit (429) are answers the service is
-meant to give at noon, so they count as successes; anything else, and any 5xx, fails.
+Every booking is made by a new person with a valid MyKad, from a phone verified as a person
+would: POST /api/verifications, the code from the SMS, POST /api/verifications/confirm. The
+code is read from the file SMS backend's log (VAKSIN_LOCUST_SMS_FILE, `make run`'s
+var/log/sms.log by default), so the API bookings run against a loopback deployment only; a
+deployment with a real SMS gateway needs its own way to hand codes to the load test.
+
+A full slot (409 sold_out), a person already booked (409 already_registered) and a rate limit
+(429) are answers the service is meant to give at noon, so they count as successes; anything
+else, and any 5xx, fails.
 """
 
 import datetime
 import itertools
+import json
 import os
 import random
 import re
+import time
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, task
@@ -32,20 +41,59 @@ def mykad(n: int) -> str:
     return f"{born:%y%m%d}14{n % 10_000:04d}"
 
 
+def phone(n: int) -> str:
+    return f"+6012{n % 10_000_000:07d}"
+
+
 def person(n: int) -> dict[str, Any]:
     return {
         "id_type": "mykad",
         "id_number": mykad(n),
         "name": f"Load Test {n}",
-        "phone": f"+6012{n % 10_000_000:07d}",
+        "phone": phone(n),
         "email": None,
     }
+
+
+SMS_FILE = Path(os.environ.get("VAKSIN_LOCUST_SMS_FILE", "var/log/sms.log"))
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+def code_sent_to(number: str, *, after: int, seconds: float = 10) -> str | None:
+    """The newest code the file SMS backend wrote to `number` past byte `after`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if SMS_FILE.exists():
+            with SMS_FILE.open("rb") as handle:
+                handle.seek(after)
+                for line in reversed(handle.read().decode().splitlines()):
+                    message = json.loads(line)
+                    if message["to"] == number and (found := CODE.search(message["text"])):
+                        return found.group(1)
+        time.sleep(0.1)
+    return None
 
 
 class NoonRushUser(HttpUser):
     # People at noon refresh every few seconds.
     wait_time = between(1, float(os.environ.get("VAKSIN_LOCUST_MAX_WAIT", "5")))
     slots: list[tuple[str, str, str]] = []  # (state, centre, date) with places left
+    phone = ""
+    token = ""
+
+    def on_start(self) -> None:
+        """Verify this user's phone, as people do the days before registration opens."""
+        self.phone = phone(next(people))
+        seen = SMS_FILE.stat().st_size if SMS_FILE.exists() else 0
+        sent = self.client.post("/api/verifications", json={"phone": self.phone})
+        code = code_sent_to(self.phone, after=seen) if sent.status_code == 202 else None
+        if code is None:
+            return
+        answer = self.client.post(
+            "/api/verifications/confirm", json={"phone": self.phone, "code": code}
+        )
+        if answer.status_code == 200:
+            self.token = answer.json()["token"]
 
     def refresh_listing(self) -> None:
         with self.client.get(
@@ -74,11 +122,17 @@ class NoonRushUser(HttpUser):
 
     @task(2)
     def book_through_the_api(self) -> None:
-        if (slot := self.pick_slot()) is None:
+        if not self.token or (slot := self.pick_slot()) is None:
             return
         _, location, date = slot
-        body = person(next(people)) | {"location": location, "date": date}
-        with self.client.post("/api/bookings", json=body, catch_response=True) as answer:
+        # A family books from one phone: a new member each time, until the phone's limit (409).
+        body = person(next(people)) | {"phone": self.phone, "location": location, "date": date}
+        with self.client.post(
+            "/api/bookings",
+            json=body,
+            headers={"Authorization": f"Bearer {self.token}"},
+            catch_response=True,
+        ) as answer:
             if answer.status_code not in EXPECTED:
                 answer.failure(f"status {answer.status_code}: {answer.text[:200]}")
 

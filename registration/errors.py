@@ -45,6 +45,20 @@ MESSAGES: dict[str, Promise] = {
     "already_registered": _(
         "You already have an appointment. Use 'Check your appointment' to see its details"
     ),
+    "phone_not_verified": _(
+        "Use the mobile number you verified with a code, or leave the number out"
+    ),
+    "phone_limit": _(
+        "This mobile number already holds the most appointments one number may hold. "
+        "Use another family member's number"
+    ),
+    "phone_unverified": _("Verify your mobile number with the code we send you first"),
+    "code_format": _("Enter the 6-digit code from the SMS we sent you"),
+    "invalid_code": _("That code is not right. Check the SMS we sent you and try again"),
+    "passport_is_mykad": _(
+        "This is a MyKad number. Select MyKad and enter it there: one person, one appointment"
+    ),
+    "birth_date_missing": _("Enter your date of birth"),
     "closed": _("Registration is closed"),
     "rate_limited": _("Too many attempts. Wait a minute, then try again"),
     "unavailable": _("The service is very busy. Your answers are kept: try again in a few seconds"),
@@ -59,6 +73,8 @@ STATUS = {
     "unknown_slot": 404,
     "sold_out": 409,
     "already_registered": 409,
+    "phone_limit": 409,
+    "phone_unverified": 401,
     "idempotency_conflict": 422,
     "rate_limited": 429,
     "unavailable": 503,

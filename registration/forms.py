@@ -25,7 +25,6 @@ from registration.validation import FieldError
 # Messages only the wizard needs, beside the shared ones in registration.errors.
 WIZARD_MESSAGES: dict[str, Promise] = {
     "id_number_missing": _("Enter your MyKad or passport number"),
-    "birth_date_missing": _("Enter your date of birth"),
     "birth_date_incomplete": _("Your date of birth must include a day, month and year"),
     "lookup_id_missing": _("Enter the MyKad or passport number you registered with"),
     "lookup_reference_missing": _("Enter your booking reference, like K7Q-X3M-HA2"),

@@ -2,8 +2,10 @@
 
 import django_rq
 
+from registration.confirmations.backends import Sms, sms_backend
 from registration.confirmations.relay import QUEUE, enqueue_batches
 from registration.confirmations.services import confirmations_send, incomplete_error
+from registration.verification import code_for, code_sms_text
 
 
 def confirmations_send_job(references: list[str]) -> dict[str, int]:
@@ -20,3 +22,10 @@ def confirmations_send_job(references: list[str]) -> dict[str, int]:
     if deferred:
         enqueue_batches([deferred], queue=django_rq.get_queue(QUEUE))
     return result.counts()
+
+
+def verification_code_send_job(phone: str, nonce: str, lang: str) -> None:
+    """Sends the code a nonce stands for to `phone`. A retry sends the same code again, under
+    the same message id, so a gateway that de-duplicates drops the copy."""
+    code = code_for(phone, nonce)
+    sms_backend().send(Sms(to=phone, text=code_sms_text(code, lang), message_id=f"code-{nonce}"))

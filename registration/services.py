@@ -5,6 +5,7 @@ the script is the only judge of whether a place is free (see vaksin/store/lua/bo
 """
 
 import datetime
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from registration.errors import BookingError
 from registration.references import number_for, reference_for
 from registration.validation import collect
 from registration.window import registration_state
-from vaksin.store import StoreError, bookings
+from vaksin.store import StoreError, bookings, rates
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,14 @@ def booking_request_clean(
     location: object,
     date: object,
     birth_date: object = None,
+    verified_phone: str | None = None,
     lang: str = "en",
     today: datetime.date,
 ) -> BookingRequest:
-    """Every answer cleaned at once, so that one error never hides another; raises 'invalid'."""
+    """Every answer cleaned at once, so that one error never hides another; raises 'invalid'.
+
+    With `verified_phone`, the booking is made from that phone: a phone typed in the answers
+    must be the same one, and may be left out."""
     errors: dict[str, list[str]] = {}
     kind = collect(errors, "id_type", validation.clean_id_type, id_type)
     number = (
@@ -75,6 +80,9 @@ def booking_request_clean(
     )
     slot_date = collect(errors, "date", validation.clean_date, date)
     born = collect(errors, "birth_date", validation.clean_birth_date, birth_date, today=today)
+    if kind == "passport" and born is None and "birth_date" not in errors:
+        # A passport says nothing of its holder's age: without a date of birth, no age check.
+        errors["birth_date"] = ["birth_date_missing"]
     if kind == "mykad" and number:
         born = validation.mykad_birth_date(number, today=today)
     if born and slot_date and not validation.old_enough(born, on=slot_date):
@@ -85,7 +93,7 @@ def booking_request_clean(
         id_type=kind or "",
         id_number=number or "",
         name=collect(errors, "name", validation.clean_name, name) or "",
-        phone=collect(errors, "phone", validation.clean_phone, phone) or "",
+        phone=collect(errors, "phone", _booking_phone, phone, verified=verified_phone) or "",
         email=collect(errors, "email", validation.clean_email, email) or "",
         location=collect(errors, "location", validation.clean_location, location) or "",
         date=slot_date.isoformat() if slot_date else "",
@@ -94,6 +102,16 @@ def booking_request_clean(
     if errors:
         raise BookingError("invalid", fields=errors)
     return request
+
+
+def _booking_phone(value: object, *, verified: str | None) -> str:
+    if verified is None:
+        return validation.clean_phone(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return verified
+    if validation.clean_phone(value) != verified:
+        raise validation.FieldError("phone_not_verified")
+    return verified
 
 
 def booking_create(
@@ -122,7 +140,9 @@ def booking_create(
             address=client_address,
             address_limit=settings.RATE_LIMIT_PER_IP,
             person_limit=settings.RATE_LIMIT_PER_ID,
-            idempotency=idempotency_key,
+            phone_limit=settings.PHONE_BOOKING_LIMIT,
+            # Scoped to the phone: nobody can use up another caller's key in advance.
+            idempotency=f"{request.phone}:{idempotency_key}" if idempotency_key else "",
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
@@ -144,5 +164,20 @@ def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
     if not number or not entry or entry.get("kind") != "booked":
         return False
     return bookings.cancel(
-        id_type=entry["id_type"], id_number=entry["id_number"], number=number, by=by, reason=reason
+        id_type=entry["id_type"],
+        id_number=entry["id_number"],
+        phone=entry["phone"],
+        number=number,
+        by=by,
+        reason=reason,
     )
+
+
+def invalid_attempt_count(*, client_address: str) -> int:
+    """Counts a refused-as-invalid attempt against the client address, in the same budget the
+    booking script counts valid attempts in; returns seconds to wait once over the limit, else 0.
+    """
+    if not (client_address and settings.RATE_LIMIT_PER_IP):
+        return 0
+    count, seconds = rates.rate_count("address", client_address, int(time.time() // 60))
+    return seconds if count > settings.RATE_LIMIT_PER_IP else 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registration import api
+from registration import api, verification_api
 from registration.views import appointment, wizard
 
 urlpatterns = [
@@ -21,4 +21,10 @@ urlpatterns = [
     ),
     path("appointment/", appointment.appointment, name="appointment"),
     path("api/bookings", api.bookings_api, name="bookings_api"),
+    path("api/verifications", verification_api.verifications_api, name="verifications_api"),
+    path(
+        "api/verifications/confirm",
+        verification_api.verifications_confirm_api,
+        name="verifications_confirm_api",
+    ),
 ]

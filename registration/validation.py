@@ -77,22 +77,39 @@ def _known_birth_place(code: str) -> bool:
     return bool(numdb.get("my/bp").info(code)[0][1])
 
 
+def _clean_mykad(text: str, *, today: datetime.date) -> str:
+    if not (len(text) == 12 and text.isascii() and text.isdigit()):
+        raise FieldError("mykad_format")
+    mykad_birth_date(text, today=today)
+    if not _known_birth_place(text[6:8]):
+        raise FieldError("mykad_birth_place")
+    return text
+
+
+def is_mykad(text: str, *, today: datetime.date) -> bool:
+    try:
+        _clean_mykad(text, today=today)
+    except FieldError:
+        return False
+    return True
+
+
 def clean_id_number(id_type: str, value: object, *, today: datetime.date) -> str:
-    """A MyKad as its 12 digits (hyphens and spaces dropped); a passport in capitals."""
+    """A MyKad as its 12 digits (hyphens and spaces dropped); a passport in capitals.
+
+    A passport number that is a valid MyKad number is refused: it is the same person, and one
+    person holds one booking whatever the document they type their number into."""
     text = compact_id_number(_text(value))
     if id_type == "mykad":
         if not text:
             raise FieldError("mykad_missing")
-        if not (len(text) == 12 and text.isascii() and text.isdigit()):
-            raise FieldError("mykad_format")
-        mykad_birth_date(text, today=today)
-        if not _known_birth_place(text[6:8]):
-            raise FieldError("mykad_birth_place")
-        return text
+        return _clean_mykad(text, today=today)
     if not text:
         raise FieldError("passport_missing")
     if not PASSPORT_PATTERN.fullmatch(text):
         raise FieldError("passport_format")
+    if is_mykad(text, today=today):
+        raise FieldError("passport_is_mykad")
     return text
 
 

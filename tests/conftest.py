@@ -6,16 +6,21 @@ its own test_ database there).
 """
 
 import datetime
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import django_rq
 import pytest
 import redis
 from django.utils import timezone
+from pytest_django.fixtures import Settings as SettingsWrapper
 
+from registration.confirmations.backends import sms_backend
 from tests.processes import collect_static, start_gunicorn, stop_process
 from tests.slots import SlotMaker, slot_seed
+from tests.sms import sms_lines
 from vaksin import store
 
 
@@ -75,3 +80,30 @@ def web_server(
     yield start
     for process in processes:
         stop_process(process)
+
+
+@pytest.fixture
+def sms_file(settings: SettingsWrapper, tmp_path: Path) -> Iterator[Path]:
+    """Points the file SMS backend of this process at a fresh file."""
+    path = tmp_path / "sms.log"
+    settings.SMS_BACKEND = "registration.confirmations.backends.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(path)
+    sms_backend.cache_clear()
+    yield path
+    sms_backend.cache_clear()
+
+
+@pytest.fixture
+def send_codes(sms_file: Path) -> Callable[[], list[str]]:
+    """Runs the verifications queue's jobs in a real RQ worker, in burst mode; returns every
+    six-digit code the file SMS backend has sent, oldest first."""
+
+    def send() -> list[str]:
+        django_rq.get_worker("verifications").work(burst=True)
+        return [
+            found.group(0)
+            for line in sms_lines(sms_file)
+            if (found := re.search(r"\b\d{6}\b", line["text"]))
+        ]
+
+    return send

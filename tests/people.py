@@ -5,11 +5,26 @@ import itertools
 from typing import Any
 
 from registration.services import BookingRequest, booking_create, booking_request_clean
+from registration.validation import clean_phone
+from registration.verification import phone_token
 
 FIRST_BIRTHDAY = datetime.date(1950, 1, 1)
 PER_BIRTHDAY = 10_000
 # mykad() without a number makes up a new person each call, numbered far above those tests name.
 _new_people = itertools.count(50_000_000)
+# Each made-up booking comes from a phone of its own, unless a test says otherwise: one phone
+# may hold only PHONE_BOOKING_LIMIT bookings.
+_new_phones = itertools.count(1)
+
+
+def new_phone() -> str:
+    """A Malaysian mobile number no other made-up person has, as E.164."""
+    return f"+6013{3_000_000 + next(_new_phones):07d}"
+
+
+def bearer(phone: str) -> str:
+    """The Authorization header of a phone that has been verified."""
+    return f"Bearer {phone_token(clean_phone(phone)).token}"
 
 
 def mykad(i: int | None = None, *, born: datetime.date | None = None) -> str:
@@ -41,7 +56,7 @@ def book_someone(*, location: str, date: datetime.date, id_number: str | None = 
             id_type="mykad",
             id_number=id_number or mykad(),
             name="Tan Wei Ming",
-            phone="0198765432",
+            phone=new_phone(),
             email="",
             location=location,
             date=date.isoformat(),
@@ -57,7 +72,7 @@ def api_body(day: datetime.date, **changes: Any) -> dict[str, Any]:
         "id_type": "mykad",
         "id_number": mykad(),
         "name": "Siti Nurhaliza",
-        "phone": "+60 12-345 6789",
+        "phone": new_phone(),
         "email": None,
         "location": "WTCKL",
         "date": day.isoformat(),

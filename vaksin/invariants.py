@@ -46,6 +46,12 @@ def store_problems() -> list[str]:
             problems.append(f"booking {number}: a person holds it but it is not active")
         if count > 1:
             problems.append(f"booking {number}: held by {count} persons")
+    on_phones = Counter(
+        "{}:{}".format(bucket.rsplit(":", 1)[1], field)
+        for bucket, field in (keys.phone_key(entry["phone"]) for entry in active.values())
+    )
+    if bookings.scan_phones() != dict(on_phones):
+        problems.append("the active bookings counted per phone differ from the log")
     if len(persons) != len(active):
         problems.append(f"{len(persons)} persons hold bookings, but {len(active)} are active")
     return problems

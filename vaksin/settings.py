@@ -38,6 +38,18 @@ if (
 ):
     raise ImproperlyConfigured("REGISTRATION_CLOSES_AT must be later than REGISTRATION_OPENS_AT.")
 
+# Phones are verified (a one-time code by SMS) from VERIFICATION_OPENS_AT, days before
+# registration opens, so that nobody waits for an SMS at noon. Unset: with registration.
+VERIFICATION_OPENS_AT = env_datetime("VERIFICATION_OPENS_AT") or REGISTRATION_OPENS_AT
+# Active bookings one verified phone may hold: a family's worth, not a bot's.
+PHONE_BOOKING_LIMIT = env_int("PHONE_BOOKING_LIMIT", 4, minimum=1)
+# Codes sent to one phone per hour (each replaces the last); tries per code.
+VERIFICATION_SENDS_PER_PHONE = env_int("VERIFICATION_SENDS_PER_PHONE", 5, minimum=1)
+VERIFICATION_TRIES = 5
+VERIFICATION_CODE_SECONDS = 600
+# A verified phone's token lasts until registration closes, or this long when no close is set.
+VERIFICATION_TOKEN_HOURS = env_int("VERIFICATION_TOKEN_HOURS", 72, minimum=1)
+
 # Booking and look-up attempts per minute from one client address; 0 turns the limit off.
 # Generous, because a mobile carrier can put thousands of people behind one address.
 RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
@@ -138,7 +150,11 @@ STORAGES = {
     },
 }
 
-RQ_QUEUES = {"confirmations": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}}
+# Codes have a queue (and a worker) of their own: a code never waits behind confirmations.
+RQ_QUEUES = {
+    "confirmations": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+    "verifications": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 30},
+}
 
 # Large enough for any honest form or JSON body, small enough to refuse a flood cheaply.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
@@ -192,7 +208,12 @@ CONFIRMATION_BATCH_SIZE = env_int("CONFIRMATION_BATCH_SIZE", 200, minimum=1)
 CONFIRMATION_BATCH_WAIT_MS = env_int("CONFIRMATION_BATCH_WAIT_MS", 50)
 # Test knob: sleep this long inside each send, so a test can kill a worker mid-send.
 CONFIRMATION_SLOW_SEND_MS = env_int("CONFIRMATION_SLOW_SEND_MS", 0)
-RQ = {"WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker"}
+# Jobs are enqueued when asked: none depends on a database transaction (django-rq would
+# otherwise hold them until the surrounding transaction commits).
+RQ = {
+    "WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker",
+    "COMMIT_MODE": "auto",
+}
 RQ_SHOW_ADMIN_LINK = True
 # --- end of confirmations ---------------------------------------------------------------------
 
@@ -200,4 +221,6 @@ RQ_SHOW_ADMIN_LINK = True
 LEAN_ROUTES = {
     "/api/bookings": "registration.api.bookings_api",
     "/api/availability": "availability.views.availability_api",
+    "/api/verifications": "registration.verification_api.verifications_api",
+    "/api/verifications/confirm": "registration.verification_api.verifications_confirm_api",
 }

@@ -6,10 +6,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from registration import forms
-from registration.middleware import client_address
 from registration.selectors import LookupRefused, appointment_lookup
 from registration.views.responses import busy
 from vaksin import store
+from vaksin.addresses import client_address
 
 
 @never_cache

@@ -29,7 +29,6 @@ from availability.selectors import (
 from availability.states import STATES
 from registration import forms
 from registration.errors import STATUS, BookingError
-from registration.middleware import client_address
 from registration.services import booking_create, booking_request_clean
 from registration.views.responses import busy, see_other
 from registration.window import registration_state
@@ -42,6 +41,7 @@ from registration.wizard import (
     wizard_save,
 )
 from vaksin import store
+from vaksin.addresses import client_address
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from registration.confirmations.backends import sms_backend
 from tests.processes import stack_environment, start_process, stop_process
 
 
@@ -22,17 +21,6 @@ def plain_static_files(settings: SettingsWrapper) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-
-@pytest.fixture
-def sms_file(settings: SettingsWrapper, tmp_path: Path) -> Iterator[Path]:
-    """Points the file SMS backend of this process at a fresh file."""
-    path = tmp_path / "sms.log"
-    settings.SMS_BACKEND = "registration.confirmations.backends.FileSmsBackend"
-    settings.SMS_FILE_PATH = str(path)
-    sms_backend.cache_clear()
-    yield path
-    sms_backend.cache_clear()
 
 
 class ConfirmationStack:

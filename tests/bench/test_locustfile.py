@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.processes import ROOT
+from tests.processes import ROOT, stack_environment, start_process, stop_process
 
 
 @pytest.mark.e2e
@@ -15,17 +15,28 @@ def test_a_short_locust_run_books_without_failures(web_server, make_slot, tmp_pa
     for centre in ("WTCKL", "UM"):
         make_slot(location=centre, capacity=1000)
     base = web_server()
+    sms_file = tmp_path / "sms.log"
+    codes = start_process(
+        [sys.executable, "manage.py", "rqworker", "verifications"],
+        stack_environment(SMS_FILE_PATH=str(sms_file)),
+        tmp_path / "codes.log",
+    )
 
-    subprocess.run(
-        [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless",
-         "--host", base, "--users", "10", "--spawn-rate", "10", "--run-time", "6s",
-         "--csv", str(tmp_path / "run"), "--only-summary"],
-        cwd=ROOT, check=True, capture_output=True, timeout=60,
-        env={"VAKSIN_LOCUST_MAX_WAIT": "1", "PATH": ""},
-    )  # fmt: skip
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless",
+             "--host", base, "--users", "10", "--spawn-rate", "10", "--run-time", "8s",
+             "--csv", str(tmp_path / "run"), "--only-summary"],
+            cwd=ROOT, check=True, capture_output=True, timeout=60,
+            env={"VAKSIN_LOCUST_MAX_WAIT": "1", "VAKSIN_LOCUST_SMS_FILE": str(sms_file),
+                 "PATH": ""},
+        )  # fmt: skip
+    finally:
+        stop_process(codes)
 
     with (tmp_path / "run_stats.csv").open() as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     assert rows["Aggregated"]["Failure Count"] == "0"
+    assert int(rows["/api/verifications/confirm"]["Request Count"]) == 10
     assert int(rows["/api/bookings"]["Request Count"]) > 0
     assert int(rows["/register/check/"]["Request Count"]) > 0

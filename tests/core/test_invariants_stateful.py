@@ -49,13 +49,15 @@ class BookingMachine(RuleBasedStateMachine):
             outcome = "booked" if confirmation.created else "repeat"
         except BookingError as error:
             outcome, confirmation = error.code, None
+        full = self.booked(slot) >= self.capacity[slot]
         if person in self.holds:
             held, reference = self.holds[person]
-            expected = "repeat" if held == slot else "already_registered"
+            # A full slot says so before the person is looked at, unless it is their own.
+            expected = "repeat" if held == slot else "sold_out" if full else "already_registered"
             assert outcome == expected
             if confirmation:
                 assert confirmation.reference == reference
-        elif self.booked(slot) < self.capacity[slot]:
+        elif not full:
             assert outcome == "booked"
             assert confirmation
             self.holds[person] = (slot, confirmation.reference)

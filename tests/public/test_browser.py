@@ -65,6 +65,9 @@ def shots(tmp_path: Path) -> Path:
 
 def assert_accessible(page: Page) -> None:
     """axe-core's WCAG 2.x A and AA rules: nothing serious or critical."""
+    # A click that submits a form returns once the next page is committed, not loaded: on a
+    # busy machine the script could otherwise be added to a document that has no head yet.
+    page.wait_for_load_state("load")
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
         """async () => (await axe.run(document, {runOnly: {type: 'tag', values:

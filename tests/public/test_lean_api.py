@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.people import api_body
+from tests.people import api_body, bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -37,23 +37,30 @@ def test_gunicorn_books_through_the_lean_door_with_the_same_answers(
     base = web_server()
     body = api_body(day)
 
-    status, headers, answer = _request(base, body=json.dumps(body).encode())
+    verified = bearer(body["phone"])
+    status, headers, answer = _request(base, body=json.dumps(body).encode(), Authorization=verified)
     assert status == 201
     assert answer["status"] == "confirmed"
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Content-Type-Options"] == "nosniff"
     # The same booking again, through Django's full stack, is the same booking.
-    again = client.post("/api/bookings", json.dumps(body), content_type="application/json")
+    again = client.post(
+        "/api/bookings",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": verified},
+    )
     assert (again.status_code, again.json()) == (200, answer)
 
 
 def test_the_lean_door_speaks_the_language_the_client_asks_for(web_server, make_slot) -> None:
     day = make_slot()
     base = web_server()
-    bad = json.dumps(api_body(day, name="")).encode()
+    body = api_body(day, name="")
+    bad, verified = json.dumps(body).encode(), bearer(body["phone"])
 
-    _, _, malay = _request(base, body=bad, **{"Accept-Language": "ms"})
-    _, _, english = _request(base, body=bad, **{"Accept-Language": "en"})
+    _, _, malay = _request(base, body=bad, Authorization=verified, **{"Accept-Language": "ms"})
+    _, _, english = _request(base, body=bad, Authorization=verified, **{"Accept-Language": "en"})
 
     assert malay["fields"]["name"] == ["Masukkan nama penuh anda"]
     assert english["fields"]["name"] == ["Enter your full name"]

@@ -18,8 +18,9 @@ LogEntry = dict[str, str]
 class BookingOutcome:
     """What the booking script decided.
 
-    outcome: "booked", "repeat" (this person already holds this very slot), "already_registered",
-    "sold_out", "unknown_slot", "rate_limited" or "idempotency_conflict".
+    outcome: "booked", "repeat" (this person already holds this very slot, booked from this very
+    phone), "already_registered", "sold_out", "unknown_slot", "phone_limit", "rate_limited" or
+    "idempotency_conflict".
     """
 
     outcome: str
@@ -45,18 +46,25 @@ def book(
     address: str = "",
     address_limit: int = 0,
     person_limit: int = 0,
+    phone_limit: int = 0,
     idempotency: str = "",
 ) -> BookingOutcome:
     """Runs the booking script: one round trip that decides and writes. See lua/book.lua.
 
-    Attempts are counted per minute for the client `address` and for the person, each only when
-    its limit is set (0 turns it off)."""
+    `phone` is the verified phone the booking is made from: at most `phone_limit` active
+    bookings each (0: no limit). Attempts are counted per minute for the client `address` and
+    for the person with this phone (so that nobody can use up another person's attempts), each
+    only when its limit is set (0 turns it off). `idempotency` is the caller's key, already
+    scoped to the caller."""
     bucket, field = keys.person_key(id_type, id_number)
+    phone_bucket, phone_field = keys.phone_key(phone)
     minute = int(time.time() // 60)
     address_rate_key = (
         keys.rate_key("address", address, minute) if address and address_limit else ""
     )
-    person_rate_key = keys.rate_key("person", field, minute) if person_limit else ""
+    person_rate_key = (
+        keys.rate_key("person", f"{field}:{phone_field}", minute) if person_limit else ""
+    )
     slot = keys.slot_field(location, date)
     reply = run_script(
         "book",
@@ -69,6 +77,7 @@ def book(
             address_rate_key,
             person_rate_key,
             keys.idempotency_key(idempotency) if idempotency else "",
+            phone_bucket,
         ],
         args=[
             slot,
@@ -76,6 +85,8 @@ def book(
             address_limit,
             person_limit,
             f"{field}|{slot}",
+            phone_field,
+            phone_limit,
             id_type,
             id_number,
             name,
@@ -94,11 +105,14 @@ def book(
     return BookingOutcome(outcome)
 
 
-def cancel(*, id_type: str, id_number: str, number: int, by: str, reason: str) -> bool:
+def cancel(*, id_type: str, id_number: str, phone: str, number: int, by: str, reason: str) -> bool:
     """Cancels booking `number` if the person still holds it; see lua/cancel.lua."""
     bucket, field = keys.person_key(id_type, id_number)
+    phone_bucket, phone_field = keys.phone_key(phone)
     reply = run_script(
-        "cancel", keys=[bucket, keys.BOOKED, keys.BOOKINGS], args=[field, number, by, reason]
+        "cancel",
+        keys=[bucket, keys.BOOKED, keys.BOOKINGS, phone_bucket],
+        args=[field, number, by, reason, phone_field],
     )
     return bool(reply[0] == "cancelled")
 
@@ -126,6 +140,16 @@ def scan_persons() -> dict[str, int]:
             for field, number in client().hgetall(bucket).items():
                 persons[f"{bucket.rsplit(':', 1)[1]}:{field}"] = int(number)
     return persons
+
+
+def scan_phones() -> dict[str, int]:
+    """Active bookings per phone, as "<bucket>:<field>" -> count. A full scan, for checks."""
+    phones: dict[str, int] = {}
+    with answering():
+        for bucket in client().scan_iter(match=keys.PHONES_PATTERN, count=1000):
+            for field, count in client().hgetall(bucket).items():
+                phones[f"{bucket.rsplit(':', 1)[1]}:{field}"] = int(count)
+    return phones
 
 
 def read_entries(*, after: int, count: int) -> list[tuple[int, LogEntry]]:

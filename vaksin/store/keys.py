@@ -15,6 +15,7 @@ CAPACITY = f"{PREFIX}:capacity"
 BOOKED = f"{PREFIX}:booked"
 BOOKINGS = f"{PREFIX}:bookings"
 PERSONS_PATTERN = f"{PREFIX}:persons:*"
+PHONES_PATTERN = f"{PREFIX}:phones:*"
 # 65,536 buckets keep each person hash small enough for Redis's compact listpack encoding
 # (a few dozen people each at 3 million), which is most of the memory saved per booking.
 BUCKET_HEX_DIGITS = 4
@@ -28,13 +29,29 @@ def slot_field(location: str, date: str) -> str:
     return f"{location}|{date}"
 
 
-def person_key(id_type: str, id_number: str) -> tuple[str, str]:
-    """The bucket key and field naming one person: a keyed HMAC, never the ID number itself."""
+def _bucketed(kind: str, subject: str) -> tuple[str, str]:
+    """The bucket key and field naming `subject`: a keyed HMAC, never the subject itself."""
     digest = hmac.new(
-        settings.PERSON_KEY_SECRET.encode(), f"{id_type}:{id_number}".encode(), hashlib.sha256
+        settings.PERSON_KEY_SECRET.encode(), subject.encode(), hashlib.sha256
     ).hexdigest()
     bucket, field = digest[:BUCKET_HEX_DIGITS], digest[BUCKET_HEX_DIGITS:][:PERSON_FIELD_HEX_DIGITS]
-    return f"{PREFIX}:persons:{bucket}", field
+    return f"{PREFIX}:{kind}:{bucket}", field
+
+
+def person_key(id_type: str, id_number: str) -> tuple[str, str]:
+    """The bucket key and field naming one person (their booking number lives there)."""
+    return _bucketed("persons", f"{id_type}:{id_number}")
+
+
+def phone_key(phone: str) -> tuple[str, str]:
+    """The bucket key and field naming one phone (its count of active bookings lives there)."""
+    return _bucketed("phones", f"phone:{phone}")
+
+
+def verification_key(phone: str) -> str:
+    """The one-time code pending for `phone` (its hash and tries), named by a keyed HMAC."""
+    bucket, field = _bucketed("codes", f"phone:{phone}")
+    return f"{bucket}:{field}"
 
 
 def rate_key(kind: str, subject: str, minute: int) -> str:

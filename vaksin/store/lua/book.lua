@@ -1,22 +1,32 @@
--- Books one person into one slot, atomically. Every check runs before the first write,
--- because Redis has no rollback: an error after a write would leave half a booking.
+-- Books one person into one slot for one verified phone, atomically. Every check runs before
+-- the first write, because Redis has no rollback: an error after a write would leave half a
+-- booking. Every key is read before it is written, so a key of the wrong type fails the script
+-- at its first read, before any write.
 --
 -- KEYS[1] capacity hash     KEYS[2] booked hash      KEYS[3] person bucket hash
 -- KEYS[4] bookings stream   KEYS[5] centres hash     KEYS[6] rate key per address ('' = none)
--- KEYS[7] rate key per person ('' = none)            KEYS[8] idempotency key ('' = none)
+-- KEYS[7] rate key per person and phone ('' = none) KEYS[8] idempotency key ('' = none)
+-- KEYS[9] phone bucket hash (active bookings per phone)
 -- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] address limit
--- ARGV[4] person limit                   ARGV[5] idempotency fingerprint
--- ARGV[6..13] id_type, id_number, name, phone, email, location, date, lang
+-- ARGV[4] person limit   ARGV[5] idempotency fingerprint   ARGV[6] phone field
+-- ARGV[7] bookings allowed per phone (0 = no limit)
+-- ARGV[8..15] id_type, id_number, name, phone, email, location, date, lang
+--
+-- The order of the checks is what keeps one person's answers from another's phone: refusals
+-- that do not depend on the person (unknown slot, sold out) come before the person is looked
+-- at, and a person's booking is shown ("repeat") only to the phone it was booked with.
 --
 -- Returns {outcome, ...}:
---   {"booked", number, window, at}   {"repeat", number, window, at}   {"already_registered"}
---   {"sold_out"}   {"unknown_slot"}   {"rate_limited", seconds}   {"idempotency_conflict"}
+--   {"booked", number, window}   {"repeat", number, window}   {"already_registered"}
+--   {"sold_out"}   {"unknown_slot"}   {"phone_limit"}   {"rate_limited", seconds}
+--   {"idempotency_conflict"}
 
 local capacity_key, booked_key, bucket_key, stream_key, centres_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local address_key, person_key, idempotency_key = KEYS[6], KEYS[7], KEYS[8]
-local slot, person, fingerprint = ARGV[1], ARGV[2], ARGV[5]
+local address_key, person_key, idempotency_key, phone_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local slot, person, fingerprint, phone_field = ARGV[1], ARGV[2], ARGV[5], ARGV[6]
 local limits = {[address_key] = tonumber(ARGV[3]), [person_key] = tonumber(ARGV[4])}
-local location = ARGV[11]
+local phone_limit = tonumber(ARGV[7])
+local phone, location = ARGV[11], ARGV[13]
 
 local function attempts(key)
   if key == '' then return 0 end
@@ -35,13 +45,19 @@ local function arrival_window(hours, position, capacity)
                        math.floor(finish / 60), finish % 60)
 end
 
+-- The booking this person holds, as {number, fields}, or nil.
+local function held_booking()
+  local number = redis.call('HGET', bucket_key, person)
+  if not number then return nil end
+  local entry = redis.call('XRANGE', stream_key, number .. '-0', number .. '-0')[1]
+  if not entry then error('person ' .. person .. ' points at missing booking ' .. number) end
+  local fields = {}
+  for i = 1, #entry[2], 2 do fields[entry[2][i]] = entry[2][i + 1] end
+  return {number, fields}
+end
+
 -- Every read and check; returns the reply, plus the new booking's details when it may be written.
 local function decide()
-  for _, pair in ipairs({{capacity_key, 'hash'}, {booked_key, 'hash'}, {bucket_key, 'hash'},
-                         {stream_key, 'stream'}, {centres_key, 'hash'}}) do
-    local found = redis.call('TYPE', pair[1])['ok']
-    if found ~= 'none' and found ~= pair[2] then error('WRONGTYPE ' .. pair[1] .. ' is a ' .. found) end
-  end
   for _, key in ipairs({address_key, person_key}) do
     if key ~= '' and limits[key] > 0 and attempts(key) >= limits[key] then
       return {'rate_limited', math.max(redis.call('TTL', key), 1)}
@@ -52,31 +68,26 @@ local function decide()
     if seen and seen ~= fingerprint then return {'idempotency_conflict'} end
   end
 
-  local existing = redis.call('HGET', bucket_key, person)
-  if existing then
-    local entry = redis.call('XRANGE', stream_key, existing .. '-0', existing .. '-0')[1]
-    if not entry then error('person ' .. person .. ' points at missing booking ' .. existing) end
-    local held = {}
-    for i = 1, #entry[2], 2 do held[entry[2][i]] = entry[2][i + 1] end
-    if held['location'] .. '|' .. held['date'] == slot then
-      return {'repeat', existing, held['window'], held['at']}
-    end
-    return {'already_registered'}
-  end
-
   local capacity = redis.call('HGET', capacity_key, slot)
   local centre = redis.call('HGET', centres_key, location)
   if not capacity or not centre then return {'unknown_slot'} end
   capacity = tonumber(capacity)
   local booked = tonumber(redis.call('HGET', booked_key, slot) or '0')
   if not capacity or not booked then error('corrupt counters for ' .. slot) end
+
+  local held = held_booking()
+  if held and held[2]['phone'] == phone and held[2]['location'] .. '|' .. held[2]['date'] == slot then
+    return {'repeat', held[1], held[2]['window']}
+  end
   if booked >= capacity then return {'sold_out'} end
+  if held then return {'already_registered'} end
+  local on_phone = tonumber(redis.call('HGET', phone_key, phone_field) or '0')
+  if phone_limit > 0 and on_phone >= phone_limit then return {'phone_limit'} end
 
   -- The booking number continues the stream's own sequence, so it needs no counter of its own.
   local last = redis.call('XREVRANGE', stream_key, '+', '-', 'COUNT', 1)[1]
   local number = last and tonumber(string.match(last[1], '^(%d+)')) + 1 or 1
-  local window = arrival_window(cjson.decode(centre), booked, capacity)
-  return {'booked', tostring(number), window, redis.call('TIME')[1]}
+  return {'booked', tostring(number), arrival_window(cjson.decode(centre), booked, capacity)}
 end
 
 local reply = decide()
@@ -87,12 +98,14 @@ for _, key in ipairs({address_key, person_key}) do
   if key ~= '' and redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, 60) end
 end
 if reply[1] == 'booked' then
-  local number, window, at = reply[2], reply[3], reply[4]
+  local number, window = reply[2], reply[3]
   redis.call('HINCRBY', booked_key, slot, 1)
   redis.call('XADD', stream_key, number .. '-0', 'kind', 'booked',
-    'id_type', ARGV[6], 'id_number', ARGV[7], 'name', ARGV[8], 'phone', ARGV[9], 'email', ARGV[10],
-    'location', location, 'date', ARGV[12], 'window', window, 'lang', ARGV[13], 'at', at)
+    'id_type', ARGV[8], 'id_number', ARGV[9], 'name', ARGV[10], 'phone', phone, 'email', ARGV[12],
+    'location', location, 'date', ARGV[14], 'window', window, 'lang', ARGV[15],
+    'at', redis.call('TIME')[1])
   redis.call('HSET', bucket_key, person, number)
+  redis.call('HINCRBY', phone_key, phone_field, 1)
   if idempotency_key ~= '' then redis.call('SET', idempotency_key, fingerprint, 'EX', 86400) end
 end
 return reply

@@ -1,0 +1,182 @@
+"""Verifying a phone: a one-time code by SMS, exchanged for a token that books from that phone.
+
+A code is six digits, lives VERIFICATION_CODE_SECONDS, allows VERIFICATION_TRIES tries and is
+stored only as a keyed hash (vaksin/store/lua/code_issue.lua). The SMS is sent by the
+`verifications` worker, never by the request; its job carries a random nonce from which only
+a holder of the secret can derive the code, so the code is never readable in Redis.
+
+The token is signed (django.core.signing) and names the phone and when it lapses: when
+registration closes, or VERIFICATION_TOKEN_HOURS after it was issued when no close is set.
+It holds nothing but the phone, so a verified phone costs the origin no storage.
+"""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import django_rq
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+from rq.job import Retry
+
+from registration import validation
+from registration.errors import BookingError
+from vaksin.store import StoreError
+from vaksin.store.verification import code_check, code_issue
+
+QUEUE = "verifications"
+JOB = "registration.jobs.verification_code_send_job"
+TOKEN_SALT = "vaksin.verified-phone"  # noqa: S105 (a salt, not a secret)
+PHONE_SPAN_SECONDS = 3600
+
+WindowState = Literal["not_yet_open", "open", "closed"]
+
+# Whole sentences per language, as the confirmations are (registration/confirmations/messages.py).
+CODE_SMS = {
+    "en": "Vaksin: your code is {code}. It expires in 10 minutes. Never share it: nobody from "
+    "Vaksin will ask for it.",
+    "ms": "Vaksin: kod anda ialah {code}. Ia tamat dalam 10 minit. Jangan kongsi kod ini: tiada "
+    "sesiapa dari Vaksin akan memintanya.",
+}
+
+
+class VerificationError(BookingError):
+    """A code not sent or not accepted: `code` says why (see registration.errors.MESSAGES)."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        retry_after: int = 0,
+        tries_left: int = 0,
+    ) -> None:
+        super().__init__(code, fields=fields, retry_after=retry_after)
+        self.tries_left = tries_left
+
+
+@dataclass(frozen=True)
+class VerifiedPhone:
+    phone: str
+    token: str
+    expires_at: datetime.datetime
+
+
+def verification_state(now: datetime.datetime | None = None) -> WindowState:
+    now = now or timezone.now()
+    if settings.VERIFICATION_OPENS_AT and now < settings.VERIFICATION_OPENS_AT:
+        return "not_yet_open"
+    if settings.REGISTRATION_CLOSES_AT and now >= settings.REGISTRATION_CLOSES_AT:
+        return "closed"
+    return "open"
+
+
+def _secret(purpose: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
+def code_for(phone: str, nonce: str) -> str:
+    """The six-digit code a nonce stands for; only a holder of the secret can work it out."""
+    digest = hmac.new(_secret("code"), f"{phone}:{nonce}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def code_sms_text(code: str, lang: str) -> str:
+    return CODE_SMS.get(lang, CODE_SMS["en"]).format(code=code)
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return hmac.new(_secret("code-hash"), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _clean_phone(phone: object) -> str:
+    try:
+        return validation.clean_phone(phone)
+    except validation.FieldError as error:
+        raise VerificationError("invalid", fields={"phone": [error.code]}) from None
+
+
+def verification_start(*, phone: object, client_address: str, lang: str) -> str:
+    """Sends a new code to `phone` (through the verifications worker); returns the phone as
+    E.164. Raises VerificationError: "closed", "invalid", "rate_limited" or "unavailable"."""
+    if verification_state() != "open":
+        raise VerificationError("closed")
+    cleaned = _clean_phone(phone)
+    nonce = secrets.token_hex(16)
+    try:
+        outcome = code_issue(
+            phone=cleaned,
+            code_hash=_code_hash(cleaned, code_for(cleaned, nonce)),
+            lifetime=settings.VERIFICATION_CODE_SECONDS,
+            address=client_address,
+            phone_sends=settings.VERIFICATION_SENDS_PER_PHONE,
+            phone_span=PHONE_SPAN_SECONDS,
+            address_sends=settings.RATE_LIMIT_PER_IP,
+            minute=int(time.time() // 60),
+        )
+        if outcome.outcome == "rate_limited":
+            raise VerificationError("rate_limited", retry_after=outcome.retry_after)
+        django_rq.get_queue(QUEUE).enqueue(
+            JOB,
+            cleaned,
+            nonce,
+            lang,
+            job_id=f"code-{nonce}",
+            result_ttl=0,
+            failure_ttl=settings.VERIFICATION_CODE_SECONDS,
+            retry=Retry(max=3, interval=[0, 2, 5]),
+        )
+    except StoreError:
+        raise VerificationError("unavailable", retry_after=2) from None
+    return cleaned
+
+
+def verification_confirm(*, phone: object, code: object) -> VerifiedPhone:
+    """Exchanges a phone and the code sent to it for a token. Raises VerificationError:
+    "closed", "invalid", "invalid_code" (with tries_left), "rate_limited" or "unavailable"."""
+    if verification_state() != "open":
+        raise VerificationError("closed")
+    cleaned = _clean_phone(phone)
+    typed = "".join(str(code or "").split())
+    if not (len(typed) == 6 and typed.isascii() and typed.isdigit()):
+        raise VerificationError("invalid", fields={"code": ["code_format"]})
+    try:
+        outcome = code_check(
+            phone=cleaned, code_hash=_code_hash(cleaned, typed), tries=settings.VERIFICATION_TRIES
+        )
+    except StoreError:
+        raise VerificationError("unavailable", retry_after=2) from None
+    if outcome.outcome == "exhausted":
+        raise VerificationError("rate_limited", retry_after=outcome.retry_after)
+    if outcome.outcome != "ok":
+        raise VerificationError("invalid_code", tries_left=outcome.tries_left)
+    return phone_token(cleaned)
+
+
+def phone_token(phone: str, *, now: datetime.datetime | None = None) -> VerifiedPhone:
+    """A token for a phone that has just proved it is held (or, in tests and the bench, is)."""
+    now = now or timezone.now()
+    expires = settings.REGISTRATION_CLOSES_AT or now + datetime.timedelta(
+        hours=settings.VERIFICATION_TOKEN_HOURS
+    )
+    token = signing.dumps({"p": phone, "x": int(expires.timestamp())}, salt=TOKEN_SALT)
+    return VerifiedPhone(phone=phone, token=token, expires_at=expires)
+
+
+def phone_from_token(token: str) -> str | None:
+    """The verified phone a token names, or None when it is forged, damaged or lapsed."""
+    try:
+        payload = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("p"), str):
+        return None
+    expires = payload.get("x")
+    if not isinstance(expires, int) or expires <= time.time():
+        return None
+    return str(payload["p"])

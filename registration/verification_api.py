@@ -1,0 +1,48 @@
+"""POST /api/verifications and /api/verifications/confirm: a phone proves it is held.
+
+See registration/verification.py for the codes and tokens, and SPEC's "Verification" table.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils import translation
+
+from registration.json_api import answer, json_endpoint, parsed_body, refused
+from registration.verification import (
+    VerificationError,
+    verification_confirm,
+    verification_start,
+)
+from vaksin.addresses import client_address
+
+
+@json_endpoint
+def verifications_api(request: HttpRequest) -> JsonResponse:
+    body = parsed_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    try:
+        verification_start(
+            phone=body.get("phone"),
+            client_address=client_address(request),
+            lang=translation.get_language() or "en",
+        )
+    except VerificationError as error:
+        return refused(error)
+    return answer({"expires_in": settings.VERIFICATION_CODE_SECONDS}, status=202)
+
+
+@json_endpoint
+def verifications_confirm_api(request: HttpRequest) -> JsonResponse:
+    body = parsed_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    try:
+        verified = verification_confirm(phone=body.get("phone"), code=body.get("code"))
+    except VerificationError as error:
+        if error.code == "invalid_code":
+            return answer({"error": "invalid_code", "attempts_left": error.tries_left}, status=400)
+        return refused(error)
+    return answer(
+        {"token": verified.token, "expires_at": verified.expires_at.isoformat()}, status=200
+    )

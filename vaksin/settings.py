@@ -277,7 +277,8 @@ RQ = {
     "WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker",
     "COMMIT_MODE": "auto",
 }
-RQ_SHOW_ADMIN_LINK = True
+# The dashboard is registered by audit.queues instead, behind audit.manage_queues.
+RQ_SHOW_ADMIN_LINK = False
 # --- end of confirmations ---------------------------------------------------------------------
 
 # Paths served without middleware by vaksin.lean (see there why); exact paths, JSON views only.

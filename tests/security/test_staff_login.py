@@ -153,8 +153,11 @@ def test_logins_failed_logins_lockouts_and_logouts_are_audited(
     }
 
 
-def _count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Records each username ModelBackend checks a password for: each costs a full hash."""
+@pytest.fixture
+def hashes(
+    db: None, fast_passwords: None, one_minute: None, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """Each username ModelBackend checks a password for: each check costs a full hash."""
     checked: list[str] = []
     authenticate = ModelBackend.authenticate
 
@@ -167,43 +170,29 @@ def _count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_flood_of_login_posts_from_one_address_is_answered_429_before_any_hash(
-    client: Client,
-    db: None,
-    fast_passwords: None,
-    one_minute: None,
-    settings,
-    monkeypatch: pytest.MonkeyPatch,
+    client: Client, hashes: list[str], settings
 ) -> None:
     """A username per post: django-axes (per username and address) never locks this out."""
     settings.LOGIN_RATE_PER_IP = 10
-    hashed = _count_hashes(monkeypatch)
-
     answers = [login_post(client, f"user{i}", "guess") for i in range(30)]
 
     assert [a.status_code for a in answers] == [200] * 10 + [429] * 20
     assert 0 < int(answers[-1]["Retry-After"]) <= 60
-    assert len(hashed) == 10
+    assert len(hashes) == 10
 
 
 def test_a_flood_from_many_addresses_is_held_to_the_overall_limit(
-    client: Client,
-    db: None,
-    fast_passwords: None,
-    one_minute: None,
-    settings,
-    monkeypatch: pytest.MonkeyPatch,
+    client: Client, hashes: list[str], settings
 ) -> None:
     settings.LOGIN_RATE_PER_IP = 10
     settings.LOGIN_RATE_TOTAL = 20
-    hashed = _count_hashes(monkeypatch)
-
     answers = [
         login_post(client, "alice", "guess", address=f"198.51.100.{i}").status_code
         for i in range(40)
     ]
 
     assert answers == [200] * 20 + [429] * 20
-    assert len(hashed) == 20
+    assert len(hashes) == 20
 
 
 @pytest.mark.parametrize("password", ["1", "Vaks1n-2021", "123456789012", "password1234"])

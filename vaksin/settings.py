@@ -186,6 +186,8 @@ SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
 SMS_SENDER = env_str("SMS_SENDER", "VAKSIN")
 if SMS_BACKEND.endswith("HttpSmsBackend") and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=HttpSmsBackend needs SMS_GATEWAY_URL and _TOKEN.")
+if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith("https://"):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL must be an https:// URL.")
 
 # Mail through Django's backends; by default written as files under var/mail for inspection.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

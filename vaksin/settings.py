@@ -9,7 +9,15 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from vaksin.env import env_bool, env_datetime, env_int, env_list, env_str, env_url
+from vaksin.env import (
+    env_bool,
+    env_datetime,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,9 +63,15 @@ VERIFICATION_TOKEN_HOURS = env_int("VERIFICATION_TOKEN_HOURS", 72, minimum=1)
 RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
 # Attempts per minute for one ID number, whatever the address.
 RATE_LIMIT_PER_ID = env_int("RATE_LIMIT_PER_ID", 20)
-# The header a trusted reverse proxy sets to the client address (e.g. X-Forwarded-For);
-# empty means use the socket address, since any client can forge such a header.
+# The header our reverse proxies append the client address to (e.g. X-Forwarded-For), read
+# only from peers in TRUSTED_PROXIES (CIDR networks); TRUSTED_PROXY_HOPS is how many of our
+# proxies append to it (a CDN and nginx: 2). Empty: the socket address, since any client can
+# forge such a header.
 TRUSTED_PROXY_HEADER = env_str("TRUSTED_PROXY_HEADER")
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1, minimum=1)
+if TRUSTED_PROXY_HEADER and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HEADER needs TRUSTED_PROXIES, the proxies' networks.")
 
 # Keys the HMAC that names a person in Redis, so that no key carries an ID number.
 PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET", SECRET_KEY)

@@ -11,7 +11,7 @@ VENV := .venv/bin
 # What the tests run against: Redis db 1, so a `make run` beside them keeps its data in db 0.
 TEST_ENV := REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/1 \
 	DATABASE_URL=postgres://vaksin@127.0.0.1:$(PG_PORT)/vaksin \
-	DJANGO_SECRET_KEY=test-only-not-secret DJANGO_DEBUG=0
+	DJANGO_SECRET_KEY=test-only-not-secret PERSON_KEY_SECRET=test-only-person-key DJANGO_DEBUG=0
 PYTEST_ARGS ?=
 
 BENCH_ARGS ?=

@@ -33,6 +33,7 @@ def environment(*, redis_db: int = REDIS_DB) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DJANGO_SECRET_KEY": "bench-only-not-secret",
+            "PERSON_KEY_SECRET": "bench-only-person-key",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECURE_COOKIES": "0",
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/{redis_db}",

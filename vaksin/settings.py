@@ -28,6 +28,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required unless DJANGO_DEBUG=1.")
     SECRET_KEY = "insecure-development-key-only-for-DJANGO_DEBUG"  # noqa: S105
 
+# Old secret keys still accepted for signatures (tokens, cookies) while they lapse.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 # The private services that `make run` starts; override both for any other deployment.
@@ -74,7 +77,18 @@ if TRUSTED_PROXY_HEADER and not TRUSTED_PROXIES:
     raise ImproperlyConfigured("TRUSTED_PROXY_HEADER needs TRUSTED_PROXIES, the proxies' networks.")
 
 # Keys the HMAC that names a person in Redis, so that no key carries an ID number.
-PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET", SECRET_KEY)
+# A secret of its own, not the secret key: rotating the secret key (the way to end every
+# session) must not rename every person, which would let each book again. Old values go in
+# PERSON_KEY_SECRET_FALLBACKS (comma-separated, newest first) while people booked under them
+# still hold bookings; every look-up of a person tries them all.
+PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET")
+if not PERSON_KEY_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured("PERSON_KEY_SECRET is required unless DJANGO_DEBUG=1.")
+    PERSON_KEY_SECRET = "insecure-development-person-key-only-for-DJANGO_DEBUG"  # noqa: S105
+PERSON_KEY_SECRET_FALLBACKS = env_list("PERSON_KEY_SECRET_FALLBACKS")
+if PERSON_KEY_SECRET in (SECRET_KEY, *env_list("DJANGO_SECRET_KEY_FALLBACKS")) and not DEBUG:
+    raise ImproperlyConfigured("PERSON_KEY_SECRET must differ from DJANGO_SECRET_KEY.")
 
 
 def _database_from_url(url: str) -> dict[str, object]:

@@ -3,8 +3,22 @@
 import os
 from datetime import datetime
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+
+def load_local_env(path: Path) -> None:
+    """Takes KEY=VALUE lines from `path` (what `make run` leaves under var/) for every variable
+    the environment does not set; a missing file is nothing to load."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        name, equals, value = line.partition("=")
+        if equals and name.strip() and not name.startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
 
 
 def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:

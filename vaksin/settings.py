@@ -4,6 +4,7 @@ Every variable is read through vaksin.env, which stops start-up with a message n
 variable when its value is unusable.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -17,9 +18,15 @@ from vaksin.env import (
     env_networks,
     env_str,
     env_url,
+    load_local_env,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Beside a running `make run`, manage.py finds its services and secrets here (VAKSIN_LOCAL_ENV
+# names another file; empty reads none, as the tests and the bench do).
+if local_env := os.environ.get("VAKSIN_LOCAL_ENV", str(BASE_DIR / "var" / "local.env")):
+    load_local_env(Path(local_env))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")

@@ -17,7 +17,7 @@ def start_up(**env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
-        env=environment | {"DJANGO_SETTINGS_MODULE": "vaksin.settings"},
+        env=environment | {"DJANGO_SETTINGS_MODULE": "vaksin.settings", "VAKSIN_LOCAL_ENV": ""},
         capture_output=True,
         text=True,
         check=False,

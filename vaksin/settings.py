@@ -4,15 +4,30 @@ Every variable is read through vaksin.env, which stops start-up with a message n
 variable when its value is unusable.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from vaksin.env import env_bool, env_datetime, env_int, env_list, env_str, env_url
+from vaksin.env import (
+    env_bool,
+    env_datetime,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_url,
+    load_local_env,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Beside a running `make run`, manage.py finds its services and secrets here (VAKSIN_LOCAL_ENV
+# names another file; empty reads none, as the tests and the bench do).
+if local_env := os.environ.get("VAKSIN_LOCAL_ENV", str(BASE_DIR / "var" / "local.env")):
+    load_local_env(Path(local_env))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
@@ -20,6 +35,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required unless DJANGO_DEBUG=1.")
     SECRET_KEY = "insecure-development-key-only-for-DJANGO_DEBUG"  # noqa: S105
+
+# Old secret keys still accepted for signatures (tokens, cookies) while they lapse.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
@@ -56,12 +74,29 @@ VERIFICATION_TOKEN_HOURS = env_int("VERIFICATION_TOKEN_HOURS", 72, minimum=1)
 RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
 # Attempts per minute for one ID number, whatever the address.
 RATE_LIMIT_PER_ID = env_int("RATE_LIMIT_PER_ID", 20)
-# The header a trusted reverse proxy sets to the client address (e.g. X-Forwarded-For);
-# empty means use the socket address, since any client can forge such a header.
+# The header our reverse proxies append the client address to (e.g. X-Forwarded-For), read
+# only from peers in TRUSTED_PROXIES (CIDR networks); TRUSTED_PROXY_HOPS is how many of our
+# proxies append to it (a CDN and nginx: 2). Empty: the socket address, since any client can
+# forge such a header.
 TRUSTED_PROXY_HEADER = env_str("TRUSTED_PROXY_HEADER")
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1, minimum=1)
+if TRUSTED_PROXY_HEADER and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HEADER needs TRUSTED_PROXIES, the proxies' networks.")
 
 # Keys the HMAC that names a person in Redis, so that no key carries an ID number.
-PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET", SECRET_KEY)
+# A secret of its own, not the secret key: rotating the secret key (the way to end every
+# session) must not rename every person, which would let each book again. Old values go in
+# PERSON_KEY_SECRET_FALLBACKS (comma-separated, newest first) while people booked under them
+# still hold bookings; every look-up of a person tries them all.
+PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET")
+if not PERSON_KEY_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured("PERSON_KEY_SECRET is required unless DJANGO_DEBUG=1.")
+    PERSON_KEY_SECRET = "insecure-development-person-key-only-for-DJANGO_DEBUG"  # noqa: S105
+PERSON_KEY_SECRET_FALLBACKS = env_list("PERSON_KEY_SECRET_FALLBACKS")
+if PERSON_KEY_SECRET in (SECRET_KEY, *env_list("DJANGO_SECRET_KEY_FALLBACKS")) and not DEBUG:
+    raise ImproperlyConfigured("PERSON_KEY_SECRET must differ from DJANGO_SECRET_KEY.")
 
 
 def _database_from_url(url: str) -> dict[str, object]:
@@ -249,6 +284,8 @@ SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
 SMS_SENDER = env_str("SMS_SENDER", "VAKSIN")
 if SMS_BACKEND.endswith("HttpSmsBackend") and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=HttpSmsBackend needs SMS_GATEWAY_URL and _TOKEN.")
+if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith("https://"):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL must be an https:// URL.")
 
 # Mail through Django's backends; by default written as files under var/mail for inspection.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -9,14 +9,14 @@ export PORT REDIS_PORT PG_PORT
 
 VENV := .venv/bin
 # What the tests run against: Redis db 1, so a `make run` beside them keeps its data in db 0.
-TEST_ENV := REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/1 \
+TEST_ENV := VAKSIN_LOCAL_ENV= REDIS_URL=$$(scripts/services.sh redis-url 1) \
 	DATABASE_URL=postgres://vaksin@127.0.0.1:$(PG_PORT)/vaksin \
-	DJANGO_SECRET_KEY=test-only-not-secret DJANGO_DEBUG=0
+	DJANGO_SECRET_KEY=test-only-not-secret PERSON_KEY_SECRET=test-only-person-key DJANGO_DEBUG=0
 PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: run test bench lint services stop status clean bootstrap bootstrap-dev
+.PHONY: run test bench lint manage services stop status clean bootstrap bootstrap-dev
 
 # Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
 run: bootstrap
@@ -61,6 +61,10 @@ stop:
 # Show whether the private Redis and PostgreSQL are running.
 status:
 	scripts/services.sh status
+
+# Any manage.py command beside `make run` (it reads var/local.env): make manage ARGS="export_bookings"
+manage:
+	$(VENV)/python manage.py $(ARGS)
 
 # Stop the services and delete their data (var/).
 clean:

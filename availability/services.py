@@ -8,6 +8,10 @@ from availability.models import Centre
 from vaksin.store import slots
 from vaksin.store.slots import PublishedCentre
 
+# The most places one slot (a centre on a day) may have: far above any real centre, far below
+# what would break the listing's arithmetic or a Lua number.
+MAX_CAPACITY = 1_000_000
+
 
 class CapacityError(Exception):
     """A capacity change that cannot be made; the message says why, for staff and operators."""
@@ -56,8 +60,10 @@ def centre_save(
 
 def slot_set_capacity(*, location: str, date: datetime.date, capacity: int) -> CapacityChange:
     """Sets a slot's capacity keeping its bookings; refuses to go below the places booked."""
-    if capacity < 0:
-        raise CapacityError(f"{location} {date}: capacity must be 0 or more, not {capacity}.")
+    if not 0 <= capacity <= MAX_CAPACITY:
+        raise CapacityError(
+            f"{location} {date}: capacity must be from 0 to {MAX_CAPACITY:,}, not {capacity}."
+        )
     outcome = slots.set_capacity(location=location, date=date.isoformat(), capacity=capacity)
     if outcome.outcome == "unknown_centre":
         raise CapacityError(f"{location}: no such centre; add the centre first.")

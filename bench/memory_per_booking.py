@@ -3,7 +3,7 @@ Redis database, then divides the memory Redis reports by N.
 
     .venv/bin/python -m bench.memory_per_booking [--count 100000] [--db 9]
 
-Uses the private Redis of `make run` (REDIS_PORT, default 6391), database --db, which it
+Uses the server of REDIS_URL (the private Redis of `make run` by default), database --db, which it
 empties before and after.
 """
 
@@ -12,6 +12,7 @@ import datetime
 import os
 import time
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import django
 
@@ -21,8 +22,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--db", type=int, default=9)
     options = parser.parse_args()
-    port = os.environ.get("REDIS_PORT", "6391")
-    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/{options.db}"
+    # The server (and password) of REDIS_URL, on a database of its own.
+    parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0"))
+    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{options.db}"))
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
     django.setup()

@@ -25,6 +25,11 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 REDIS_DB = 8
 
 
+def redis_password(port: str) -> str:
+    """The private Redis's password, which scripts/services.sh made when it started it."""
+    return (ROOT / "var" / f"redis-{port}.password").read_text().strip()
+
+
 def environment(*, redis_db: int = REDIS_DB) -> dict[str, str]:
     redis_port = os.environ.get("REDIS_PORT", "6391")
     pg_port = os.environ.get("PG_PORT", "5441")
@@ -32,10 +37,12 @@ def environment(*, redis_db: int = REDIS_DB) -> dict[str, str]:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "VAKSIN_LOCAL_ENV": "",
             "DJANGO_SECRET_KEY": "bench-only-not-secret",
+            "PERSON_KEY_SECRET": "bench-only-person-key",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECURE_COOKIES": "0",
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/{redis_db}",
+            "REDIS_URL": f"redis://:{redis_password(redis_port)}@127.0.0.1:{redis_port}/{redis_db}",
             "DATABASE_URL": f"postgres://vaksin@127.0.0.1:{pg_port}/vaksin_bench",
             "RATE_LIMIT_PER_IP": "0",
             "RATE_LIMIT_PER_ID": "0",

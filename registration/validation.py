@@ -21,6 +21,8 @@ NAME_MAX_LENGTH = 100
 PASSPORT_PATTERN = re.compile(r"[A-Z0-9]{6,20}")
 LOCATION_PATTERN = re.compile(r"[A-Z0-9_-]{1,32}")
 JOINERS = {"\u200c", "\u200d"}
+# Hangul fillers: letters to Unicode, blank on screen, so a name of nothing but these is empty.
+INVISIBLE_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
 
 
 class FieldError(ValueError):
@@ -143,7 +145,10 @@ def clean_name(value: object) -> str:
     categories = {
         unicodedata.category(char)[0] for char in text if not char.isspace() and char not in JOINERS
     }
-    if "C" in categories or "L" not in categories:
+    visible_letter = any(
+        unicodedata.category(char)[0] == "L" and char not in INVISIBLE_LETTERS for char in text
+    )
+    if "C" in categories or not visible_letter:
         raise FieldError("name_characters")
     return text
 
@@ -180,6 +185,11 @@ def clean_email(value: object) -> str:
     text = _text(value)
     if not text:
         return ""
+    local, _, domain = text.rpartition("@")
+    # Django accepts quoted local parts (which may hide control characters), IP literals and
+    # single-label hosts like localhost; no mailbox a person gives us looks like that.
+    if '"' in local or domain.startswith("[") or "." not in domain or not text.isprintable():
+        raise FieldError("email_format")
     try:
         validate_email(text)
     except ValidationError:

@@ -6,12 +6,35 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PORT=${PORT:-8000}
+mkdir -p var
 REDIS_PORT=${REDIS_PORT:-6391}
 PG_PORT=${PG_PORT:-5441}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}
-export DATABASE_URL=${DATABASE_URL:-postgres://vaksin@127.0.0.1:$PG_PORT/vaksin}
-# Without a real secret this is a developer's machine: debug mode, which allows a built-in key.
-if [ -z "${DJANGO_SECRET_KEY:-}" ]; then export DJANGO_DEBUG=${DJANGO_DEBUG:-1}; fi
+REDIS_URL=${REDIS_URL:-$(REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh redis-url 0)}
+DATABASE_URL=${DATABASE_URL:-postgres://vaksin@127.0.0.1:$PG_PORT/vaksin}
+export REDIS_URL DATABASE_URL
+# Without a real secret this is a developer's machine: debug mode, and secrets made up once and
+# kept in var/secrets.env, so that sessions and the names of people survive a restart.
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+  if [ ! -s var/secrets.env ]; then
+    (umask 077 && printf 'DJANGO_SECRET_KEY=%s\nPERSON_KEY_SECRET=%s\n' \
+      "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+      "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >var/secrets.env)
+  fi
+  set -a
+  # shellcheck source=/dev/null
+  . var/secrets.env
+  set +a
+  export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+fi
+# What manage.py needs beside this run, read by vaksin/settings.py for any variable the
+# environment does not set: `.venv/bin/python manage.py <command>` works with nothing set.
+(umask 077 && {
+  echo "# Written by make run (scripts/run.sh) for manage.py beside it; rewritten each run."
+  for name in REDIS_URL DATABASE_URL DJANGO_DEBUG DJANGO_SECRET_KEY PERSON_KEY_SECRET \
+    SMS_FILE_PATH; do
+    if [ -n "${!name:-}" ]; then echo "$name=${!name}"; fi
+  done
+} >var/local.env)
 # The Procfile says `python` and `gunicorn`: the ones in .venv.
 export VIRTUAL_ENV=$PWD/.venv
 export PATH=$VIRTUAL_ENV/bin:$PATH
@@ -38,7 +61,8 @@ cleanup() {
   REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh stop
 }
 trap cleanup EXIT
-trap 'exit 130' INT
+# Ctrl-C is how a person stops `make run`: a clean stop, not an error.
+trap 'exit 0' INT
 trap 'exit 143' TERM
 
 python manage.py migrate --noinput

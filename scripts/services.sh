@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A private Redis and PostgreSQL for this checkout, on loopback, with their data under ./var/.
 #   scripts/services.sh start|stop|status|clean
+#   scripts/services.sh redis-url [DB]   prints the private Redis's URL, password included
 # REDIS_PORT (default 6391) and PG_PORT (default 5441) let two checkouts, or two sets of services
 # in one checkout, run side by side: ports other than the defaults get their own data folders.
 set -euo pipefail
@@ -13,6 +14,9 @@ var=$root/var
 suffix() { [ "$1" = "$2" ] || echo "-$1"; }
 redis_dir=$var/redis$(suffix "$REDIS_PORT" 6391)
 redis_pidfile=$var/run/redis-$REDIS_PORT.pid
+# Redis access is code execution in the workers (RQ imports what a job names), so even the
+# private loopback Redis has a password: generated once, readable by this checkout's owner only.
+redis_password_file=$var/redis-$REDIS_PORT.password
 redis_log=$var/log/redis-$REDIS_PORT.log
 pg_link=$var/pg$(suffix "$PG_PORT" 5441)
 pg_log=$var/log/pg-$PG_PORT.log
@@ -27,7 +31,16 @@ redis_pid() {
   echo "$pid"
 }
 
-redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+redis_password() {
+  if [ ! -s "$redis_password_file" ]; then
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$redis_password_file")
+  fi
+  cat "$redis_password_file"
+}
+
+redis_cli() { REDISCLI_AUTH=$(redis_password) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
+redis_ping() { [ "$(redis_cli ping 2>/dev/null)" = PONG ]; }
 
 redis_running() { redis_pid >/dev/null && redis_ping; }
 
@@ -36,16 +49,19 @@ redis_start() {
     echo "redis: already running on 127.0.0.1:$REDIS_PORT (pid $(redis_pid))"
     return
   fi
-  if redis_ping; then
+  if redis_ping || [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1)" = PONG ]; then
     echo "redis: port $REDIS_PORT is taken by another Redis; set REDIS_PORT" >&2
     return 1
   fi
+  # The data holds names and ID numbers: the owner's alone.
   mkdir -p "$redis_dir"
+  chmod 700 "$redis_dir"
   # Every acknowledged booking must survive kill -9: AOF with fsync on each write, no RDB
   # snapshots. The listpack limits keep the small booking hashes in their compact encoding.
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$redis_dir" \
     --appendonly yes --appendfsync always --save "" \
     --daemonize yes --pidfile "$redis_pidfile" --logfile "$redis_log" \
+    --requirepass "$(redis_password)" \
     --hash-max-listpack-entries 512 --hash-max-listpack-value 256 9>&-
   for _ in $(seq 100); do
     if redis_running; then
@@ -65,7 +81,7 @@ redis_stop() {
     return
   fi
   # SHUTDOWN flushes the AOF; the pid check above makes sure it is our Redis on that port.
-  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+  redis_cli shutdown >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
   for _ in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || { echo "redis: stopped (port $REDIS_PORT)"; return; }
     sleep 0.1
@@ -221,6 +237,7 @@ flock 9
 
 case "${1:-}" in
   start) redis_start && pg_start ;;
+  redis-url) echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/${2:-0}" ;;
   stop)
     rc=0
     redis_stop || rc=1
@@ -247,7 +264,7 @@ case "${1:-}" in
     echo "removed $var"
     ;;
   *)
-    echo "usage: scripts/services.sh start|stop|status|clean" >&2
+    echo "usage: scripts/services.sh start|stop|status|clean|redis-url [DB]" >&2
     exit 2
     ;;
 esac

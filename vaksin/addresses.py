@@ -20,16 +20,27 @@ def address_group(address: str) -> str:
     return str(parsed)
 
 
-def client_address(request: HttpRequest) -> str:
-    """The socket address, or the right-most entry of TRUSTED_PROXY_HEADER when it is set.
+def _trusted_proxy(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in settings.TRUSTED_PROXIES)
 
-    The right-most entry is the one the trusted proxy itself appended; anything to its left
-    came from the client and may be forged.
+
+def client_address(request: HttpRequest) -> str:
+    """Who is asking, as the limits count them (see address_group).
+
+    The socket address, unless it is one of TRUSTED_PROXIES: then the TRUSTED_PROXY_HEADER
+    entry TRUSTED_PROXY_HOPS places from the right, the one the outermost proxy of ours
+    appended. Entries further left came from the client and may be forged; the header itself
+    may be forged by anyone who is not one of our proxies, so it is read from those only.
     """
+    peer = str(request.META.get("REMOTE_ADDR", ""))[:64]
     header = settings.TRUSTED_PROXY_HEADER
-    if header:
+    if header and _trusted_proxy(peer):
         value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
         entries = [entry.strip() for entry in str(value).split(",") if entry.strip()]
-        if entries:
-            return address_group(entries[-1][:64])
-    return address_group(str(request.META.get("REMOTE_ADDR", ""))[:64])
+        if len(entries) >= settings.TRUSTED_PROXY_HOPS:
+            return address_group(entries[-settings.TRUSTED_PROXY_HOPS][:64])
+    return address_group(peer)

@@ -2,8 +2,23 @@
 
 import os
 from datetime import datetime
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+
+def load_local_env(path: Path) -> None:
+    """Takes KEY=VALUE lines from `path` (what `make run` leaves under var/) for every variable
+    the environment does not set; a missing file is nothing to load."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        name, equals, value = line.partition("=")
+        if equals and name.strip() and not name.startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
 
 
 def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:
@@ -40,6 +55,17 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated CIDR networks (a bare address is its own /32 or /128)."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise _fail(name, item, "a network like 10.0.0.0/8 or 2001:db8::/32") from None
+    return networks
 
 
 def env_datetime(name: str) -> datetime | None:

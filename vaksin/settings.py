@@ -4,14 +4,30 @@ Every variable is read through vaksin.env, which stops start-up with a message n
 variable when its value is unusable.
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from vaksin.env import env_bool, env_datetime, env_int, env_list, env_str, env_url
+from vaksin.env import (
+    env_bool,
+    env_datetime,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_url,
+    load_local_env,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Beside a running `make run`, manage.py finds its services and secrets here (VAKSIN_LOCAL_ENV
+# names another file; empty reads none, as the tests and the bench do).
+if local_env := os.environ.get("VAKSIN_LOCAL_ENV", str(BASE_DIR / "var" / "local.env")):
+    load_local_env(Path(local_env))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
@@ -19,6 +35,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required unless DJANGO_DEBUG=1.")
     SECRET_KEY = "insecure-development-key-only-for-DJANGO_DEBUG"  # noqa: S105
+
+# Old secret keys still accepted for signatures (tokens, cookies) while they lapse.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
@@ -59,12 +78,29 @@ VERIFICATION_TOKEN_HOURS = env_int("VERIFICATION_TOKEN_HOURS", 72, minimum=1)
 RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
 # Attempts per minute for one ID number, whatever the address.
 RATE_LIMIT_PER_ID = env_int("RATE_LIMIT_PER_ID", 20)
-# The header a trusted reverse proxy sets to the client address (e.g. X-Forwarded-For);
-# empty means use the socket address, since any client can forge such a header.
+# The header our reverse proxies append the client address to (e.g. X-Forwarded-For), read
+# only from peers in TRUSTED_PROXIES (CIDR networks); TRUSTED_PROXY_HOPS is how many of our
+# proxies append to it (a CDN and nginx: 2). Empty: the socket address, since any client can
+# forge such a header.
 TRUSTED_PROXY_HEADER = env_str("TRUSTED_PROXY_HEADER")
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1, minimum=1)
+if TRUSTED_PROXY_HEADER and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HEADER needs TRUSTED_PROXIES, the proxies' networks.")
 
 # Keys the HMAC that names a person in Redis, so that no key carries an ID number.
-PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET", SECRET_KEY)
+# A secret of its own, not the secret key: rotating the secret key (the way to end every
+# session) must not rename every person, which would let each book again. Old values go in
+# PERSON_KEY_SECRET_FALLBACKS (comma-separated, newest first) while people booked under them
+# still hold bookings; every look-up of a person tries them all.
+PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET")
+if not PERSON_KEY_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured("PERSON_KEY_SECRET is required unless DJANGO_DEBUG=1.")
+    PERSON_KEY_SECRET = "insecure-development-person-key-only-for-DJANGO_DEBUG"  # noqa: S105
+PERSON_KEY_SECRET_FALLBACKS = env_list("PERSON_KEY_SECRET_FALLBACKS")
+if PERSON_KEY_SECRET in (SECRET_KEY, *env_list("DJANGO_SECRET_KEY_FALLBACKS")) and not DEBUG:
+    raise ImproperlyConfigured("PERSON_KEY_SECRET must differ from DJANGO_SECRET_KEY.")
 
 
 def _database_from_url(url: str) -> dict[str, object]:
@@ -86,7 +122,8 @@ DATABASES = {"default": _database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on vaksin.admin_site.StaffAdminSite: a second factor for every login.
+    "vaksin.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -94,6 +131,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_rq",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "audit",
     "registration",
     "availability",
@@ -107,8 +147,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vaksin.urls"
@@ -130,9 +173,64 @@ TEMPLATES = [
     },
 ]
 
-# Sessions live in signed cookies so the origin keeps no per-visitor state; only staff use them.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# --- Staff: sessions, logins, lockout -------------------------------------------------------
+# Only staff have sessions (the public wizard keeps its state in a cookie of its own, and a
+# request without a session cookie never creates one). They live on the server, in Redis with
+# PostgreSQL behind it, so logging out ends a session for good; a signed-cookie session stayed
+# valid after logout until it expired. An idle session ends after SESSION_COOKIE_AGE seconds.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Its own prefix beside the booking keys ({vk}:...): nothing else reads these.
+        "KEY_PREFIX": "staff-sessions",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},
+    },
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before the password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes: LOGIN_FAILURE_LIMIT failed logins (a wrong password or a wrong code) for one
+# username from one client address lock that pair out for LOGIN_COOLOFF_MINUTES. Keyed by the
+# pair, not the username alone, so that nobody can lock a member of staff out from everywhere
+# by typing their username; the second factor is what stops guessing from many addresses.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "audit.services.staff_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "vaksin.admin_site.locked_out"
+# Logins are in the audit trail already; keep codes and usernames out of axes' records and logs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+# Login posts per minute answered before any password is hashed, from one client address and
+# from all addresses together; 0 turns either off. RATE_LIMIT_PER_IP does not change these. See
+# vaksin/login_limits.py for why there are two.
+LOGIN_RATE_PER_IP = env_int("LOGIN_RATE_PER_IP", 10)
+LOGIN_RATE_TOTAL = env_int("LOGIN_RATE_TOTAL", 60)
+# The issuer an authenticator app shows beside the code; the admin never shows a device's key.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Vaksin")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end of staff -----------------------------------------------------------------------------
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 LANGUAGE_CODE = "en"
@@ -190,6 +288,8 @@ SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
 SMS_SENDER = env_str("SMS_SENDER", "VAKSIN")
 if SMS_BACKEND.endswith("HttpSmsBackend") and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=HttpSmsBackend needs SMS_GATEWAY_URL and _TOKEN.")
+if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith("https://"):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL must be an https:// URL.")
 
 # Mail through Django's backends; by default written as files under var/mail for inspection.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
@@ -218,7 +318,8 @@ RQ = {
     "WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker",
     "COMMIT_MODE": "auto",
 }
-RQ_SHOW_ADMIN_LINK = True
+# The dashboard is registered by audit.queues instead, behind audit.manage_queues.
+RQ_SHOW_ADMIN_LINK = False
 # --- end of confirmations ---------------------------------------------------------------------
 
 # Paths served without middleware by vaksin.lean (see there why); exact paths, JSON views only.

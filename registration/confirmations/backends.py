@@ -61,17 +61,29 @@ class ConsoleSmsBackend:
         sys.stdout.flush()
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would carry the gateway token to another address, and turn the POST into an
+    empty GET that answers 200: neither is a message sent."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        raise SmsError("gateway answered with a redirect, which is not followed")
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class HttpSmsBackend:
     """Posts each message as JSON to an SMS gateway (SMS_GATEWAY_URL, bearer SMS_GATEWAY_TOKEN).
 
     The body is {"to", "from", "text", "client_reference"}; any 2xx is success, anything else
-    (or no answer within SMS_GATEWAY_TIMEOUT seconds) is SmsError, which the batch job retries.
+    (a redirect included, or no answer within SMS_GATEWAY_TIMEOUT seconds) is SmsError, which
+    the batch job retries. Only https: the token and the messages never go in the clear.
     """
 
     def __init__(self) -> None:
         self.url, self.token = settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_TOKEN
-        if not self.url.startswith(("https://", "http://")):
-            raise SmsError("SMS_GATEWAY_URL must be an http(s) URL")
+        if not self.url.startswith("https://"):
+            raise SmsError("SMS_GATEWAY_URL must be an https URL")
 
     def send(self, message: Sms) -> None:
         body = {
@@ -91,9 +103,7 @@ class HttpSmsBackend:
             },
         )
         try:
-            with urllib.request.urlopen(  # noqa: S310
-                request, timeout=settings.SMS_GATEWAY_TIMEOUT
-            ) as response:
+            with _OPENER.open(request, timeout=settings.SMS_GATEWAY_TIMEOUT) as response:
                 status = response.status
         except urllib.error.HTTPError as error:
             raise SmsError(f"gateway answered {error.code}") from None

@@ -18,17 +18,19 @@ acknowledged, so a relay killed in between finds the same entries again in its p
 skips the batches whose job exists: job ids come from the first and last booking numbers.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import django_rq
+import redis
 from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
 
 from registration.references import number_for, reference_for
-from vaksin.store import keys, outbox
+from vaksin.store import StoreError, keys, outbox
 
 QUEUE = "confirmations"
 JOB = "registration.jobs.confirmations_send_job"
@@ -41,6 +43,8 @@ FINISHED_TTL = 600
 FAILED_TTL = 60 * 60 * 24 * 30
 # Entries another relay read and held this long were left by a relay that died.
 ABANDONED_MS = 60_000
+logger = logging.getLogger(__name__)
+
 JOB_ID_PREFIX = "confirmations-"
 
 
@@ -115,6 +119,16 @@ def relay_entries(entries: outbox.Entries, *, queue: Queue, recheck: bool = Fals
     )
 
 
+# Redis unreachable or still loading its data after a restart: wait and try again.
+REDIS_GONE = (
+    StoreError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+)
+BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
+
+
 def relay_run(
     *,
     consumer: str,
@@ -123,10 +137,38 @@ def relay_run(
     should_stop: Callable[[], bool] = lambda: False,
     on_batch: Callable[[RelayCounts], None] = lambda counts: None,
 ) -> RelayCounts:
-    """Relays until should_stop() is true, reading up to `batch` entries at a time."""
+    """Relays until should_stop() is true, reading up to `batch` entries at a time.
+
+    A Redis outage stops nothing: the relay waits (half a second, doubling to ten) and starts
+    again from what it read but never acknowledged, which the consumer group kept for it."""
+    counts = RelayCounts()
+    delay = BACKOFF_FIRST
+    while not should_stop():
+        try:
+            _relay(counts, consumer=consumer, batch=batch, block_ms=block_ms,
+                   should_stop=should_stop, on_batch=on_batch)  # fmt: skip
+        except REDIS_GONE as error:
+            logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
+            deadline = time.monotonic() + delay
+            while time.monotonic() < deadline and not should_stop():
+                time.sleep(0.1)
+            delay = min(delay * 2, BACKOFF_MOST)
+        else:
+            delay = BACKOFF_FIRST
+    return counts
+
+
+def _relay(
+    counts: RelayCounts,
+    *,
+    consumer: str,
+    batch: int,
+    block_ms: int,
+    should_stop: Callable[[], bool],
+    on_batch: Callable[[RelayCounts], None],
+) -> None:
     queue = django_rq.get_queue(QUEUE)
     outbox.outbox_group_create()
-    counts = RelayCounts()
     fill_seconds = settings.CONFIRMATION_BATCH_WAIT_MS / 1000
 
     def relay(entries: outbox.Entries, recheck: bool) -> None:
@@ -159,4 +201,3 @@ def relay_run(
             )
         if entries:
             relay(entries, recheck=False)
-    return counts

@@ -11,22 +11,55 @@ lapses and a worker next runs its maintenance. Its defaults (timeout + 60 s, mai
 confirmation unsent for up to ten minutes; these bring it down to well under a minute.
 """
 
+import contextlib
+import logging
+import time
 from typing import Any
 
+import redis
 from rq import SimpleWorker
 from rq.job import Job
 
 from vaksin.env import env_int
 
+logger = logging.getLogger(__name__)
+
 HEARTBEAT_MARGIN_SECONDS = 10
+REDIS_GONE = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.BusyLoadingError)
+# Waits between tries while Redis is unreachable: from half a second, doubling, to ten.
+BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
 
 
 class ConfirmationWorker(SimpleWorker):
+    """RQ's worker, which outlives a Redis outage: RQ itself gives up and exits when Redis
+    goes away in the middle of a job or a heartbeat, which would leave confirmations unsent
+    until someone restarted it. This one waits for Redis, re-registers and works on; the job
+    that was running is retried by RQ's maintenance once its heartbeat lapses."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
             "maintenance_interval", env_int("CONFIRMATION_MAINTENANCE_SECONDS", 15, minimum=1)
         )
         super().__init__(*args, **kwargs)
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        delay = BACKOFF_FIRST
+        while True:
+            try:
+                return bool(super().work(*args, **kwargs))
+            except REDIS_GONE as error:
+                if self._stop_requested:
+                    return False
+                logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
+                time.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MOST)
+                self._forget_registration()
+
+    def _forget_registration(self) -> None:
+        """Marks this worker dead, so that registering again is allowed; a no-op (to be tried
+        again next time) while Redis is still unreachable."""
+        with contextlib.suppress(*REDIS_GONE):
+            self.register_death()
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         # A job cannot outlive its timeout, so a little past it the job is surely abandoned.

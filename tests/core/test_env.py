@@ -6,7 +6,15 @@ import datetime
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from vaksin.env import env_bool, env_datetime, env_int, env_list, env_str, env_url
+from vaksin.env import (
+    env_bool,
+    env_datetime,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_url,
+)
 
 NAME = "VAKSIN_TEST_SETTING"
 
@@ -120,3 +128,15 @@ def test_a_url_of_another_scheme_is_refused_naming_the_variable(setting, value: 
     message = refusal(env_url, "redis://x", schemes=("redis", "rediss"))
     assert NAME in message
     assert "redis://" in message
+
+
+def test_networks_are_read_as_cidr_and_a_bad_one_is_named(monkeypatch) -> None:
+    monkeypatch.setenv("SOME_NETWORKS", "10.0.0.0/8, 2001:db8::/32,192.0.2.7")
+    assert [str(n) for n in env_networks("SOME_NETWORKS")] == [
+        "10.0.0.0/8",
+        "2001:db8::/32",
+        "192.0.2.7/32",
+    ]
+    monkeypatch.setenv("SOME_NETWORKS", "10.0.0.0/8,not-a-network")
+    with pytest.raises(ImproperlyConfigured, match="SOME_NETWORKS"):
+        env_networks("SOME_NETWORKS")

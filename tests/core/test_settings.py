@@ -8,7 +8,7 @@ import pytest
 
 from tests.processes import ROOT
 
-GOOD = {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_DEBUG": "0"}
+GOOD = {"DJANGO_SECRET_KEY": "x" * 50, "PERSON_KEY_SECRET": "y" * 50, "DJANGO_DEBUG": "0"}
 
 
 def start_up(**env: str) -> subprocess.CompletedProcess[str]:
@@ -17,7 +17,7 @@ def start_up(**env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
-        env=environment | {"DJANGO_SETTINGS_MODULE": "vaksin.settings"},
+        env=environment | {"DJANGO_SETTINGS_MODULE": "vaksin.settings", "VAKSIN_LOCAL_ENV": ""},
         capture_output=True,
         text=True,
         check=False,
@@ -49,3 +49,23 @@ def test_a_bad_value_stops_start_up_naming_the_variable(variable: str, value: st
 def test_the_secret_key_is_required_outside_debug() -> None:
     result = start_up(DJANGO_DEBUG="0")
     assert "DJANGO_SECRET_KEY" in result.stderr.splitlines()[-1]
+
+
+def test_the_person_key_secret_is_required_outside_debug() -> None:
+    result = start_up(DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="0")
+    assert "PERSON_KEY_SECRET" in result.stderr.splitlines()[-1]
+
+
+def test_the_person_key_secret_must_not_be_the_secret_key() -> None:
+    result = start_up(**(GOOD | {"PERSON_KEY_SECRET": GOOD["DJANGO_SECRET_KEY"]}))
+    assert "PERSON_KEY_SECRET" in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("TRUSTED_PROXIES", "10.0.0.0/33"), ("TRUSTED_PROXY_HEADER", "X-Forwarded-For")],
+)
+def test_proxy_settings_are_checked_at_start_up(variable: str, value: str) -> None:
+    result = start_up(**(GOOD | {variable: value}))
+    assert result.returncode != 0
+    assert variable in result.stderr.splitlines()[-1]

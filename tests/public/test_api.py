@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import ipaddress
 import json
 from typing import Any
 
@@ -142,6 +143,7 @@ def test_the_address_comes_from_the_trusted_proxy_header_right_most_entry(
 ):
     settings.RATE_LIMIT_PER_IP = 1
     settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.0/8")]
     day = make_slot(capacity=10)
     forged = [
         _post(client, api_body(day), **{"X-Forwarded-For": f"10.0.0.{n}, 198.51.100.7"}).status_code

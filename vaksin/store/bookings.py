@@ -56,8 +56,8 @@ def book(
     for the person with this phone (so that nobody can use up another person's attempts), each
     only when its limit is set (0 turns it off). `idempotency` is the caller's key, already
     scoped to the caller."""
-    bucket, field = keys.person_key(id_type, id_number)
-    phone_bucket, phone_field = keys.phone_key(phone)
+    (bucket, field), *older = keys.person_keys(id_type, id_number)
+    (phone_bucket, phone_field), *older_phone = keys.phone_keys(phone)
     minute = int(time.time() // 60)
     address_rate_key = (
         keys.rate_key("address", address, minute) if address and address_limit else ""
@@ -78,6 +78,7 @@ def book(
             person_rate_key,
             keys.idempotency_key(idempotency) if idempotency else "",
             phone_bucket,
+            *(old_bucket for old_bucket, _ in older + older_phone),
         ],
         args=[
             slot,
@@ -95,6 +96,8 @@ def book(
             location,
             date,
             lang,
+            len(older),
+            *(old_field for _, old_field in older + older_phone),
         ],
     )
     outcome = str(reply[0])
@@ -107,12 +110,11 @@ def book(
 
 def cancel(*, id_type: str, id_number: str, phone: str, number: int, by: str, reason: str) -> bool:
     """Cancels booking `number` if the person still holds it; see lua/cancel.lua."""
-    bucket, field = keys.person_key(id_type, id_number)
-    phone_bucket, phone_field = keys.phone_key(phone)
+    names = keys.person_keys(id_type, id_number) + keys.phone_keys(phone)
     reply = run_script(
         "cancel",
-        keys=[bucket, keys.BOOKED, keys.BOOKINGS, phone_bucket],
-        args=[field, number, by, reason, phone_field],
+        keys=[keys.BOOKED, keys.BOOKINGS, *(bucket for bucket, _ in names)],
+        args=[number, by, reason, len(names) // 2, *(field for _, field in names)],
     )
     return bool(reply[0] == "cancelled")
 
@@ -126,9 +128,12 @@ def read_entry(number: int) -> LogEntry | None:
 
 def read_person_number(id_type: str, id_number: str) -> int | None:
     """The number of the booking a person holds now, or None."""
+    pipe = client().pipeline(transaction=False)
+    for bucket, field in keys.person_keys(id_type, id_number):
+        pipe.hget(bucket, field)
     with answering():
-        number = client().hget(*keys.person_key(id_type, id_number))
-    return int(number) if number else None
+        found = [int(number) for number in pipe.execute() if number]
+    return found[0] if found else None
 
 
 def scan_persons() -> dict[str, int]:

@@ -29,10 +29,10 @@ def slot_field(location: str, date: str) -> str:
     return f"{location}|{date}"
 
 
-def _bucketed(kind: str, subject: str) -> tuple[str, str]:
+def _bucketed(kind: str, subject: str, secret: str = "") -> tuple[str, str]:
     """The bucket key and field naming `subject`: a keyed HMAC, never the subject itself."""
     digest = hmac.new(
-        settings.PERSON_KEY_SECRET.encode(), subject.encode(), hashlib.sha256
+        (secret or settings.PERSON_KEY_SECRET).encode(), subject.encode(), hashlib.sha256
     ).hexdigest()
     bucket, field = digest[:BUCKET_HEX_DIGITS], digest[BUCKET_HEX_DIGITS:][:PERSON_FIELD_HEX_DIGITS]
     return f"{PREFIX}:{kind}:{bucket}", field
@@ -43,9 +43,26 @@ def person_key(id_type: str, id_number: str) -> tuple[str, str]:
     return _bucketed("persons", f"{id_type}:{id_number}")
 
 
+def person_keys(id_type: str, id_number: str) -> list[tuple[str, str]]:
+    """Every name one person may be held under: the current key's first, then the fallbacks'
+    (PERSON_KEY_SECRET_FALLBACKS), so that a person booked before a rotation is still found."""
+    subject = f"{id_type}:{id_number}"
+    return [_bucketed("persons", subject)] + [
+        _bucketed("persons", subject, old) for old in settings.PERSON_KEY_SECRET_FALLBACKS
+    ]
+
+
 def phone_key(phone: str) -> tuple[str, str]:
     """The bucket key and field naming one phone (its count of active bookings lives there)."""
     return _bucketed("phones", f"phone:{phone}")
+
+
+def phone_keys(phone: str) -> list[tuple[str, str]]:
+    """Every name a phone's count may be held under, the current key's first (see person_keys)."""
+    subject = f"phone:{phone}"
+    return [_bucketed("phones", subject)] + [
+        _bucketed("phones", subject, old) for old in settings.PERSON_KEY_SECRET_FALLBACKS
+    ]
 
 
 def verification_key(phone: str) -> str:

@@ -21,15 +21,21 @@ def lookup_read(*, number: int, people: list[tuple[str, str]], rate_keys: list[s
     for key in rate_keys:
         pipe.incr(key)
         pipe.expire(key, 60, nx=True)
-    for id_type, id_number in people:
-        pipe.hget(*keys.person_key(id_type, id_number))
+    names = [keys.person_keys(id_type, id_number) for id_type, id_number in people]
+    for person in names:
+        for bucket, field in person:
+            pipe.hget(bucket, field)
     pipe.xrange(keys.BOOKINGS, keys.entry_id(number), keys.entry_id(number))
     with answering():
         replies = pipe.execute()
-    held = replies[2 * len(rate_keys) : -1]
+    values = iter(replies[2 * len(rate_keys) : -1])
+    held = []
+    for person in names:
+        numbers = [int(value) for value in (next(values) for _ in person) if value]
+        held.append(numbers[0] if numbers else None)
     found = replies[-1]
     return LookupRead(
         attempts=[int(replies[2 * i]) for i in range(len(rate_keys))],
-        held=[int(value) if value else None for value in held],
+        held=held,
         entry=dict(found[0][1]) if found else None,
     )

@@ -121,22 +121,28 @@ def confirmation_batch_claim(
     taken, so a worker that finished and freed the claim just before is seen as having sent.
     """
     pipe = client().pipeline(transaction=False)
-    for number, id_type, id_number in bookings:
+    names = [keys.person_keys(id_type, id_number) for _, id_type, id_number in bookings]
+    for (number, _, _), person in zip(bookings, names, strict=True):
         pipe.set(keys.confirmation_claim_key(number), token, nx=True, ex=seconds)
         pipe.hmget(
             keys.sent_key(number), [keys.sent_field(number, c) for c in CONFIRMATION_CHANNELS]
         )
-        pipe.hget(*keys.person_key(id_type, id_number))
+        for bucket, field in person:
+            pipe.hget(bucket, field)
     with answering():
-        replies = pipe.execute()
-    return [
-        SendState(
-            claimed=bool(claimed),
-            sent=dict(zip(CONFIRMATION_CHANNELS, sent, strict=True)),
-            holder=int(holder) if holder else None,
+        replies = iter(pipe.execute())
+    states = []
+    for person in names:
+        claimed, sent = next(replies), next(replies)
+        held = [int(number) for number in (next(replies) for _ in person) if number]
+        states.append(
+            SendState(
+                claimed=bool(claimed),
+                sent=dict(zip(CONFIRMATION_CHANNELS, sent, strict=True)),
+                holder=held[0] if held else None,
+            )
         )
-        for claimed, sent, holder in zip(replies[0::3], replies[1::3], replies[2::3], strict=True)
-    ]
+    return states
 
 
 def confirmation_batch_release(numbers: list[int], *, token: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from availability.services import CapacityError, centre_save, slot_set_capacity
+from availability.services import MAX_CAPACITY, CapacityError, centre_save, slot_set_capacity
 from availability.states import CODE_BY_NAME, STATES
 from vaksin import store
 from vaksin.progress import Progress
@@ -71,8 +71,8 @@ def parse_row(cells: list[str]) -> Row:
         day = datetime.date.fromisoformat(date)
     except ValueError:
         raise ValueError(f"date {date!r} is not YYYY-MM-DD") from None
-    if not capacity.isdigit():
-        raise ValueError(f"capacity {capacity!r} is not a whole number of 0 or more")
+    if not (capacity.isascii() and capacity.isdigit()) or int(capacity) > MAX_CAPACITY:
+        raise ValueError(f"capacity {capacity!r} is not a whole number from 0 to {MAX_CAPACITY:,}")
     return Row(state, location_id.upper(), location_name, day, int(capacity))
 
 
@@ -115,8 +115,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["days"] < 1 or options["capacity"] < 0:
-            raise CommandError("--days must be 1 or more and --capacity 0 or more.")
+        if options["days"] < 1 or not 0 <= options["capacity"] <= MAX_CAPACITY:
+            raise CommandError(
+                f"--days must be 1 or more and --capacity from 0 to {MAX_CAPACITY:,}."
+            )
         try:
             if options["if_empty"] and slots.read_slots().capacity:
                 self.stdout.write("Slots already exist: nothing seeded.")

@@ -7,6 +7,9 @@
 -- KEYS[4] bookings stream   KEYS[5] centres hash     KEYS[6] rate key per address ('' = none)
 -- KEYS[7] rate key per person and phone ('' = none) KEYS[8] idempotency key ('' = none)
 -- KEYS[9] phone bucket hash (active bookings per phone)
+-- ARGV[16] n, how many older person keys are still in use (PERSON_KEY_SECRET_FALLBACKS)
+-- KEYS[10...9+n] the person's buckets under them, KEYS[10+n...] the phone's, and
+-- ARGV[17...16+n], ARGV[17+n...] their fields
 -- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] address limit
 -- ARGV[4] person limit   ARGV[5] idempotency fingerprint   ARGV[6] phone field
 -- ARGV[7] bookings allowed per phone (0 = no limit)
@@ -26,6 +29,7 @@ local address_key, person_key, idempotency_key, phone_key = KEYS[6], KEYS[7], KE
 local slot, person, fingerprint, phone_field = ARGV[1], ARGV[2], ARGV[5], ARGV[6]
 local limits = {[address_key] = tonumber(ARGV[3]), [person_key] = tonumber(ARGV[4])}
 local phone_limit = tonumber(ARGV[7])
+local older = tonumber(ARGV[16])
 local phone, location = ARGV[11], ARGV[13]
 
 local function attempts(key)
@@ -45,9 +49,14 @@ local function arrival_window(hours, position, capacity)
                        math.floor(finish / 60), finish % 60)
 end
 
--- The booking this person holds, as {number, fields}, or nil.
+-- The booking this person holds, as {number, fields}, or nil: under the current person key
+-- or any older one still in use after a rotation (PERSON_KEY_SECRET_FALLBACKS).
 local function held_booking()
   local number = redis.call('HGET', bucket_key, person)
+  for i = 10, 9 + older do
+    if number then break end
+    number = redis.call('HGET', KEYS[i], ARGV[i + 7])
+  end
   if not number then return nil end
   local entry = redis.call('XRANGE', stream_key, number .. '-0', number .. '-0')[1]
   if not entry then error('person ' .. person .. ' points at missing booking ' .. number) end
@@ -81,7 +90,9 @@ local function decide()
   end
   if booked >= capacity then return {'sold_out'} end
   if held then return {'already_registered'} end
+  -- Counted under every key in use: a rotation does not give a phone its places again.
   local on_phone = tonumber(redis.call('HGET', phone_key, phone_field) or '0')
+  for i = 10 + older, #KEYS do on_phone = on_phone + tonumber(redis.call('HGET', KEYS[i], ARGV[i + 7]) or '0') end
   if phone_limit > 0 and on_phone >= phone_limit then return {'phone_limit'} end
 
   -- The booking number continues the stream's own sequence, so it needs no counter of its own.

@@ -2,30 +2,45 @@
 -- the phone back one of its places. The booking stays in the stream (the log the export and the
 -- audit read); a 'cancelled' entry follows it.
 --
--- KEYS[1] person bucket hash   KEYS[2] booked hash   KEYS[3] bookings stream
--- KEYS[4] phone bucket hash
--- ARGV[1] person field   ARGV[2] booking number   ARGV[3] who cancels   ARGV[4] why
--- ARGV[5] phone field
+-- KEYS[1] booked hash   KEYS[2] bookings stream
+-- ARGV[1] booking number   ARGV[2] who cancels   ARGV[3] why
+-- ARGV[4] n, how many person keys are in use (the current one, then PERSON_KEY_SECRET_FALLBACKS)
+-- KEYS[3...2+n] the person's buckets under each, KEYS[3+n...] the phone's buckets
+-- ARGV[5...4+n] the person's fields, ARGV[5+n...] the phone's fields
 --
 -- Returns {"cancelled", number of the cancellation entry} or {"not_found"}.
 
-local person, number, phone_field = ARGV[1], ARGV[2], ARGV[5]
-if redis.call('HGET', KEYS[1], person) ~= number then return {'not_found'} end
-local entry = redis.call('XRANGE', KEYS[3], number .. '-0', number .. '-0')[1]
+local number, versions = ARGV[1], tonumber(ARGV[4])
+local bucket, person
+for i = 3, 2 + versions do
+  if redis.call('HGET', KEYS[i], ARGV[i + 2]) == number then
+    bucket, person = KEYS[i], ARGV[i + 2]
+    break
+  end
+end
+if not bucket then return {'not_found'} end
+local entry = redis.call('XRANGE', KEYS[2], number .. '-0', number .. '-0')[1]
 if not entry then error('person ' .. person .. ' points at missing booking ' .. number) end
 local held = {}
 for i = 1, #entry[2], 2 do held[entry[2][i]] = entry[2][i + 1] end
 local slot = held['location'] .. '|' .. held['date']
-local booked = tonumber(redis.call('HGET', KEYS[2], slot) or '0')
+local booked = tonumber(redis.call('HGET', KEYS[1], slot) or '0')
 if booked < 1 then error('booked count of ' .. slot .. ' is already 0') end
-local on_phone = tonumber(redis.call('HGET', KEYS[4], phone_field) or '0')
-local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
+-- The phone's place comes back under the first key its count is held under.
+local phone_bucket, phone_field, on_phone
+for i = 3 + versions, #KEYS do
+  on_phone = tonumber(redis.call('HGET', KEYS[i], ARGV[i + 2]) or '0')
+  if on_phone > 0 then phone_bucket, phone_field = KEYS[i], ARGV[i + 2]; break end
+end
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
 local next_number = tonumber(string.match(last[1], '^(%d+)')) + 1
 
-redis.call('HDEL', KEYS[1], person)
-redis.call('HINCRBY', KEYS[2], slot, -1)
--- A phone with no booking left takes no memory.
-if on_phone > 1 then redis.call('HINCRBY', KEYS[4], phone_field, -1) else redis.call('HDEL', KEYS[4], phone_field) end
-redis.call('XADD', KEYS[3], next_number .. '-0', 'kind', 'cancelled', 'booking', number,
-  'by', ARGV[3], 'reason', ARGV[4], 'at', redis.call('TIME')[1])
+redis.call('HDEL', bucket, person)
+redis.call('HINCRBY', KEYS[1], slot, -1)
+if phone_bucket then
+  -- A phone with no booking left takes no memory.
+  if on_phone > 1 then redis.call('HINCRBY', phone_bucket, phone_field, -1) else redis.call('HDEL', phone_bucket, phone_field) end
+end
+redis.call('XADD', KEYS[2], next_number .. '-0', 'kind', 'cancelled', 'booking', number,
+  'by', ARGV[2], 'reason', ARGV[3], 'at', redis.call('TIME')[1])
 return {'cancelled', tostring(next_number)}

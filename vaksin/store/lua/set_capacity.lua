@@ -7,7 +7,10 @@
 -- Returns {"ok", previous capacity or -1, booked}, {"below_booked", booked} or {"unknown_centre"}.
 
 local slot, capacity, centre = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-if not capacity or capacity < 0 or capacity % 1 ~= 0 then error('capacity must be a whole number >= 0') end
+-- The same bound as availability.services.MAX_CAPACITY, for any caller that skips it.
+if not capacity or capacity < 0 or capacity > 1000000 or capacity % 1 ~= 0 then
+  error('capacity must be a whole number from 0 to 1000000')
+end
 if redis.call('HEXISTS', KEYS[3], centre) == 0 then return {'unknown_centre'} end
 local booked = tonumber(redis.call('HGET', KEYS[2], slot) or '0')
 if capacity < booked then return {'below_booked', booked} end

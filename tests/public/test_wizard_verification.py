@@ -29,9 +29,8 @@ def test_the_wizard_starts_by_asking_for_a_mobile_number(client: Client, make_sl
     make_slot()
     assert client.get("/register/")["Location"] == "/register/phone/"
     page = client.get("/register/phone/").content.decode()
-    assert "What is your mobile number?" in page
-    assert 'type="tel"' in page
-    assert "up to 4 appointments" in page
+    for shown in ("What is your mobile number?", 'type="tel"', "up to 4 appointments"):
+        assert shown in page
 
 
 def test_the_code_page_says_where_the_code_went_and_how_to_get_another(

@@ -62,6 +62,10 @@ if (
 VERIFICATION_OPENS_AT = env_datetime("VERIFICATION_OPENS_AT") or REGISTRATION_OPENS_AT
 # Active bookings one verified phone may hold: a family's worth, not a bot's.
 PHONE_BOOKING_LIMIT = env_int("PHONE_BOOKING_LIMIT", 4, minimum=1)
+# How many days ahead slots may be offered. The wizard refuses, as soon as it knows the birth
+# date, someone who cannot be 18 by the last date offered; with no dates listed, by this many
+# days from today.
+BOOKING_HORIZON_DAYS = 60
 # Codes sent to one phone per hour (each replaces the last); tries per code.
 VERIFICATION_SENDS_PER_PHONE = env_int("VERIFICATION_SENDS_PER_PHONE", 5, minimum=1)
 VERIFICATION_TRIES = 5

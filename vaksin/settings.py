@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from vaksin.csp import content_security_policy
 from vaksin.env import (
     env_bool,
     env_datetime,
@@ -141,6 +142,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -268,6 +271,34 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     X_FRAME_OPTIONS = "DENY"
+
+# TLS ends at the edge in production: these come from the environment, so a plain-HTTP test rig
+# can leave them off. docs/operations.md gives the production values.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The health check is asked for by the load balancer over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# e.g. "X-Forwarded-Proto,https": the header our TLS-ending proxy sets, and its value for https.
+if proxy_ssl_header := env_list("SECURE_PROXY_SSL_HEADER"):
+    if len(proxy_ssl_header) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be 'Header-Name,value'.")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + proxy_ssl_header[0].upper().replace("-", "_"),
+        proxy_ssl_header[1],
+    )
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+CONTENT_SECURITY_POLICY = content_security_policy(BASE_DIR)
+# No page asks for any of these; a script that got in could not either.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "payment", "usb",
+    )
+}  # fmt: skip
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from registration.services import booking_create
 from tests.people import book_someone, booking_request, mykad
@@ -30,27 +30,6 @@ VIEWPORTS: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
     "desktop": {"width": 1280, "height": 900},
 }
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make
-    # (seeding centres) are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +44,9 @@ def site_sms(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
 
 
 def _page(browser: Browser, *, viewport: str = "desktop", **options: Any) -> Page:
+    # axe-core goes in as an inline script, which our Content-Security-Policy rightly refuses;
+    # tests/security/test_headers.py checks the policy with it in force.
+    options.setdefault("bypass_csp", True)
     context = browser.new_context(viewport=VIEWPORTS[viewport], **options)
     context.set_default_timeout(10_000)
     return context.new_page()

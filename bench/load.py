@@ -40,6 +40,23 @@ class LoadResult:
         return "; ".join(found)
 
 
+def combined(*results: LoadResult) -> LoadResult:
+    """Several runs of one scenario as one: requests, time and answers added up; of the
+    latencies, which cannot be added, the worse of each."""
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return LoadResult(
+        requests=sum(result.requests for result in results),
+        seconds=sum(result.seconds for result in results),
+        p50_ms=max(result.p50_ms for result in results),
+        p99_ms=max(result.p99_ms for result in results),
+        errors=sum(result.errors for result in results),
+        statuses=statuses,
+    )
+
+
 def command(
     url: str,
     *args: str,

@@ -22,6 +22,7 @@ from tests.processes import collect_static, start_gunicorn, stop_process
 from tests.slots import SlotMaker, slot_seed
 from tests.sms import sms_lines
 from vaksin import store
+from vaksin.switches import switches_forget
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,7 @@ def redis_client() -> Iterator[redis.Redis]:
     """The real Redis of REDIS_URL, emptied before each test."""
     client = store.client()
     client.flushdb()
+    switches_forget()
     yield client
 
 

@@ -18,17 +18,23 @@ acknowledged, so a relay killed in between finds the same entries again in its p
 skips the batches whose job exists: job ids come from the first and last booking numbers.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import django_rq
+import redis
 from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
 
 from registration.references import number_for, reference_for
-from vaksin.store import keys, outbox
+from vaksin.backoff import Backoff
+from vaksin.store import StoreError, keys, outbox
+from vaksin.switches import confirmations_paused
+
+logger = logging.getLogger(__name__)
 
 QUEUE = "confirmations"
 JOB = "registration.jobs.confirmations_send_job"
@@ -42,6 +48,8 @@ FAILED_TTL = 60 * 60 * 24 * 30
 # Entries another relay read and held this long were left by a relay that died.
 ABANDONED_MS = 60_000
 JOB_ID_PREFIX = "confirmations-"
+# While confirmations are paused, how often the relay looks whether they were resumed.
+PAUSED_POLL_SECONDS = 0.5
 
 
 def batch_job_id(references: list[str]) -> str:
@@ -123,9 +131,9 @@ def relay_run(
     should_stop: Callable[[], bool] = lambda: False,
     on_batch: Callable[[RelayCounts], None] = lambda counts: None,
 ) -> RelayCounts:
-    """Relays until should_stop() is true, reading up to `batch` entries at a time."""
+    """Relays until should_stop() is true, reading up to `batch` entries at a time. Takes no
+    work while operators have paused confirmations, and waits out a Redis outage."""
     queue = django_rq.get_queue(QUEUE)
-    outbox.outbox_group_create()
     counts = RelayCounts()
     fill_seconds = settings.CONFIRMATION_BATCH_WAIT_MS / 1000
 
@@ -136,27 +144,53 @@ def relay_run(
         counts.jobs += done.jobs
         on_batch(counts)
 
-    # First, what this consumer read before but never acknowledged: it was killed in between.
-    while not should_stop() and (
-        pending := outbox.outbox_read(consumer=consumer, count=batch, block_ms=None, pending=True)
-    ):
-        relay(pending, recheck=True)
-    next_sweep = 0.0
-    while not should_stop():
-        if time.monotonic() >= next_sweep:
-            # Entries a relay under another name took and never acknowledged: it died.
-            if claimed := outbox.outbox_claim_idle(
-                consumer=consumer, idle_ms=ABANDONED_MS, count=batch
-            ):
-                relay(claimed, recheck=True)
-            next_sweep = time.monotonic() + 10
-        entries = outbox.outbox_read(consumer=consumer, count=batch, block_ms=block_ms)
-        if entries and len(entries) < batch and fill_seconds:
-            # A trickle: let the batch fill for a moment rather than enqueue a job per booking.
-            time.sleep(fill_seconds)
-            entries += outbox.outbox_read(
-                consumer=consumer, count=batch - len(entries), block_ms=None
+    def recover() -> None:
+        # What this consumer read before but never acknowledged: it was killed (or Redis went
+        # away) in between.
+        outbox.outbox_group_create()
+        while not should_stop() and (
+            pending := outbox.outbox_read(
+                consumer=consumer, count=batch, block_ms=None, pending=True
             )
-        if entries:
-            relay(entries, recheck=False)
+        ):
+            relay(pending, recheck=True)
+
+    recovered, next_sweep, backoff = False, 0.0, Backoff()
+    while not should_stop():
+        try:
+            if confirmations_paused():
+                # Operators paused confirmations: new bookings wait in the log, none is lost.
+                time.sleep(PAUSED_POLL_SECONDS)
+                continue
+            if not recovered:
+                recover()
+                recovered = True
+            if time.monotonic() >= next_sweep:
+                # Entries a relay under another name took and never acknowledged: it died.
+                if claimed := outbox.outbox_claim_idle(
+                    consumer=consumer, idle_ms=ABANDONED_MS, count=batch
+                ):
+                    relay(claimed, recheck=True)
+                next_sweep = time.monotonic() + 10
+            entries = outbox.outbox_read(consumer=consumer, count=batch, block_ms=block_ms)
+            if entries and len(entries) < batch and fill_seconds:
+                # A trickle: let the batch fill for a moment rather than enqueue a job each.
+                time.sleep(fill_seconds)
+                entries += outbox.outbox_read(
+                    consumer=consumer, count=batch - len(entries), block_ms=None
+                )
+            if entries:
+                relay(entries, recheck=False)
+            backoff.reset()
+        except (StoreError, redis.ConnectionError, redis.TimeoutError) as error:
+            # Redis is away: wait it out, then start again from this consumer's pending list.
+            wait = backoff.next()
+            logger.warning(
+                "relay cannot reach Redis, retrying",
+                extra={"error": type(error).__name__, "wait": round(wait, 1)},
+            )
+            recovered = False
+            deadline = time.monotonic() + wait
+            while not should_stop() and time.monotonic() < deadline:
+                time.sleep(0.2)
     return counts

@@ -21,6 +21,11 @@ _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", 
 # An id sent by our proxy (X-Request-ID) is kept when it is short and plain; anything else is
 # replaced, so a client cannot write into our logs through it.
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Runs of six or more digits (ID numbers, phones, codes) and e-mail addresses: what an error
+# message may carry of a person, say a ValueError quoting what was typed.
+_DIGITS = re.compile(r"\+?\d[\d\s-]{4,}\d")
+_EMAIL = re.compile(r"[^\s@'\"<>(),;]+@[^\s@'\"<>(),;]+")
+_REDACTED = "[redacted]"
 # Fields of a record that belong to the logging machinery, not to the event.
 _RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
@@ -29,6 +34,13 @@ _RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "status_code",
     "request_id",
 }
+
+
+def scrub_text(text: object) -> object:
+    """`text` with anything like an ID number, a phone or an e-mail address taken out."""
+    if not isinstance(text, str):
+        return text
+    return _EMAIL.sub(_REDACTED, _DIGITS.sub(_REDACTED, text))
 
 
 def request_id_begin(offered: str = "") -> str:
@@ -66,7 +78,7 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname,
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": scrub_text(record.getMessage()),
         }
         if request_id := getattr(record, "request_id", ""):
             event["request_id"] = request_id
@@ -77,5 +89,5 @@ class JsonFormatter(logging.Formatter):
             if name not in _RECORD_FIELDS and not name.startswith("_"):
                 event[name] = value if isinstance(value, int | float | bool) else str(value)
         if record.exc_info:
-            event["error"] = self.formatException(record.exc_info)
+            event["error"] = scrub_text(self.formatException(record.exc_info))
         return json.dumps(event, ensure_ascii=False)

@@ -150,3 +150,34 @@ def test_metrics_refuse_everyone_when_no_token_is_configured(
     settings.METRICS_TOKEN = ""
     for authorization in ("Bearer ", "Bearer", "Bearer  "):
         assert client.get("/metrics", headers={"Authorization": authorization}).status_code == 403
+
+
+def test_the_confirmation_and_export_lags_are_measured_until_they_catch_up(
+    client: Client, make_slot: SlotMaker, sms_file
+) -> None:
+    import django_rq
+
+    from registration.confirmations.relay import relay_run
+    from registration.export import bookings_export
+    from registration.services import booking_create
+
+    day = make_slot(capacity=5)
+    booking_create(request=booking_request(1, location="WTCKL", date=day))
+
+    waiting = scrape(client)
+    assert sample(waiting, "vaksin_confirmation_lag_seconds") >= 0
+    assert sample(waiting, "vaksin_outbox_unread_entries") == 1
+    assert sample(waiting, "vaksin_export_pending_entries") == 1
+
+    loops = iter(range(2))
+    relay_run(consumer="test", block_ms=10, should_stop=lambda: next(loops, None) is None)
+    assert scrape(client)[("vaksin_outbox_unread_entries", ())] == 0
+    django_rq.get_worker("confirmations").work(burst=True)
+    bookings_export()
+
+    caught_up = scrape(client)
+    assert sample(caught_up, "vaksin_confirmation_lag_seconds") == 0
+    assert sample(caught_up, "vaksin_confirmations_sent_total", channel="sms") == 1
+    assert sample(caught_up, "vaksin_confirmation_delay_seconds_count") == 1
+    assert sample(caught_up, "vaksin_export_pending_entries") == 0
+    assert sample(caught_up, "vaksin_export_lag_seconds") == 0

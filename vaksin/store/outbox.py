@@ -61,16 +61,17 @@ def outbox_ack(entry_ids: list[str]) -> None:
 
 
 def outbox_backlog() -> tuple[int, int]:
-    """Entries not yet read by the relay (lag) and read but not acknowledged (pending)."""
+    """Entries not yet read by the relay (lag) and read but not acknowledged (pending). Before
+    the relay first ran (no group yet), every entry is unread."""
     with answering():
         try:
             groups = client().xinfo_groups(keys.BOOKINGS)
         except redis.ResponseError:
-            return 0, 0
-    for group in groups:
-        if group["name"] == OUTBOX_GROUP:
-            return int(group.get("lag") or 0), int(group["pending"])
-    return 0, 0
+            groups = []
+        for group in groups:
+            if group["name"] == OUTBOX_GROUP:
+                return int(group.get("lag") or 0), int(group["pending"])
+        return int(client().xlen(keys.BOOKINGS)), 0
 
 
 def outbox_oldest_unrelayed() -> int | None:

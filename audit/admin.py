@@ -2,8 +2,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django_rq.models import Dashboard
 
 from audit.models import AuditEntry
+from audit.queues import QueueAdmin
+
+# django-rq's dashboard, behind audit.manage_queues (RQ_SHOW_ADMIN_LINK is off for this).
+admin.site.register(Dashboard, QueueAdmin)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -19,6 +19,8 @@ class AuditEntry(models.Model):
         db_table = "registration_auditentry"
         ordering = ["-at"]
         verbose_name_plural = "audit entries"
+        # django-rq's dashboard checks only is_staff; audit.queues asks for this as well.
+        permissions = [("manage_queues", "Can see and change the job queues (RQ dashboard)")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"

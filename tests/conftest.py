@@ -14,6 +14,8 @@ from pathlib import Path
 import django_rq
 import pytest
 import redis
+from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -21,6 +23,7 @@ from registration.confirmations.backends import sms_backend
 from tests.processes import collect_static, start_gunicorn, stop_process
 from tests.slots import SlotMaker, slot_seed
 from tests.sms import sms_lines
+from tests.staff import staff_login
 from vaksin import store
 from vaksin.switches import switches_forget
 
@@ -32,6 +35,13 @@ def redis_client() -> Iterator[redis.Redis]:
     client.flushdb()
     switches_forget()
     yield client
+
+
+@pytest.fixture
+def admin_client(client: Client, admin_user: User) -> Client:
+    """pytest-django's admin client, with the verified second factor the admin site asks for."""
+    staff_login(client, admin_user)
+    return client
 
 
 @pytest.fixture

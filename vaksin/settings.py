@@ -5,6 +5,7 @@ variable when its value is unusable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -117,7 +118,8 @@ DATABASES = {"default": _database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on vaksin.admin_site.StaffAdminSite: a second factor for every login.
+    "vaksin.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -125,6 +127,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_rq",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "audit",
     "registration",
     "availability",
@@ -142,8 +147,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vaksin.urls"
@@ -165,9 +173,64 @@ TEMPLATES = [
     },
 ]
 
-# Sessions live in signed cookies so the origin keeps no per-visitor state; only staff use them.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# --- Staff: sessions, logins, lockout -------------------------------------------------------
+# Only staff have sessions (the public wizard keeps its state in a cookie of its own, and a
+# request without a session cookie never creates one). They live on the server, in Redis with
+# PostgreSQL behind it, so logging out ends a session for good; a signed-cookie session stayed
+# valid after logout until it expired. An idle session ends after SESSION_COOKIE_AGE seconds.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Its own prefix beside the booking keys ({vk}:...): nothing else reads these.
+        "KEY_PREFIX": "staff-sessions",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},
+    },
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before the password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes: LOGIN_FAILURE_LIMIT failed logins (a wrong password or a wrong code) for one
+# username from one client address lock that pair out for LOGIN_COOLOFF_MINUTES. Keyed by the
+# pair, not the username alone, so that nobody can lock a member of staff out from everywhere
+# by typing their username; the second factor is what stops guessing from many addresses.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "audit.services.staff_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "vaksin.admin_site.locked_out"
+# Logins are in the audit trail already; keep codes and usernames out of axes' records and logs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+# Login posts per minute answered before any password is hashed, from one client address and
+# from all addresses together; 0 turns either off. RATE_LIMIT_PER_IP does not change these. See
+# vaksin/login_limits.py for why there are two.
+LOGIN_RATE_PER_IP = env_int("LOGIN_RATE_PER_IP", 10)
+LOGIN_RATE_TOTAL = env_int("LOGIN_RATE_TOTAL", 60)
+# The issuer an authenticator app shows beside the code; the admin never shows a device's key.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Vaksin")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end of staff -----------------------------------------------------------------------------
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 LANGUAGE_CODE = "en"
@@ -285,7 +348,8 @@ RQ = {
     "WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker",
     "COMMIT_MODE": "auto",
 }
-RQ_SHOW_ADMIN_LINK = True
+# The dashboard is registered by audit.queues instead, behind audit.manage_queues.
+RQ_SHOW_ADMIN_LINK = False
 # --- end of confirmations ---------------------------------------------------------------------
 
 # Paths served without middleware by vaksin.lean (see there why); exact paths, JSON views only.

@@ -30,11 +30,8 @@ from rq import Queue
 from rq.job import Job, Retry
 
 from registration.references import number_for, reference_for
-from vaksin.backoff import Backoff
 from vaksin.store import StoreError, keys, outbox
 from vaksin.switches import confirmations_paused
-
-logger = logging.getLogger(__name__)
 
 QUEUE = "confirmations"
 JOB = "registration.jobs.confirmations_send_job"
@@ -47,6 +44,8 @@ FINISHED_TTL = 600
 FAILED_TTL = 60 * 60 * 24 * 30
 # Entries another relay read and held this long were left by a relay that died.
 ABANDONED_MS = 60_000
+logger = logging.getLogger(__name__)
+
 JOB_ID_PREFIX = "confirmations-"
 # While confirmations are paused, how often the relay looks whether they were resumed.
 PAUSED_POLL_SECONDS = 0.5
@@ -123,6 +122,16 @@ def relay_entries(entries: outbox.Entries, *, queue: Queue, recheck: bool = Fals
     )
 
 
+# Redis unreachable or still loading its data after a restart: wait and try again.
+REDIS_GONE = (
+    StoreError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+)
+BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
+
+
 def relay_run(
     *,
     consumer: str,
@@ -131,10 +140,39 @@ def relay_run(
     should_stop: Callable[[], bool] = lambda: False,
     on_batch: Callable[[RelayCounts], None] = lambda counts: None,
 ) -> RelayCounts:
-    """Relays until should_stop() is true, reading up to `batch` entries at a time. Takes no
-    work while operators have paused confirmations, and waits out a Redis outage."""
-    queue = django_rq.get_queue(QUEUE)
+    """Relays until should_stop() is true, reading up to `batch` entries at a time.
+
+    While operators have paused confirmations it takes no new entries. A Redis outage stops
+    nothing: the relay waits (half a second, doubling to ten) and starts
+    again from what it read but never acknowledged, which the consumer group kept for it."""
     counts = RelayCounts()
+    delay = BACKOFF_FIRST
+    while not should_stop():
+        try:
+            _relay(counts, consumer=consumer, batch=batch, block_ms=block_ms,
+                   should_stop=should_stop, on_batch=on_batch)  # fmt: skip
+        except REDIS_GONE as error:
+            logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
+            deadline = time.monotonic() + delay
+            while time.monotonic() < deadline and not should_stop():
+                time.sleep(0.1)
+            delay = min(delay * 2, BACKOFF_MOST)
+        else:
+            delay = BACKOFF_FIRST
+    return counts
+
+
+def _relay(
+    counts: RelayCounts,
+    *,
+    consumer: str,
+    batch: int,
+    block_ms: int,
+    should_stop: Callable[[], bool],
+    on_batch: Callable[[RelayCounts], None],
+) -> None:
+    queue = django_rq.get_queue(QUEUE)
+    outbox.outbox_group_create()
     fill_seconds = settings.CONFIRMATION_BATCH_WAIT_MS / 1000
 
     def relay(entries: outbox.Entries, recheck: bool) -> None:
@@ -144,53 +182,30 @@ def relay_run(
         counts.jobs += done.jobs
         on_batch(counts)
 
-    def recover() -> None:
-        # What this consumer read before but never acknowledged: it was killed (or Redis went
-        # away) in between.
-        outbox.outbox_group_create()
-        while not should_stop() and (
-            pending := outbox.outbox_read(
-                consumer=consumer, count=batch, block_ms=None, pending=True
-            )
-        ):
-            relay(pending, recheck=True)
-
-    recovered, next_sweep, backoff = False, 0.0, Backoff()
+    # First, what this consumer read before but never acknowledged: it was killed in between.
+    while not should_stop() and (
+        pending := outbox.outbox_read(consumer=consumer, count=batch, block_ms=None, pending=True)
+    ):
+        relay(pending, recheck=True)
+    next_sweep = 0.0
     while not should_stop():
-        try:
-            if confirmations_paused():
-                # Operators paused confirmations: new bookings wait in the log, none is lost.
-                time.sleep(PAUSED_POLL_SECONDS)
-                continue
-            if not recovered:
-                recover()
-                recovered = True
-            if time.monotonic() >= next_sweep:
-                # Entries a relay under another name took and never acknowledged: it died.
-                if claimed := outbox.outbox_claim_idle(
-                    consumer=consumer, idle_ms=ABANDONED_MS, count=batch
-                ):
-                    relay(claimed, recheck=True)
-                next_sweep = time.monotonic() + 10
-            entries = outbox.outbox_read(consumer=consumer, count=batch, block_ms=block_ms)
-            if entries and len(entries) < batch and fill_seconds:
-                # A trickle: let the batch fill for a moment rather than enqueue a job each.
-                time.sleep(fill_seconds)
-                entries += outbox.outbox_read(
-                    consumer=consumer, count=batch - len(entries), block_ms=None
-                )
-            if entries:
-                relay(entries, recheck=False)
-            backoff.reset()
-        except (StoreError, redis.ConnectionError, redis.TimeoutError) as error:
-            # Redis is away: wait it out, then start again from this consumer's pending list.
-            wait = backoff.next()
-            logger.warning(
-                "relay cannot reach Redis, retrying",
-                extra={"error": type(error).__name__, "wait": round(wait, 1)},
+        if confirmations_paused():
+            # Operators paused confirmations: new bookings wait in the log, none is lost.
+            time.sleep(PAUSED_POLL_SECONDS)
+            continue
+        if time.monotonic() >= next_sweep:
+            # Entries a relay under another name took and never acknowledged: it died.
+            if claimed := outbox.outbox_claim_idle(
+                consumer=consumer, idle_ms=ABANDONED_MS, count=batch
+            ):
+                relay(claimed, recheck=True)
+            next_sweep = time.monotonic() + 10
+        entries = outbox.outbox_read(consumer=consumer, count=batch, block_ms=block_ms)
+        if entries and len(entries) < batch and fill_seconds:
+            # A trickle: let the batch fill for a moment rather than enqueue a job per booking.
+            time.sleep(fill_seconds)
+            entries += outbox.outbox_read(
+                consumer=consumer, count=batch - len(entries), block_ms=None
             )
-            recovered = False
-            deadline = time.monotonic() + wait
-            while not should_stop() and time.monotonic() < deadline:
-                time.sleep(0.2)
-    return counts
+        if entries:
+            relay(entries, recheck=False)

@@ -9,11 +9,6 @@ RQ notices a job whose worker died (kill -9, out of memory) only when the job's 
 lapses and a worker next runs its maintenance. Its defaults (timeout + 60 s, maintenance every
 10 minutes and not at all while a worker idles on an empty queue) would leave such a
 confirmation unsent for up to ten minutes; these bring it down to well under a minute.
-
-Two things RQ does not do, added here: a worker of the confirmations queue takes no job while
-operators have paused confirmations (vaksin/switches.py; the batch it is sending finishes), and
-a worker outlives a Redis outage. RQ retries a lost connection only while it waits for a job;
-anywhere else (its heartbeat, its maintenance, at start) the error ends work() and the process.
 """
 
 import contextlib
@@ -23,10 +18,8 @@ from typing import Any
 
 import redis
 from rq import SimpleWorker
-from rq.exceptions import StopRequested
 from rq.job import Job
 
-from vaksin.backoff import Backoff
 from vaksin.env import env_int
 from vaksin.switches import confirmations_paused
 
@@ -34,14 +27,54 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_MARGIN_SECONDS = 10
 PAUSED_QUEUE = "confirmations"
+REDIS_GONE = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.BusyLoadingError)
+# Waits between tries while Redis is unreachable: from half a second, doubling, to ten.
+BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
 
 
 class ConfirmationWorker(SimpleWorker):
+    """RQ's worker, which outlives a Redis outage: RQ itself gives up and exits when Redis
+    goes away in the middle of a job or a heartbeat, which would leave confirmations unsent
+    until someone restarted it. This one waits for Redis, re-registers and works on; the job
+    that was running is retried by RQ's maintenance once its heartbeat lapses."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
             "maintenance_interval", env_int("CONFIRMATION_MAINTENANCE_SECONDS", 15, minimum=1)
         )
         super().__init__(*args, **kwargs)
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        delay = BACKOFF_FIRST
+        while True:
+            try:
+                return bool(super().work(*args, **kwargs))
+            except REDIS_GONE as error:
+                if self._stop_requested:
+                    return False
+                logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
+                time.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MOST)
+                self._forget_registration()
+
+    def _forget_registration(self) -> None:
+        """Marks this worker dead, so that registering again is allowed; a no-op (to be tried
+        again next time) while Redis is still unreachable."""
+        with contextlib.suppress(*REDIS_GONE):
+            self.register_death()
+
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's `rq suspend` check, and operators' pause of confirmations (vaksin/switches.py):
+        a worker of the confirmations queue takes no job while it lasts (the batch it is
+        sending finishes). Only that queue: codes must go on while confirmations wait."""
+        super().check_for_suspension(burst)
+        if PAUSED_QUEUE not in self.queue_names():
+            return
+        while not self._stop_requested and confirmations_paused():
+            if burst:
+                return
+            self.heartbeat()  # still alive for RQ's dashboard while it waits
+            time.sleep(0.5)
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         # A job cannot outlive its timeout, so a little past it the job is surely abandoned.
@@ -54,49 +87,3 @@ class ConfirmationWorker(SimpleWorker):
         # Wake from an empty queue often enough to run maintenance: that is what retries the
         # job of a worker that died.
         return max(1, min(self.worker_ttl - 15, int(self.maintenance_interval)))
-
-    def check_for_suspension(self, burst: bool) -> None:
-        super().check_for_suspension(burst)
-        if PAUSED_QUEUE not in self.queue_names():
-            return
-        while not self._stop_requested and confirmations_paused():
-            if burst:
-                return
-            # Still alive for RQ's dashboard while it waits.
-            self.heartbeat()
-            time.sleep(0.5)
-
-    def work(self, burst: bool = False, **options: Any) -> bool:  # type: ignore[override]
-        """RQ's work loop, started again after a Redis outage until a stop is asked for."""
-        backoff, worked = Backoff(), False
-        while True:
-            started = time.monotonic()
-            try:
-                worked = super().work(burst=burst, **options) or worked
-            except StopRequested:
-                return worked
-            except (redis.ConnectionError, redis.TimeoutError) as error:
-                logger.warning("worker cannot reach Redis", extra={"error": type(error).__name__})
-            if self._stopping(burst, options):
-                return worked
-            # RQ's loop ended on its own: Redis went away under it. Wait, then start again.
-            if time.monotonic() - started > 60:
-                backoff.reset()
-            try:
-                time.sleep(backoff.next())
-            except (StopRequested, redis.ConnectionError, redis.TimeoutError):
-                return worked  # a stop asked for while waiting
-            if self._stopping(burst, options):
-                return worked
-            self._forget_registration()
-
-    def _stopping(self, burst: bool, options: dict[str, Any]) -> bool:
-        asked = self._stop_requested or self._shutdown_requested_date is not None
-        limited = options.get("max_jobs") or options.get("max_idle_time")
-        return bool(burst or asked or limited)
-
-    def _forget_registration(self) -> None:
-        # RQ refuses to start a worker whose name is registered and not marked dead; a worker
-        # whose Redis vanished could not mark itself. It is this very worker: clear it.
-        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
-            self.connection.delete(self.key)

@@ -1,0 +1,109 @@
+"""The staff admin site: every login needs a password and a code from an authenticator app
+(django-otp, TOTP), and login posts are rate limited before any password is hashed.
+
+A member of staff is enrolled with `manage.py enrol_totp USERNAME` (docs/operations.md). The
+site only lets in a session verified by a device of its user, so a session that logged in with
+a password alone (or through any other door) opens nothing here.
+"""
+
+import math
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.models import Device
+
+from vaksin.login_limits import login_attempt_wait
+from vaksin.store import StoreError
+
+
+class StaffAuthenticationForm(OTPAdminAuthenticationForm):
+    """Username, password and code in one step.
+
+    Every refusal reads the same (a wrong password, a missing or wrong code), so the form does
+    not tell whoever holds a stolen password that it is right; and a refused code is a failed
+    login, so django-axes locks out guessing codes as it does guessing passwords (on top of
+    django-otp's own slowing down of a device after each wrong code).
+    """
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Enter the %(username)s, password and 6-digit code of a staff account. The code is "
+            "in your authenticator app and changes every 30 seconds; the username and password "
+            "are case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.fields["otp_token"]
+        code.label = _("Code from your authenticator app")
+        code.widget.attrs.update(
+            {"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"}
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = AdminAuthenticationForm.clean(self)
+        try:
+            self.clean_otp(self.get_user())
+        except ValidationError:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": cleaned.get("username", "")},
+                request=self.request,
+            )
+            raise self.get_invalid_login_error() from None
+        return cleaned
+
+    def _chosen_device(self, user: Any) -> Device | None:
+        # django-otp asks the user to pick a device; staff are enrolled with one, so use it.
+        devices = list(devices_for_user(user, confirmed=True))
+        return devices[0] if len(devices) == 1 else super()._chosen_device(user)
+
+
+class StaffAdminSite(OTPAdminSite):
+    login_form = StaffAuthenticationForm
+    login_template = "admin/staff_login.html"
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        if request.method == "POST":
+            try:
+                wait = login_attempt_wait(request)
+            except StoreError:
+                return self.login_refused(request, reason="busy", status=503, wait=30)
+            if wait:
+                return self.login_refused(request, reason="rate", status=429, wait=wait)
+        return super().login(request, extra_context)
+
+    def login_refused(
+        self, request: HttpRequest, *, reason: str, status: int, wait: int
+    ) -> HttpResponse:
+        context = {
+            **self.each_context(request),
+            "reason": reason,
+            "minutes": max(1, math.ceil(wait / 60)),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+        }
+        response = render(request, "admin/login_refused.html", context, status=status)
+        response["Retry-After"] = str(wait)
+        return response
+
+
+def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """django-axes' answer to a login from a locked-out username and address (its
+    AXES_LOCKOUT_CALLABLE): 429, on the admin's own page."""
+    site = cast(StaffAdminSite, admin.site)
+    wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    return site.login_refused(request, reason="locked", status=429, wait=wait)

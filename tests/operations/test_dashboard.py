@@ -9,6 +9,7 @@ from django.urls import reverse
 from registration.services import booking_create
 from tests.people import booking_request
 from tests.slots import SlotMaker
+from tests.staff import staff_login
 from vaksin.store import metrics
 
 DASHBOARD = reverse("admin:operations_dashboard_changelist")
@@ -19,7 +20,7 @@ def operator(*permissions: str) -> Client:
     for codename in permissions:
         user.user_permissions.add(Permission.objects.get(codename=codename))
     client = Client()
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

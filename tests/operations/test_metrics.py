@@ -169,7 +169,7 @@ def test_the_confirmation_and_export_lags_are_measured_until_they_catch_up(
     assert sample(waiting, "vaksin_outbox_unread_entries") == 1
     assert sample(waiting, "vaksin_export_pending_entries") == 1
 
-    loops = iter(range(2))
+    loops = iter(range(6))
     relay_run(consumer="test", block_ms=10, should_stop=lambda: next(loops, None) is None)
     assert scrape(client)[("vaksin_outbox_unread_entries", ())] == 0
     django_rq.get_worker("confirmations").work(burst=True)

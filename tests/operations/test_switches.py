@@ -14,6 +14,7 @@ from registration.confirmations.relay import relay_run
 from registration.window import registration_state
 from tests.people import api_body, bearer
 from tests.slots import SlotMaker
+from tests.staff import staff_login
 from vaksin.store import bookings, outbox
 from vaksin.switches import confirmations_paused, switches_forget
 
@@ -25,7 +26,7 @@ def staff(username: str, *permissions: str) -> Client:
     for codename in permissions:
         user.user_permissions.add(Permission.objects.get(codename=codename))
     client = Client()
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 
@@ -105,13 +106,13 @@ def test_pausing_confirmations_stops_the_relay_and_loses_nothing(
     switch_flip(actor="operator", address=None, name="confirmations", choice="paused")
     assert confirmations_paused()
     booking_create(request=booking_request(1, location="WTCKL", date=day))
-    loops = iter(range(3))
+    loops = iter(range(6))
     counts = relay_run(consumer="test", block_ms=10, should_stop=lambda: next(loops, None) is None)
     assert counts.entries == 0
     assert outbox.outbox_oldest_unrelayed() == 1
 
     switch_flip(actor="operator", address=None, name="confirmations", choice="running")
-    loops = iter(range(3))
+    loops = iter(range(6))
     counts = relay_run(consumer="test", block_ms=10, should_stop=lambda: next(loops, None) is None)
     assert counts.enqueued == 1
     assert outbox.outbox_oldest_unrelayed() is None

@@ -21,6 +21,7 @@ from operations.models import Dashboard
 from operations.selectors import noon_figures
 from operations.services import CHOICES, switch_flip
 from vaksin import store
+from vaksin.switches import switches_forget
 
 REFRESH_SECONDS = 5
 # What each choice is called on its button, and what staff are told once it is made.
@@ -121,6 +122,7 @@ class DashboardAdmin(admin.ModelAdmin):
                 raise PermissionDenied
             self._flip(request, SwitchForm(request.POST))
             return HttpResponseRedirect(reverse("admin:operations_switches"))
+        switches_forget()  # staff see the switches as Redis holds them, not a second-old copy
         figures = noon_figures()
         current = {
             "registration": figures.registration_override or "scheduled",

@@ -11,8 +11,6 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import Request, urlopen
 
-from tests.people import booking_request
-
 
 @dataclass
 class LagProbe:
@@ -29,7 +27,9 @@ class LagProbe:
     _thread: threading.Thread | None = None
 
     def _book(self, person: int) -> None:
+        # Imported once Django is set up: tests.people imports what reads the settings.
         from registration.references import number_for
+        from tests.people import booking_request
 
         location, date = self.slot.split("|")
         request = booking_request(person, location=location, date=date)

@@ -565,10 +565,10 @@ def main() -> int:
         stack.start_workers()
         stack.start_edge()
         print("Booking:", flush=True)
+        run_metrics_cost(stack, figures, seconds=options.seconds, spread=spread)
         trivial = run_booking_designs(
             stack, figures, seconds=options.seconds, day=day, spread=spread
         )
-        run_metrics_cost(stack, figures, seconds=options.seconds, spread=spread)
         run_wizard_submit(stack, figures, seconds=options.seconds, spread=spread, trivial=trivial)
         print("Availability:", flush=True)
         micro = run_availability(stack, figures, seconds=options.seconds)

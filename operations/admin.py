@@ -24,6 +24,8 @@ from vaksin import store
 from vaksin.switches import switches_forget
 
 REFRESH_SECONDS = 5
+# The spans the charts can cover, in minutes: an hour, or a close look at the last ten.
+SPANS = (60, 10)
 # What each choice is called on its button, and what staff are told once it is made.
 SAID = {
     ("registration", "open"): (
@@ -101,12 +103,14 @@ class DashboardAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         refreshing = request.GET.get("refresh") != "off"
+        minutes = SPANS[1] if request.GET.get("minutes") == str(SPANS[1]) else SPANS[0]
         context = self._context(
             request,
             "Noon dashboard",
             refreshing=refreshing,
             refresh_seconds=REFRESH_SECONDS,
-            **dashboard_context(),
+            spans=SPANS,
+            **dashboard_context(minutes=minutes),
         )
         response = TemplateResponse(request, "admin/operations/dashboard.html", context)
         if refreshing:

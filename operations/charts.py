@@ -74,8 +74,10 @@ def line_chart(
     )  # fmt: skip
     ticks = []
     if starts:
-        for minutes_ago in (60, 45, 30, 15, 0):
-            i = round(count * (1 - minutes_ago * 60 / max(starts[-1] - starts[0], 1)))
+        span = starts[-1] - starts[0] + (starts[1] - starts[0] if len(starts) > 1 else 0)
+        for quarter in (4, 3, 2, 1, 0):
+            minutes_ago = round(span / 60 * quarter / 4)
+            i = round(count * (1 - quarter / 4))
             if 0 <= i <= count:
                 label = "now" if minutes_ago == 0 else f"−{minutes_ago} min"
                 ticks.append((f"{x(i):.1f}", HEIGHT - 8, label))
@@ -136,7 +138,7 @@ def bar_chart(*, title: str, bars: list[Bar], chart_id: str) -> SafeString:
     """Horizontal bars, each a share of its own total (places left of places offered)."""
     row, label_w, width = 22, 170, WIDTH
     height = max(len(bars), 1) * row + 8
-    plot_w = width - label_w - 130
+    plot_w = width - label_w - 250
     rows = []
     for i, bar in enumerate(bars):
         share = bar.value / bar.total if bar.total else 0.0

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from operations.charts import Bar, Line, bar_chart, line_chart
 from operations.metrics import BOOKING_OUTCOMES
 from operations.selectors import History, NoonFigures, noon_figures, noon_history
-from vaksin.store import StoreError
+from vaksin.store import StoreError, keys
 
 # Outcomes drawn one line each; the rarer ones are summed into "other refusals".
 DRAWN_OUTCOMES = ("booked", "repeat", "sold_out", "already_registered", "rate_limited")
@@ -112,34 +112,35 @@ def _charts(f: NoonFigures, h: History) -> list[tuple[str, SafeString]]:
     return [
         (
             "Bookings per second, by outcome",
-            line_chart(title="Bookings per second by outcome, the last hour", unit="/s",
+            line_chart(title="Bookings per second by outcome", unit="/s",
                        starts=h.starts, lines=bookings, chart_id="bookings"),
         ),
         ("Places left by state", places),
         (
             "Confirmation delay",
-            line_chart(title="Average seconds from booking to SMS, the last hour", unit="s",
+            line_chart(title="Average seconds from booking to SMS", unit="s",
                        starts=h.starts, lines=[Line("average delay", delay)], chart_id="delay"),
         ),
         (
             "Confirmations sent",
-            line_chart(title="Confirmations sent per second, the last hour", unit="/s",
+            line_chart(title="Confirmations sent per second", unit="/s",
                        starts=h.starts, lines=[sent], chart_id="sent"),
         ),
         (
             "Errors and refusals per second",
-            line_chart(title="Errors and refusals per second, the last hour", unit="/s",
+            line_chart(title="Errors and refusals per second", unit="/s",
                        starts=h.starts, lines=errors, chart_id="errors"),
         ),
     ]  # fmt: skip
 
 
-def dashboard_context() -> dict[str, Any]:
+def dashboard_context(*, minutes: int) -> dict[str, Any]:
+    """What the dashboard shows, its charts over the last `minutes`."""
     figures = noon_figures()
     history = None
     if figures.redis_up:
         try:
-            history = noon_history(now=time.time())
+            history = noon_history(now=time.time(), seconds=minutes * 60)
         except StoreError:
             history = None
     return {
@@ -147,4 +148,6 @@ def dashboard_context() -> dict[str, Any]:
         "charts": _charts(figures, history) if history else [],
         "figures": figures,
         "as_of": datetime.datetime.now().astimezone(),
+        "minutes": minutes,
+        "bucket_seconds": keys.SERIES_SECONDS,
     }

@@ -54,3 +54,18 @@ def test_the_dashboard_can_stop_refreshing(db: None) -> None:
 def test_the_dashboard_is_for_staff_with_the_permission(client: Client, db: None) -> None:
     assert operator().get(DASHBOARD).status_code == 403
     assert client.get(DASHBOARD).status_code == 302  # to the login
+
+
+def test_the_dashboard_can_look_closely_at_the_last_ten_minutes(db: None) -> None:
+    page = operator("view_dashboard").get(DASHBOARD + "?minutes=10").content.decode()
+    assert "The last 10 minutes" in page
+    assert "−10 min" in page
+    # Any other span is the hour: nobody can ask for a day of buckets in one page.
+    assert "The last hour" in operator_page("?minutes=100000")
+
+
+def operator_page(query: str) -> str:
+    user = User.objects.get(username="operator")
+    client = Client()
+    staff_login(client, user)
+    return client.get(DASHBOARD + query).content.decode()

@@ -51,7 +51,7 @@ def main() -> None:
         page.get_by_role("button", name="Log in").click()
         deadline = time.monotonic() + options.seconds
         while time.monotonic() < deadline:
-            page.goto(f"{base}/admin/operations/dashboard/?refresh=off")
+            page.goto(f"{base}/admin/operations/dashboard/?minutes=10&refresh=off")
             shot = folder / f"dashboard-{time.strftime('%H%M%S')}.png"
             page.screenshot(path=str(shot), full_page=True)
             print(shot.name, flush=True)

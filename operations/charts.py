@@ -76,10 +76,10 @@ def line_chart(
     if starts:
         span = starts[-1] - starts[0] + (starts[1] - starts[0] if len(starts) > 1 else 0)
         for quarter in (4, 3, 2, 1, 0):
-            minutes_ago = round(span / 60 * quarter / 4)
+            minutes_ago = round(span / 60 * quarter / 4, 1)
             i = round(count * (1 - quarter / 4))
             if 0 <= i <= count:
-                label = "now" if minutes_ago == 0 else f"−{minutes_ago} min"
+                label = "now" if minutes_ago == 0 else f"−{minutes_ago:g} min"
                 ticks.append((f"{x(i):.1f}", HEIGHT - 8, label))
     tick_marks = format_html_join(
         "", '<text x="{}" y="{}" class="axis" text-anchor="middle">{}</text>', ticks

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from audit.admin import ReadOnlyAdmin, StaffPages
 from audit.services import staff_address
 from operations.dashboard import dashboard_context
 from operations.models import Dashboard
@@ -58,21 +59,12 @@ class SwitchForm(forms.Form):
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(StaffPages, ReadOnlyAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("operations.view_dashboard")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request) or self._can_flip(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @staticmethod
     def _can_flip(request: HttpRequest) -> bool:
@@ -89,13 +81,7 @@ class DashboardAdmin(admin.ModelAdmin):
         ]
 
     def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "can_flip": self._can_flip(request),
-            **extra,
-        }
+        return self.page_context(request, title, can_flip=self._can_flip(request), **extra)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -1,5 +1,3 @@
-import signal
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -7,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registration.export import CHUNK, bookings_export, bookings_export_loop, bookings_verify
 from vaksin.progress import Progress
+from vaksin.stopping import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -66,15 +65,8 @@ class Command(BaseCommand):
         )
 
     def _loop(self) -> None:
-        stopping = False
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        should_stop = stop_on_signals()
         self.stdout.write(f"Exporting every {settings.EXPORT_INTERVAL} s until stopped.")
         self.stdout.flush()
-        runs = bookings_export_loop(interval=settings.EXPORT_INTERVAL, should_stop=lambda: stopping)
+        runs = bookings_export_loop(interval=settings.EXPORT_INTERVAL, should_stop=should_stop)
         self.stdout.write(f"Stopped after {runs:,} exports.")

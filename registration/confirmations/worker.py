@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 from rq.job import Job
 
 from vaksin.env import env_int
@@ -72,7 +73,7 @@ class ConfirmationWorker(SimpleWorker):
             return
         while not self._stop_requested and confirmations_paused():
             if burst:
-                return
+                raise StopRequested  # as RQ's own suspension ends a burst: nothing taken
             self.heartbeat()  # still alive for RQ's dashboard while it waits
             time.sleep(0.5)
 

@@ -171,3 +171,30 @@ def test_a_made_up_switch_or_choice_changes_nothing(db: None, switch: str, choic
 def test_flipping_to_the_state_it_is_in_is_not_audited(db: None) -> None:
     assert not switch_flip(actor="a", address=None, name="confirmations", choice="running")
     assert not AuditEntry.objects.exists()
+
+
+def test_a_paused_confirmation_worker_takes_no_job_until_resumed(
+    db: None, make_slot: SlotMaker, sms_file
+) -> None:
+    import django_rq
+
+    from registration.services import booking_create
+    from tests.people import booking_request
+    from tests.sms import sms_lines
+
+    day = make_slot(capacity=5)
+    booking_create(request=booking_request(1, location="WTCKL", date=day))
+    loops = iter(range(6))
+    relay_run(consumer="test", block_ms=10, should_stop=lambda: next(loops, None) is None)
+    queue = django_rq.get_queue("confirmations")
+    assert queue.count == 1
+
+    switch_flip(actor="operator", address=None, name="confirmations", choice="paused")
+    django_rq.get_worker("confirmations").work(burst=True)
+    assert queue.count == 1
+    assert sms_lines(sms_file) == []
+
+    switch_flip(actor="operator", address=None, name="confirmations", choice="running")
+    django_rq.get_worker("confirmations").work(burst=True)
+    assert queue.count == 0
+    assert len(sms_lines(sms_file)) == 1

@@ -1,9 +1,11 @@
 """A per-view micro-cache whose hit path is nearly free, shared by every worker through Redis.
 
-Django's `cache_page` on django-redis costs two Redis reads and an unpickle on every hit, and
-measured no faster than no cache at all. Here a hit is a dictionary look-up and a clock read:
-each process keeps the rendered bytes until the shared copy it took them from expires. Only
-on a miss does a process go to Redis, where one shared copy lives for the TTL:
+Django's `cache_page` on django-redis costs two Redis reads and an unpickle on every hit:
+`make bench` serves the same listing through it beside this cache, where it answered 0.2 to
+0.6 times as many requests a second as this cache over five runs (about half, typically).
+Here a hit is a dictionary look-up and a clock read: each process keeps the rendered bytes
+until the shared copy it took them from expires. Only on a miss does a process go to Redis,
+where one shared copy lives for the TTL:
 
 1. read the shared copy (GET + PTTL in one round trip); take it if present;
 2. otherwise claim the recomputation (SET NX PX): exactly one process across all workers

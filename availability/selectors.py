@@ -112,6 +112,18 @@ class ListingIndex:
         }
 
     @cached_property
+    def last_date(self) -> str:
+        return max(
+            (
+                slot["date"]
+                for state in self.listing["states"]
+                for centre in state["locations"]
+                for slot in centre["slots"]
+            ),
+            default="",
+        )
+
+    @cached_property
     def centres(self) -> dict[str, dict[str, Any]]:
         return {
             centre["id"]: {**centre, "state": state["code"]}
@@ -141,6 +153,12 @@ def state_choices(listing: dict[str, Any]) -> list[dict[str, Any]]:
 def centre_choices(listing: dict[str, Any], state: str) -> list[dict[str, Any]]:
     """The centres of one state, with the places left across their dates."""
     return listing_index(listing).centres_by_state.get(state, [])
+
+
+def last_offered_date(listing: dict[str, Any]) -> datetime.date | None:
+    """The latest date any centre offers (full or not), or None when nothing is listed."""
+    last = listing_index(listing).last_date
+    return datetime.date.fromisoformat(last) if last else None
 
 
 def centre_in_listing(listing: dict[str, Any], location: str) -> dict[str, Any] | None:

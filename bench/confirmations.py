@@ -11,6 +11,9 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import Request, urlopen
 
+from bench.stack import BENCH_PHONE, bench_token
+from tests.people import booking_request
+
 
 @dataclass
 class LagProbe:
@@ -27,15 +30,14 @@ class LagProbe:
     _thread: threading.Thread | None = None
 
     def _book(self, person: int) -> None:
-        # Imported once Django is set up: tests.people imports what reads the settings.
         from registration.references import number_for
-        from tests.people import booking_request
 
         location, date = self.slot.split("|")
         request = booking_request(person, location=location, date=date)
-        body = json.dumps(request.__dict__ | {"email": None}).encode()
+        body = json.dumps(request.__dict__ | {"email": None, "phone": BENCH_PHONE}).encode()
         post = Request(f"{self.base}/api/bookings", data=body, method="POST",  # noqa: S310
-                       headers={"Content-Type": "application/json"})  # fmt: skip
+                       headers={"Content-Type": "application/json",
+                                "Authorization": f"Bearer {bench_token()}"})  # fmt: skip
         try:
             with urlopen(post, timeout=10) as answer:  # noqa: S310 (loopback only)
                 reference = json.load(answer)["reference"]

@@ -8,6 +8,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.stack import bench_token
+
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "load.lua"
 
 
@@ -40,6 +42,23 @@ class LoadResult:
         return "; ".join(found)
 
 
+def combined(*results: LoadResult) -> LoadResult:
+    """Several runs of one scenario as one: requests, time and answers added up; of the
+    latencies, which cannot be added, the worse of each."""
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return LoadResult(
+        requests=sum(result.requests for result in results),
+        seconds=sum(result.seconds for result in results),
+        p50_ms=max(result.p50_ms for result in results),
+        p99_ms=max(result.p99_ms for result in results),
+        errors=sum(result.errors for result in results),
+        statuses=statuses,
+    )
+
+
 def command(
     url: str,
     *args: str,
@@ -51,6 +70,8 @@ def command(
     """The wrk command line; `args` go to bench/wrk/load.lua (mode and its options)."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"load tests target loopback only, not {url}")
+    # Bookings come from a verified phone (bench/stack.py's BENCH_PHONE); other paths ignore it.
+    headers = [*headers, f"Authorization: Bearer {bench_token()}"]
     return [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
         *(option for header in headers for option in ("-H", header)),

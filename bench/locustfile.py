@@ -6,10 +6,11 @@ Point it at any host you are allowed to load (loopback by default here):
         --users 500 --spawn-rate 50 --run-time 2m --csv var/locust --html var/locust.html
 
 Every booking is made by a new person with a valid MyKad, from a phone verified as a person
-would: POST /api/verifications, the code from the SMS, POST /api/verifications/confirm. The
-code is read from the file SMS backend's log (VAKSIN_LOCUST_SMS_FILE, `make run`'s
-var/log/sms.log by default), so the API bookings run against a loopback deployment only; a
-deployment with a real SMS gateway needs its own way to hand codes to the load test.
+would: POST /api/verifications, the code from the SMS, POST /api/verifications/confirm; or,
+in the wizard, the mobile number step, the code from the SMS, the code step. The code is read
+from the file SMS backend's log (VAKSIN_LOCUST_SMS_FILE, `make run`'s var/log/sms.log by
+default), so the bookings run against a loopback deployment only; a deployment with a real
+SMS gateway needs its own way to hand codes to the load test.
 
 A full slot (409 sold_out), a person already booked (409 already_registered) and a rate limit
 (429) are answers the service is meant to give at noon, so they count as successes; anything
@@ -141,33 +142,47 @@ class NoonRushUser(HttpUser):
 
     @task(2)
     def walk_the_wizard(self) -> None:
+        """A new person walks the wizard: their mobile number, the code from the SMS, then
+        every step to the booking."""
         if (slot := self.pick_slot()) is None:
             return
         state, location, date = slot
         someone = person(next(people))
+        seen = SMS_FILE.stat().st_size if SMS_FILE.exists() else 0
+        if not self.answer_step("/register/phone/", {"phone": someone["phone"]}):
+            return
+        code = code_sent_to(someone["phone"], after=seen)
+        if code is None:
+            return
         steps = [
+            ("/register/code/", {"code": code}),
             ("/register/id/", {"id_type": "mykad", "id_number": someone["id_number"]}),
-            (
-                "/register/details/",
-                {"name": someone["name"], "phone": someone["phone"], "email": ""},
-            ),
+            ("/register/details/", {"name": someone["name"], "email": ""}),
             ("/register/state/", {"state": state}),
             ("/register/centre/", {"location": location}),
             ("/register/date/", {"slot": f"{location}|{date}"}),
             ("/register/check/", {}),
         ]
         for path, answers in steps:
-            page = self.client.get(path, name=path)
-            token = TOKEN.search(page.text)
-            if page.status_code != 200 or not token:
-                return  # e.g. the date filled up meanwhile: the wizard sent us elsewhere
-            with self.client.post(
-                path, data=answers | {"csrfmiddlewaretoken": token.group(1)}, name=path,
-                catch_response=True, allow_redirects=False,
-            ) as answer:  # fmt: skip
-                if answer.status_code not in EXPECTED:
-                    answer.failure(f"status {answer.status_code}")
-                    return
-                answer.success()
+            if not self.answer_step(path, answers):
+                return
         self.client.get("/register/confirmation/", name="/register/confirmation/")
         self.client.cookies.clear()
+
+    def answer_step(self, path: str, answers: dict[str, str]) -> bool:
+        """Opens a wizard page and posts its answers with the page's CSRF token; whether the
+        wizard moved on."""
+        page = self.client.get(path, name=path)
+        token = TOKEN.search(page.text)
+        if page.status_code != 200 or not token:
+            return False  # e.g. the date filled up meanwhile: the wizard sent us elsewhere
+        with self.client.post(
+            path, data=answers | {"csrfmiddlewaretoken": token.group(1)}, name=path,
+            catch_response=True, allow_redirects=False,
+        ) as answer:  # fmt: skip
+            if answer.status_code not in EXPECTED:
+                answer.failure(f"status {answer.status_code}")
+                return False
+            # With catch_response, locust takes any 4xx for a failure unless told otherwise.
+            answer.success()
+            return answer.status_code == 303

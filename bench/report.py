@@ -89,7 +89,7 @@ def summary(figures: Figures) -> list[str]:
     ]
 
 
-def write_report(figures: Figures, *, seconds: int, path: Path) -> None:
+def write_report(figures: Figures, *, seconds: int, load_at_start: float, path: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -100,7 +100,8 @@ def write_report(figures: Figures, *, seconds: int, path: Path) -> None:
         f"- Run: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{seconds} s per scenario, "
         "wrk with 2 threads and 64 connections (256 at the edge) on the same cores as the server.",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine()}; load average (1 min) {load_at_start:.1f} before the run "
+        f"started (other work on these cores), {os.getloadavg()[0]:.1f} at its end.",
         f"- Versions: {versions()}",
         "- Stack: gunicorn (WEB_CONCURRENCY=4 sync workers), the Procfile's workers, Redis with "
         "appendfsync always, PostgreSQL, nginx as the edge.",

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from availability.selectors import availability_listing_rendered
 from bench import rivals
 from bench.models import RivalBooking, RivalSlot
+from bench.stack import BENCH_PHONE, BENCH_PHONE_LIMIT
 from vaksin import store
 from vaksin.store import bookings
 
@@ -30,16 +31,29 @@ def trivial(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _book_bare(request: HttpRequest, *, phone_limit: int) -> JsonResponse:
+    body = json.loads(request.body)
+    outcome = bookings.book(
+        id_type="mykad", id_number=body["id_number"], name=body["name"], phone=BENCH_PHONE,
+        email="", location=body["location"], date=body["date"], lang="en",
+        phone_limit=phone_limit,
+    )  # fmt: skip
+    return _answer(outcome.holds_place)
+
+
 @csrf_exempt
 def book_bare(request: HttpRequest) -> JsonResponse:
     """Vaksin's booking script with nothing around it: no validation, no rate limits, no
-    language. The floor for any view that books in Redis, to show what the rest costs."""
-    body = json.loads(request.body)
-    outcome = bookings.book(
-        id_type="mykad", id_number=body["id_number"], name=body["name"], phone=body["phone"],
-        email="", location=body["location"], date=body["date"], lang="en",
-    )  # fmt: skip
-    return _answer(outcome.holds_place)
+    language, no phone limit. The floor for any view that books in Redis, to show what the rest
+    costs."""
+    return _book_bare(request, phone_limit=0)
+
+
+@csrf_exempt
+def book_bare_phone_checked(request: HttpRequest) -> JsonResponse:
+    """The bare view with the phone's limit counted in the script, as every real booking has:
+    beside book_bare, what the phone check costs."""
+    return _book_bare(request, phone_limit=BENCH_PHONE_LIMIT)
 
 
 def _person(request: HttpRequest) -> tuple[str, str, dict[str, str]]:

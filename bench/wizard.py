@@ -1,7 +1,8 @@
-"""What the wizard's last step needs from a browser: a signed wizard cookie holding every
-answer (one per person) and a CSRF cookie with its form token."""
+"""What the wizard's last step needs from a browser: an encrypted wizard cookie holding a
+verified phone and every answer (one per person), and a CSRF cookie with its form token."""
 
 import re
+import time
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -14,25 +15,26 @@ from tests.people import booking_request
 def write_wizard_cookies(
     path: Path, *, first_person: int, count: int, slots: list[str], states: dict[str, str]
 ) -> None:
-    """One signed wizard cookie per line, each for a new person who has answered every step."""
+    """One wizard cookie per line, each for a new person who has verified their phone and
+    answered every step."""
     lines = []
+    until = int(time.time()) + 24 * 3600
     for i in range(count):
         location, date = slots[i % len(slots)].split("|")
         person = booking_request(first_person + i, location=location, date=date)
         answers = {
             "id_type": person.id_type, "id_number": person.id_number, "name": person.name,
-            "phone": person.phone, "email": "", "state": states[location], "location": location,
-            "date": date,
+            "email": "", "state": states[location], "location": location, "date": date,
         }  # fmt: skip
         response = HttpResponse()
-        wizard_save(response, WizardState(answers=answers))
+        wizard_save(response, WizardState(answers=answers).verified(person.phone, until=until))
         lines.append(response.cookies[COOKIE].value)
     path.write_text("\n".join(lines) + "\n")
 
 
 def csrf_pair(base: str) -> tuple[str, str]:
     """A CSRF cookie and the matching form token, as a browser gets them from the first page."""
-    with urlopen(f"{base}/register/id/") as page:  # noqa: S310 (loopback only)
+    with urlopen(f"{base}/register/phone/") as page:  # noqa: S310 (loopback only)
         cookie = next(
             value.split(";")[0].split("=", 1)[1]
             for name, value in page.headers.items()

@@ -14,12 +14,14 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from availability.selectors import centre_in_listing
 from registration import validation
-from registration.errors import MESSAGES
+from registration.errors import MESSAGES, BookingError
 from registration.validation import FieldError
 
 # Messages only the wizard needs, beside the shared ones in registration.errors.
@@ -38,6 +40,12 @@ WIZARD_MESSAGES: dict[str, Promise] = {
         "No appointment matches that ID number and booking reference. Check both against "
         "the SMS we sent you, then try again"
     ),
+    "code_expired": _("Your code has expired: a code lasts 10 minutes. Send a new code"),
+    "code_ended": _(
+        "That code can no longer be used: it was tried too many times or replaced by a newer "
+        "one. Send a new code"
+    ),
+    "code_tries_used": _("You have tried this code too many times. Send a new code"),
 }
 
 # Where each field's error links to: the id of its first input.
@@ -47,6 +55,14 @@ ANCHORS = {
     "state": "state-first",
     "location": "location-first",
     "slot": "slot-first",
+}
+# Errors whose fix is elsewhere than their field: a MyKad typed as a passport is put right by
+# choosing MyKad; a code that can no longer be used, by sending a new one.
+FIX_AT = {
+    "passport_is_mykad": "id_type-mykad",
+    "code_expired": "resend",
+    "code_ended": "resend",
+    "code_tries_used": "resend",
 }
 
 # The longest answer kept; a longer one is cut (and its validator still refuses it).
@@ -60,13 +76,78 @@ def message(code: str) -> str:
     return str(found) if found is not None else code
 
 
-def error_summary(messages: Mapping[str, str]) -> list[dict[str, str]]:
+def error_summary(
+    messages: Mapping[str, str], anchors: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
     """The error summary: each message with the id it links to, in page order."""
-    return [{"anchor": ANCHORS.get(name, name), "message": text} for name, text in messages.items()]
+    anchors = {**ANCHORS, **(anchors or {})}
+    return [{"anchor": anchors.get(name, name), "message": text} for name, text in messages.items()]
 
 
 def _refusal(code: str) -> ValidationError:
     return ValidationError(message(code), code=code)
+
+
+def too_young_by(day: datetime.date) -> ValidationError:
+    return ValidationError(
+        _(
+            "You must be 18 or over on the date of your appointment. You will not be 18 by "
+            "%(date)s, the last date appointments are offered, so you cannot register now"
+        )
+        % {"date": date_format(day, "j F Y")},
+        code="too_young",
+    )
+
+
+def refusal_of(error: BookingError, *, lapsed: bool = False) -> ValidationError:
+    """A refused code or send, as the message of the code or phone field.
+
+    A code that can no longer be tried answers like one that was never sent, so `lapsed` (the
+    code's ten minutes have passed) tells the person which it is most likely to be."""
+    if error.fields:
+        return _refusal(next(iter(error.fields.values()))[0])
+    tries_left = getattr(error, "tries_left", 0)
+    if error.code == "invalid_code" and tries_left:
+        return ValidationError(
+            ngettext(
+                "That code is not right. Check the SMS we sent you: you have %(count)d more try",
+                "That code is not right. Check the SMS we sent you: you have %(count)d more tries",
+                tries_left,
+            )
+            % {"count": tries_left},
+            code="invalid_code",
+        )
+    if error.code == "invalid_code":
+        return _refusal("code_expired" if lapsed else "code_ended")
+    if error.code == "rate_limited":
+        return _refusal("code_tries_used")
+    return _refusal(error.code)
+
+
+def phone_limit_message(limit: int) -> str:
+    return ngettext(
+        "This mobile number already holds %(count)d appointment, the most one number may hold. "
+        "Change it to another family member's mobile number",
+        "This mobile number already holds %(count)d appointments, the most one number may hold. "
+        "Change it to another family member's mobile number",
+        limit,
+    ) % {"count": limit}
+
+
+def send_refusal(error: BookingError) -> ValidationError:
+    """A code not sent because this phone or address asked for too many."""
+    if error.code != "rate_limited":
+        return refusal_of(error)
+    minutes = max(1, -(-error.retry_after // 60))
+    return ValidationError(
+        ngettext(
+            "You have asked for too many codes. Wait %(count)d minute, then send a new code",
+            "You have asked for too many codes. Wait %(count)d minutes, then send a new code",
+            minutes,
+        )
+        % {"count": minutes},
+        code="rate_limited",
+    )
 
 
 def _validated(clean: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -165,17 +246,39 @@ class StepForm(forms.Form):
         message in `error_for`; `notices` adds a message (by code) the form did not find."""
         messages = {name: str(errors[0]) for name, errors in self.errors.items()}
         messages |= {name: message(code) for name, code in (notices or {}).items()}
-        return {"values": self.values, "errors": error_summary(messages), "error_for": messages}
+        anchors = {
+            name: FIX_AT[errors[0].code]
+            for name, errors in self.errors.as_data().items()
+            if errors[0].code in FIX_AT
+        }
+        return {
+            "values": self.values,
+            "errors": error_summary(messages, anchors),
+            "error_for": messages,
+        }
 
 
 class DatedForm(StepForm):
-    """A step whose rules depend on today's date (a date of birth in the past, an age)."""
+    """A step whose rules depend on today's date (a date of birth in the past, an age).
+
+    With `last_day`, the last date appointments are offered, someone who cannot be 18 by then
+    is told at once, not after choosing a date."""
 
     def __init__(
-        self, data: QueryDict | None, *, kept: Mapping[str, str], today: datetime.date
+        self,
+        data: QueryDict | None,
+        *,
+        kept: Mapping[str, str],
+        today: datetime.date,
+        last_day: datetime.date | None = None,
     ) -> None:
         super().__init__(data, kept=kept)
         self.today = today
+        self.last_day = last_day
+
+    def refuse_if_too_young(self, born: datetime.date) -> None:
+        if self.last_day and not validation.old_enough(born, on=self.last_day):
+            raise too_young_by(self.last_day)
 
 
 class IdForm(DatedForm):
@@ -193,12 +296,30 @@ class IdForm(DatedForm):
             if not typed.strip():
                 raise _refusal("id_number_missing")
             return typed
-        return _validated(validation.clean_id_number, kind, typed, today=self.today)
+        number = _validated(validation.clean_id_number, kind, typed, today=self.today)
+        if kind == "mykad":
+            self.refuse_if_too_young(validation.mykad_birth_date(number, today=self.today))
+        return number
+
+
+class PhoneForm(StepForm):
+    phone = Answer()
+
+    def clean_phone(self) -> str:
+        return _validated(validation.clean_phone, self.cleaned_data["phone"])
+
+    def shown_from(self, kept: Mapping[str, str]) -> Mapping[str, str]:
+        return {"phone": validation.phone_national(kept.get("phone", ""))}
+
+
+class CodeForm(StepForm):
+    """The code as typed; verification_confirm owns the rule for its format."""
+
+    code = Answer()
 
 
 class DetailsForm(DatedForm):
     name = Answer()
-    phone = Answer()
     email = Answer()
     birth_date = DateOfBirth()
 
@@ -210,9 +331,6 @@ class DetailsForm(DatedForm):
 
     def clean_name(self) -> str:
         return _validated(validation.clean_name, self.cleaned_data["name"])
-
-    def clean_phone(self) -> str:
-        return _validated(validation.clean_phone, self.cleaned_data["phone"])
 
     def clean_email(self) -> str:
         return _validated(validation.clean_email, self.cleaned_data["email"])
@@ -230,7 +348,10 @@ class DetailsForm(DatedForm):
             raise _refusal("birth_date_format")
         typed = f"{year:04d}-{month:02d}-{day:02d}"
         born = _validated(validation.clean_birth_date, typed, today=self.today)
-        return born.isoformat() if born else ""
+        if born is None:
+            return ""
+        self.refuse_if_too_young(born)
+        return born.isoformat()
 
 
 class ListingForm(StepForm):

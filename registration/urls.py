@@ -6,6 +6,9 @@ from registration.views import appointment, wizard
 urlpatterns = [
     path("", wizard.home, name="home"),
     path("register/", wizard.start, name="register"),
+    path("register/phone/", wizard.phone_step, name="register_phone"),
+    path("register/code/", wizard.code_step, name="register_code"),
+    path("register/ready/", wizard.ready, name="register_ready"),
     path("register/id/", wizard.id_step, name="register_id"),
     path("register/details/", wizard.details_step, name="register_details"),
     path("register/state/", wizard.state_step, name="register_state"),

@@ -171,6 +171,15 @@ def clean_phone(value: object) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_national(value: str) -> str:
+    """An E.164 Malaysian number as people write it (012-345 6789); anything else unchanged."""
+    try:
+        number = phonenumbers.parse(value, "MY")
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def clean_email(value: object) -> str:
     """Optional: an empty answer is no e-mail."""
     text = _text(value)

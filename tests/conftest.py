@@ -6,6 +6,7 @@ its own test_ database there).
 """
 
 import datetime
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ import redis
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import Browser, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from registration.confirmations.backends import sms_backend
@@ -119,3 +121,21 @@ def send_codes(sms_file: Path) -> Callable[[], list[str]]:
         ]
 
     return send
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one for the whole session: Playwright's sync API
+    allows one instance per thread."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make
+    # (seeding centres) are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )  # fmt: skip
+        yield chromium
+        chromium.close()

@@ -1,12 +1,42 @@
 """What the file SMS backend wrote, read back: one JSON line per message."""
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
+
+from tests.processes import wait_until
+
+CODE = re.compile(r"\b(\d{6})\b")
 
 
 def sms_lines(path: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def sms_size(path: Path) -> int:
+    """Where the next message will be written: pass it to code_sent_to as `after`."""
+    return path.stat().st_size if path.exists() else 0
+
+
+def code_sent_to(path: Path, phone: str, *, after: int, seconds: float = 15) -> str:
+    """The newest one-time code sent to `phone` (E.164) past byte `after`, waiting for the
+    worker to send it."""
+    found: list[str] = []
+
+    def sent() -> bool:
+        with path.open("rb") as handle:
+            handle.seek(after)
+            lines = handle.read().decode().splitlines()
+        found[:] = [
+            match.group(1)
+            for line in lines
+            if json.loads(line)["to"] == phone and (match := CODE.search(json.loads(line)["text"]))
+        ]
+        return bool(found)
+
+    assert wait_until(lambda: path.exists() and sent(), seconds=seconds), f"no code to {phone}"
+    return found[-1]
 
 
 def sends_per_reference(path: Path) -> Counter[str]:

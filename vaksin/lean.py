@@ -70,6 +70,10 @@ def lean_response(view: LeanView, request: HttpRequest) -> HttpResponseBase:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if settings.SECURE_REFERRER_POLICY:
         response.headers.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
+    # JSON is never a page: nothing may run in it, nothing may frame it.
+    response.headers.setdefault(
+        "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+    )
     return response
 
 

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from vaksin.csp import content_security_policy
 from vaksin.env import (
     env_bool,
     env_datetime,
@@ -62,6 +63,10 @@ if (
 VERIFICATION_OPENS_AT = env_datetime("VERIFICATION_OPENS_AT") or REGISTRATION_OPENS_AT
 # Active bookings one verified phone may hold: a family's worth, not a bot's.
 PHONE_BOOKING_LIMIT = env_int("PHONE_BOOKING_LIMIT", 4, minimum=1)
+# How many days ahead slots may be offered. The wizard refuses, as soon as it knows the birth
+# date, someone who cannot be 18 by the last date offered; with no dates listed, by this many
+# days from today.
+BOOKING_HORIZON_DAYS = 60
 # Codes sent to one phone per hour (each replaces the last); tries per code.
 VERIFICATION_SENDS_PER_PHONE = env_int("VERIFICATION_SENDS_PER_PHONE", 5, minimum=1)
 VERIFICATION_TRIES = 5
@@ -141,6 +146,8 @@ MIDDLEWARE = [
     # counted and timed for operators, whatever a later middleware answers.
     "vaksin.observed.ObservedMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -268,6 +275,34 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     X_FRAME_OPTIONS = "DENY"
+
+# TLS ends at the edge in production: these come from the environment, so a plain-HTTP test rig
+# can leave them off. docs/operations.md gives the production values.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The health check is asked for by the load balancer over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# e.g. "X-Forwarded-Proto,https": the header our TLS-ending proxy sets, and its value for https.
+if proxy_ssl_header := env_list("SECURE_PROXY_SSL_HEADER"):
+    if len(proxy_ssl_header) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be 'Header-Name,value'.")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + proxy_ssl_header[0].upper().replace("-", "_"),
+        proxy_ssl_header[1],
+    )
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+CONTENT_SECURITY_POLICY = content_security_policy(BASE_DIR)
+# No page asks for any of these; a script that got in could not either.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "payment", "usb",
+    )
+}  # fmt: skip
 
 # One JSON object per line on stderr, each with the request id of the request it belongs to.
 # Refusals that are normal business (a 404 for an unknown slot, a sold-out 409, a 429) are

@@ -2,9 +2,10 @@
 
 import datetime
 
-import phonenumbers
 from django import template
 from django.templatetags.static import static
+
+from registration.validation import phone_national
 
 register = template.Library()
 
@@ -41,8 +42,4 @@ def id_display(value: str) -> str:
 @register.filter
 def phone_display(value: str) -> str:
     """An E.164 Malaysian number as people write it (012-345 6789)."""
-    try:
-        number = phonenumbers.parse(value, "MY")
-    except phonenumbers.NumberParseException:
-        return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phone_national(value)

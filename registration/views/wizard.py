@@ -1,16 +1,23 @@
 """The landing page and the registration wizard.
 
 Every view is thin: it cleans the posted step (registration.forms), records the answers in the
-signed wizard cookie (registration.wizard), calls one service or selector, then redirects
+encrypted wizard cookie (registration.wizard), calls one service or selector, then redirects
 (post/redirect/get) or renders. Pages that show answers are never stored by any cache.
+
+The wizard starts with the person's mobile number and a code sent to it by SMS. Those two steps
+open with verification (VERIFICATION_OPENS_AT), days before registration does, so a person can
+verify ahead and come back at noon to book straight away; the booking steps open with
+registration.
 """
 
 import datetime
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,6 +30,7 @@ from availability.selectors import (
     availability_snapshot,
     centre_choices,
     centre_in_listing,
+    last_offered_date,
     slot_alternatives,
     state_choices,
 )
@@ -30,10 +38,18 @@ from availability.states import STATES
 from registration import forms
 from registration.errors import STATUS, BookingError
 from registration.services import booking_create, booking_request_clean
+from registration.verification import (
+    VerificationError,
+    VerifiedPhone,
+    verification_confirm,
+    verification_start,
+    verification_state,
+)
 from registration.views.responses import busy, see_other
 from registration.window import registration_state
 from registration.wizard import (
     ORDER,
+    PHONE_STEPS,
     STEP_OF,
     WizardState,
     wizard_clear,
@@ -51,12 +67,20 @@ def _window_context() -> dict[str, Any]:
         "registration_state": registration_state(),
         "opens_at": settings.REGISTRATION_OPENS_AT,
         "closes_at": settings.REGISTRATION_CLOSES_AT,
+        "verification_state": verification_state(),
+        "verification_opens_at": settings.VERIFICATION_OPENS_AT,
+        "verifies_early": bool(
+            settings.VERIFICATION_OPENS_AT
+            and settings.REGISTRATION_OPENS_AT
+            and settings.VERIFICATION_OPENS_AT < settings.REGISTRATION_OPENS_AT
+        ),
     }
 
 
 def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], HttpResponse]]:
-    """Shared by every wizard page: open only while registration is, never cached, shown only
-    in order (see _resume), and a busy page (not an error) when Redis cannot answer."""
+    """Shared by every wizard page: open only while verification (the phone steps) or
+    registration (the others) is, never cached, shown only in order (see _resume), and a busy
+    page (not an error) when Redis cannot answer."""
 
     def decorate(view: WizardView) -> Callable[[HttpRequest], HttpResponse]:
         @wraps(view)
@@ -64,10 +88,11 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
         @require_http_methods(["GET", "POST"])
         def wrapped(request: HttpRequest) -> HttpResponse:
             window = _window_context()
-            if window["registration_state"] != "open":
-                return render(request, "registration/closed.html", window, status=403)
+            state = wizard_load(request)
+            opened = "verification_state" if step in PHONE_STEPS else "registration_state"
+            if window[opened] != "open":
+                return _closed(request, state, window)
             try:
-                state = wizard_load(request)
                 return _resume(state, step) or view(request, state)
             except store.StoreError:
                 return busy(request)
@@ -75,6 +100,11 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
         return wrapped
 
     return decorate
+
+
+def _closed(request: HttpRequest, state: WizardState, window: dict[str, Any]) -> HttpResponse:
+    context = {**window, "phone": state.phone}
+    return render(request, "registration/closed.html", context, status=403)
 
 
 def _step_url(step: str) -> str:
@@ -88,24 +118,31 @@ def _page(
     *,
     form: forms.StepForm | None = None,
     notices: dict[str, str] | None = None,
+    status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
-    changing = request.GET.get("change") == "1"
-    index = ORDER.index(step)
-    back = (
-        _step_url("check")
-        if changing
-        else (_step_url(ORDER[index - 1]) if index else reverse("home"))
-    )
     context = {
         "step": step,
         "answers": state.answers,
+        "phone": state.phone,
         **(form.page_context(notices) if form else {}),
-        "back_url": back,
+        "back_url": _back_url(request, step),
         "action": request.get_full_path(),
         **extra,
     }
-    return render(request, f"registration/{step}.html", context)
+    return render(request, f"registration/{step}.html", context, status=status)
+
+
+# Where a step's Back link goes, when not the step before it: the start page, or from the
+# first booking step back to the (verified) number.
+BACK = {"phone": "", "id": "phone"}
+
+
+def _back_url(request: HttpRequest, step: str) -> str:
+    if request.GET.get("change") == "1":
+        return _step_url("check")
+    previous = BACK.get(step, ORDER[ORDER.index(step) - 1])
+    return _step_url(previous) if previous else reverse("home")
 
 
 def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpResponse:
@@ -135,6 +172,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
+    if state.phone and not state.done and registration_state() == "not_yet_open":
+        return see_other("register_ready")
     return _resume(state, "check") or see_other(f"register_{state.first_missing_step()}")
 
 
@@ -147,15 +186,142 @@ def _answer(
     return _page(request, state, step, form=form, **extra)
 
 
+@wizard_step("phone")
+def phone_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    form = forms.PhoneForm(forms.posted(request), kept={"phone": state.pending or state.phone})
+    if not form.is_valid():
+        return _page(request, state, "phone", form=form, **_phone_context())
+    phone = form.cleaned_data["phone"]
+    if phone == state.phone:
+        # Already verified: no new code is needed to keep the same number.
+        return _verified(state)
+    return _send_code(request, state, phone, form=form, step="phone")
+
+
+def _send_code(
+    request: HttpRequest, state: WizardState, phone: str, *, form: forms.StepForm, step: str
+) -> HttpResponse:
+    """Sends a new code to `phone` and shows the code step, or says why no code was sent."""
+    try:
+        verification_start(
+            phone=phone, client_address=client_address(request), lang=get_language() or "en"
+        )
+    except VerificationError as error:
+        return _verification_refused(request, state, error, form, step, forms.send_refusal(error))
+    response = see_other("register_code")
+    sent = state.code_sent(phone, at=int(time.time()))
+    wizard_save(response, sent.with_notice("code_resent") if step == "code" else sent)
+    return response
+
+
+def _verification_refused(
+    request: HttpRequest,
+    state: WizardState,
+    error: VerificationError,
+    form: forms.StepForm,
+    step: str,
+    refusal: ValidationError,
+) -> HttpResponse:
+    """The phone or code step again, with why no code was sent or the code was not accepted."""
+    if error.code == "closed":
+        return _closed(request, state, _window_context())
+    if error.code == "unavailable":
+        return busy(request)
+    form.add_error(step, refusal)
+    status = 429 if error.code == "rate_limited" else 200
+    extra = _code_context(state) if step == "code" else _phone_context()
+    response = _page(request, state, step, form=form, status=status, **extra)
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _phone_context() -> dict[str, Any]:
+    return {**_window_context(), "phone_limit": settings.PHONE_BOOKING_LIMIT}
+
+
+def _code_context(state: WizardState) -> dict[str, Any]:
+    expires = state.sent_at + settings.VERIFICATION_CODE_SECONDS
+    return {
+        "pending": state.pending,
+        "expires_at": datetime.datetime.fromtimestamp(expires, tz=datetime.UTC),
+        "sends_per_hour": settings.VERIFICATION_SENDS_PER_PHONE,
+        "resent": state.notice == "code_resent",
+    }
+
+
+@wizard_step("code")
+def code_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    form = forms.CodeForm(forms.posted(request))
+    if request.method != "POST":
+        response = _page(request, state, "code", form=form, **_code_context(state))
+        if state.notice:
+            # "We have sent a new code" is said once.
+            wizard_save(response, state.without_notice())
+        return response
+    state = state.without_notice()
+    if "resend" in request.POST:
+        return _send_code(request, state, state.pending, form=form, step="code")
+    form.is_valid()  # the code as typed: verification_confirm owns its rule
+    try:
+        verified = verification_confirm(phone=state.pending, code=form.cleaned_data["code"])
+    except VerificationError as error:
+        lapsed = time.time() >= state.sent_at + settings.VERIFICATION_CODE_SECONDS
+        refusal = forms.refusal_of(error, lapsed=lapsed)
+        return _verification_refused(request, state, error, form, "code", refusal)
+    return _verified(state, verified)
+
+
+def _verified(state: WizardState, verified: VerifiedPhone | None = None) -> HttpResponse:
+    """On to the first unanswered step; before registration opens, to the page that says
+    to come back then."""
+    if verified:
+        state = state.verified(verified.phone, until=int(verified.expires_at.timestamp()))
+    if registration_state() == "not_yet_open":
+        response = see_other("register_ready")
+    else:
+        response = see_other(f"register_{state.first_missing_step()}")
+    wizard_save(response, state)
+    return response
+
+
+@never_cache
+def ready(request: HttpRequest) -> HttpResponse:
+    """A verified phone before registration opens: come back then, no new code needed."""
+    state = wizard_load(request)
+    window = _window_context()
+    if not state.phone or state.done or window["registration_state"] != "not_yet_open":
+        return see_other("register")
+    return render(request, "registration/ready.html", {**window, "phone": state.phone})
+
+
+def _last_day() -> datetime.date:
+    """The last date appointments are offered: the latest in the listing, or the horizon."""
+    try:
+        last = last_offered_date(availability_snapshot().data)
+    except store.StoreError:
+        last = None
+    today = timezone.localdate()
+    return last or today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
+
+
+def _dated(request: HttpRequest) -> dict[str, Any]:
+    """What a dated form needs: today, and on a POST the last day offered, for the age."""
+    return {
+        "today": timezone.localdate(),
+        "last_day": _last_day() if request.method == "POST" else None,
+    }
+
+
 @wizard_step("id")
 def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.IdForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
+    form = forms.IdForm(forms.posted(request), kept=state.answers, **_dated(request))
     return _answer(request, state, "id", form)
 
 
 @wizard_step("details")
 def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.DetailsForm(forms.posted(request), kept=state.answers, today=timezone.localdate())
+    form = forms.DetailsForm(forms.posted(request), kept=state.answers, **_dated(request))
     return _answer(request, state, "details", form)
 
 
@@ -252,11 +418,12 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
             id_type=answers.get("id_type"),
             id_number=answers.get("id_number"),
             name=answers.get("name"),
-            phone=answers.get("phone"),
+            phone=None,
             email=answers.get("email"),
             location=answers.get("location"),
             date=answers.get("date"),
             birth_date=answers.get("birth_date"),
+            verified_phone=state.phone,
             lang=get_language() or "en",
             today=timezone.localdate(),
         )
@@ -274,7 +441,6 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
                 "centre_name": context["centre_name"],
                 "date": confirmation.date,
                 "arrival_window": confirmation.arrival_window,
-                "phone": answers.get("phone", ""),
             }
         ),
     )
@@ -288,6 +454,7 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
         wizard_save(back, state.with_notice(error.code, slot=slot))
         return back
     if error.code == "already_registered":
+        # Whatever the phone, nothing more: not where, not when, not the reference.
         return see_other("register_already_registered")
     if error.code == "closed":
         return see_other("register")
@@ -301,6 +468,14 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
             }
             for name, codes in error.fields.items()
         ]
+    elif error.code == "phone_limit":
+        errors = [
+            {
+                "anchor": "",
+                "href": _step_url("phone") + "?change=1",
+                "message": forms.phone_limit_message(settings.PHONE_BOOKING_LIMIT),
+            }
+        ]
     else:
         errors = [{"anchor": "submit", "message": forms.message(error.code)}]
     response = render(
@@ -309,6 +484,7 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
         {
             "step": "check",
             "answers": state.answers,
+            "phone": state.phone,
             "errors": errors,
             "back_url": _step_url("date"),
             "action": request.get_full_path(),
@@ -326,14 +502,21 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
     if not state.done:
         return see_other("register")
-    return render(request, "registration/confirmation.html", {"booking": state.done})
+    context = {"booking": state.done, "phone_limit": settings.PHONE_BOOKING_LIMIT}
+    return render(request, "registration/confirmation.html", context)
 
 
 @never_cache
 @require_POST
 def start_again(request: HttpRequest) -> HttpResponse:
-    response = see_other("register_id")
-    wizard_clear(response)
+    """Someone else's registration. A phone verified and not yet booked with stays verified (a
+    family books from one phone); after a booking, the confirmation kept no phone to keep."""
+    state = wizard_load(request)
+    response = see_other("register")
+    if state.phone and not state.done:
+        wizard_save(response, WizardState().verified(state.phone, until=state.phone_until))
+    else:
+        wizard_clear(response)
     return response
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.load import LoadResult, command, parse
+from bench.load import LoadResult, combined, command, parse
 
 OUTPUT = """Running 5s test @ http://127.0.0.1:8000/api/bookings
 STATUS 201 9000
@@ -44,3 +44,14 @@ def test_other_statuses_socket_errors_and_silence_are_surprises() -> None:
 def test_it_loads_only_loopback() -> None:
     with pytest.raises(ValueError, match="loopback"):
         command("http://example.com/", "get", seconds=1)
+
+
+def test_runs_of_one_scenario_add_up() -> None:
+    first = LoadResult(1000, 10.0, 20, 40, errors=0, statuses={201: 1000})
+    second = LoadResult(500, 10.0, 30, 35, errors=1, statuses={201: 499, 409: 1})
+
+    both = combined(first, second)
+
+    assert (both.requests, both.seconds, both.per_second) == (1500, 20.0, 75.0)
+    assert both.statuses == {201: 1499, 409: 1}
+    assert (both.p50_ms, both.p99_ms, both.errors) == (30, 40, 1)

@@ -1,5 +1,5 @@
 """The load test people will point at a deployment works: a short headless run against a real
-gunicorn walks the wizard, books through the API and sees no failure."""
+gunicorn walks the wizard (its code step too), books through the API and sees no failure."""
 
 import csv
 import subprocess
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.processes import ROOT, stack_environment, start_process, stop_process
+from tests.processes import ROOT, start_code_worker, stop_process
 
 
 @pytest.mark.e2e
@@ -16,11 +16,7 @@ def test_a_short_locust_run_books_without_failures(web_server, make_slot, tmp_pa
         make_slot(location=centre, capacity=1000)
     base = web_server()
     sms_file = tmp_path / "sms.log"
-    codes = start_process(
-        [sys.executable, "manage.py", "rqworker", "verifications"],
-        stack_environment(SMS_FILE_PATH=str(sms_file)),
-        tmp_path / "codes.log",
-    )
+    codes = start_code_worker(sms_file, tmp_path / "codes.log")
 
     try:
         subprocess.run(
@@ -39,4 +35,5 @@ def test_a_short_locust_run_books_without_failures(web_server, make_slot, tmp_pa
     assert rows["Aggregated"]["Failure Count"] == "0"
     assert int(rows["/api/verifications/confirm"]["Request Count"]) == 10
     assert int(rows["/api/bookings"]["Request Count"]) > 0
+    assert int(rows["/register/code/"]["Request Count"]) > 0
     assert int(rows["/register/check/"]["Request Count"]) > 0

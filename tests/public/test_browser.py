@@ -1,22 +1,27 @@
 """A real Chromium through Playwright against a real gunicorn: people completing the wizard.
 
-Every page is checked with axe-core (no serious or critical violations) in the language it is
-shown in. Screenshots of each step, at phone and desktop widths, go to docs/screenshots when
-VAKSIN_SCREENSHOTS=1 (so an ordinary test run leaves the work tree clean), else to a temp dir.
+Codes are sent by a real `manage.py rqworker verifications` through the file SMS backend, and
+read back from its file as a person reads their SMS. Every page is checked with axe-core (no
+serious or critical violations) in the language it is shown in. Screenshots of each step, at
+phone and desktop widths, go to docs/screenshots when VAKSIN_SCREENSHOTS=1 (so an ordinary
+test run leaves the work tree clean), else to a temp dir.
 """
 
 import datetime
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.people import book_someone, mykad
-from tests.processes import ROOT
+from registration.services import booking_create
+from tests.people import book_someone, booking_request, mykad
+from tests.processes import ROOT, start_code_worker, stop_process
+from tests.sms import code_sent_to, sms_size
 
 pytestmark = pytest.mark.browser
 
@@ -25,30 +30,23 @@ VIEWPORTS: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
     "desktop": {"width": 1280, "height": 900},
 }
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make
-    # (seeding centres) are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+@pytest.fixture(scope="module")
+def site_sms(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A real code worker beside the session's gunicorn; returns the file it writes SMS to.
+
+    Only for this module: a worker left running would take the codes other tests send."""
+    folder = tmp_path_factory.mktemp("codes")
+    process = start_code_worker(folder / "sms.log", folder / "worker.log")
+    yield folder / "sms.log"
+    stop_process(process)
 
 
 def _page(browser: Browser, *, viewport: str = "desktop", **options: Any) -> Page:
+    # axe-core goes in as an inline script, which our Content-Security-Policy rightly refuses;
+    # tests/security/test_headers.py checks the policy with it in force.
+    options.setdefault("bypass_csp", True)
     context = browser.new_context(viewport=VIEWPORTS[viewport], **options)
     context.set_default_timeout(10_000)
     return context.new_page()
@@ -79,11 +77,22 @@ def assert_accessible(page: Page) -> None:
     assert serious == [], f"{page.url}: {serious}"
 
 
+PHONE = "+60123456789"  # as typed in the walks: 012-345 6789
+
+
+def _code(page: Page, sms: Path, *, seen: int, phone: str = PHONE) -> None:
+    """Types the code the SMS brought into the code step."""
+    page.wait_for_url("**/register/code/")
+    page.locator("#code").fill(code_sent_to(sms, phone, after=seen))
+
+
 class Wizard:
     """Walks the wizard by clicking, as a person would, checking and photographing each page."""
 
-    def __init__(self, page: Page, base: str, *, shots: Path | None = None, prefix: str = ""):
-        self.page, self.base, self.shots, self.prefix = page, base, shots, prefix
+    def __init__(
+        self, page: Page, sms: Path, *, shots: Path | None = None, prefix: str = ""
+    ) -> None:
+        self.page, self.sms, self.shots, self.prefix = page, sms, shots, prefix
         self.count = 0
 
     def look(self, name: str) -> None:
@@ -92,15 +101,27 @@ class Wizard:
             self.count += 1
             self.page.screenshot(path=str(self.shots / f"{self.prefix}{self.count:02d}-{name}.png"))
 
+    def verify(self, *, cont: str = "Continue", send: str = "Send the code") -> None:
+        page = self.page
+        self.look("phone")
+        seen = sms_size(self.sms)
+        page.locator("#phone").fill("012-345 6789")
+        page.get_by_role("button", name=send).click()
+        expect(page.locator("main")).to_contain_text("012-345 6789")
+        self.look("code")
+        _code(page, self.sms, seen=seen)
+        page.get_by_role("button", name=cont).click()
+
     def walk(self, *, id_number: str, location_name: str, date_label: str, cont: str) -> None:
         page = self.page
+        self.verify()
         self.look("identity")
         page.get_by_label("MyKad", exact=True).check()
         page.locator("#id_number").fill(id_number)
         page.get_by_role("button", name=cont).click()
         self.look("details")
+        expect(page.locator(".summary")).to_contain_text("012-345 6789")
         page.locator("#name").fill("Nur Aisyah binti Ahmad")
-        page.locator("#phone").fill("012-345 6789")
         page.locator("#email").fill("aisyah@example.com")
         page.get_by_role("button", name=cont).click()
         self.look("state")
@@ -129,12 +150,12 @@ def _english_date(day: datetime.date) -> str:
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_a_person_completes_the_wizard_in_english(
-    browser: Browser, site: str, make_slot, shots: Path, viewport: str
+    browser: Browser, site: str, site_sms: Path, make_slot, shots: Path, viewport: str
 ) -> None:
     day = _seed(make_slot)
     page = _page(browser, viewport=viewport)
     page.goto(f"{site}/")
-    wizard = Wizard(page, site, shots=shots, prefix=f"{viewport}-")
+    wizard = Wizard(page, site_sms, shots=shots, prefix=f"{viewport}-")
     wizard.look("start")
     page.get_by_role("button", name="Start now").click()
     wizard.walk(
@@ -154,15 +175,30 @@ def test_a_person_completes_the_wizard_in_english(
     page.context.close()
 
 
-def test_a_person_completes_the_wizard_in_malay(browser: Browser, site: str, make_slot, shots):
+def test_a_person_completes_the_wizard_in_malay(
+    browser: Browser, site: str, site_sms: Path, make_slot, shots
+):
     day = _seed(make_slot)
     page = _page(browser, viewport="phone")
     page.goto(f"{site}/")
     page.get_by_role("button", name="Bahasa Melayu").click()
     expect(page.locator("html")).to_have_attribute("lang", "ms")
-    wizard = Wizard(page, site, shots=shots, prefix="malay-phone-")
+    wizard = Wizard(page, site_sms, shots=shots, prefix="malay-phone-")
     wizard.look("mula")
     page.get_by_role("button", name="Mula sekarang").click()
+    expect(page.locator("h1")).to_have_text("Apakah nombor telefon bimbit anda?")
+    wizard.look("telefon")
+    seen = sms_size(site_sms)
+    page.locator("#phone").fill("012-345 6789")
+    page.get_by_role("button", name="Hantar kod").click()
+    expect(page.locator("h1")).to_have_text("Masukkan kod pengesahan yang kami hantar")
+    wizard.look("kod")
+    page.locator("#code").fill("000000")
+    page.get_by_role("button", name="Teruskan").click()
+    expect(page.locator(".error-summary")).to_contain_text("Kod itu tidak betul")
+    assert_accessible(page)
+    _code(page, site_sms, seen=seen)
+    page.get_by_role("button", name="Teruskan").click()
     page.get_by_label("MyKad", exact=True).check()
     page.locator("#id_number").fill("12345")
     page.get_by_role("button", name="Teruskan").click()
@@ -171,8 +207,8 @@ def test_a_person_completes_the_wizard_in_malay(browser: Browser, site: str, mak
     wizard.look("ralat")
     page.locator("#id_number").fill(mykad())
     page.get_by_role("button", name="Teruskan").click()
+    expect(page.locator(".summary")).to_contain_text("Disahkan")
     page.locator("#name").fill("Nur Aisyah binti Ahmad")
-    page.locator("#phone").fill("012-345 6789")
     page.get_by_role("button", name="Teruskan").click()
     assert_accessible(page)
     page.get_by_label("W.P. Kuala Lumpur").check()
@@ -202,12 +238,12 @@ def test_a_person_completes_the_wizard_in_malay(browser: Browser, site: str, mak
 
 
 def test_a_person_meets_a_sold_out_date_and_books_an_alternative(
-    browser: Browser, site: str, make_slot, shots
+    browser: Browser, site: str, site_sms: Path, make_slot, shots
 ):
     day = _seed(make_slot, capacity=1)
     page = _page(browser, viewport="phone")
     page.goto(f"{site}/register/")
-    wizard = Wizard(page, site)
+    wizard = Wizard(page, site_sms)
     wizard.walk(
         id_number=mykad(),
         location_name="World Trade Centre Kuala Lumpur (WTCKL)",
@@ -230,18 +266,27 @@ def test_a_person_meets_a_sold_out_date_and_books_an_alternative(
     page.context.close()
 
 
-def test_a_person_with_javascript_disabled_completes_it(browser: Browser, site: str, make_slot):
+def test_a_person_with_javascript_disabled_completes_it(
+    browser: Browser, site: str, site_sms: Path, make_slot
+):
     day = _seed(make_slot)
     page = _page(browser, java_script_enabled=False)
     page.goto(f"{site}/")
     page.get_by_role("button", name="Bahasa Melayu").click()
     page.get_by_role("button", name="English").click()
     page.get_by_role("button", name="Start now").click()
+    seen = sms_size(site_sms)
+    page.locator("#phone").fill("011-2345 6789")
+    page.get_by_role("button", name="Send the code").click()
+    page.wait_for_url("**/register/code/")
+    page.get_by_role("button", name="Send a new code").click()
+    expect(page.locator(".notice")).to_contain_text("We have sent a new code to 011-2345 6789")
+    _code(page, site_sms, seen=seen, phone="+601123456789")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Passport", exact=True).check()
     page.locator("#id_number").fill("A1234567")
     page.get_by_role("button", name="Continue").click()
     page.locator("#name").fill("Maria Santos")
-    page.locator("#phone").fill("011-2345 6789")
     page.locator("#birth_day").fill("27")
     page.locator("#birth_month").fill("3")
     page.locator("#birth_year").fill("1990")
@@ -263,10 +308,13 @@ def test_a_person_with_javascript_disabled_completes_it(browser: Browser, site: 
     page.context.close()
 
 
-def test_a_bad_mykad_shows_the_error_summary(browser: Browser, site: str, make_slot, shots):
+def test_a_bad_mykad_shows_the_error_summary(
+    browser: Browser, site: str, site_sms: Path, make_slot, shots
+):
     _seed(make_slot)
     page = _page(browser, viewport="phone")
-    page.goto(f"{site}/register/id/")
+    page.goto(f"{site}/register/")
+    Wizard(page, site_sms).verify()
     page.get_by_label("MyKad", exact=True).check()
     page.locator("#id_number").fill("900230-14-5555")
     page.get_by_role("button", name="Continue").click()
@@ -291,12 +339,21 @@ def _tab_to(page: Page, selector: str, *, limit: int = 60) -> None:
 
 
 def test_a_person_completes_the_wizard_with_the_keyboard_only(
-    browser: Browser, site: str, make_slot
+    browser: Browser, site: str, site_sms: Path, make_slot
 ):
     _seed(make_slot)
     page = _page(browser)
     page.goto(f"{site}/")
     _tab_to(page, "a.button--start")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/register/phone/")
+    seen = sms_size(site_sms)
+    _tab_to(page, "#phone")
+    page.keyboard.type("0123456789")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/register/code/")
+    _tab_to(page, "#code")
+    page.keyboard.type(code_sent_to(site_sms, PHONE, after=seen))
     page.keyboard.press("Enter")
     page.wait_for_url("**/register/id/")
     _tab_to(page, "#id_type-mykad")
@@ -305,9 +362,8 @@ def test_a_person_completes_the_wizard_with_the_keyboard_only(
     page.keyboard.type(mykad())
     page.keyboard.press("Enter")
     page.wait_for_url("**/register/details/")
-    for field, value in (("#name", "Nur Aisyah"), ("#phone", "0123456789")):
-        _tab_to(page, field)
-        page.keyboard.type(value)
+    _tab_to(page, "#name")
+    page.keyboard.type("Nur Aisyah")
     _tab_to(page, "#submit")
     page.keyboard.press("Enter")
     for step in ("state", "centre", "date"):
@@ -329,8 +385,146 @@ def test_the_other_pages_are_accessible_in_both_languages(
 ):
     _seed(make_slot)
     page = _page(browser, locale=language, extra_http_headers={"Accept-Language": language})
-    for path in ("/", "/appointment/", "/no-such-page/", "/register/already-registered/"):
+    paths = ("/", "/register/phone/", "/appointment/", "/no-such-page/")
+    for path in (*paths, "/register/already-registered/"):
         page.goto(f"{site}{path}")
         expect(page.locator("html")).to_have_attribute("lang", language)
         assert_accessible(page)
+    page.context.close()
+
+
+def test_a_wrong_code_says_the_tries_left_and_a_new_code_can_be_sent(
+    browser: Browser, site: str, site_sms: Path, make_slot, shots: Path
+) -> None:
+    _seed(make_slot)
+    page = _page(browser, viewport="phone")
+    page.goto(f"{site}/register/")
+    seen = sms_size(site_sms)
+    page.locator("#phone").fill("012-345 6789")
+    page.get_by_role("button", name="Send the code").click()
+    first = code_sent_to(site_sms, PHONE, after=seen)
+    page.locator("#code").fill(f"{(int(first) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("That code is not right")
+    expect(summary).to_contain_text("you have 4 more tries")
+    page.screenshot(path=str(shots / "phone-code-wrong.png"))
+    assert_accessible(page)
+    seen = sms_size(site_sms)
+    page.get_by_role("button", name="Send a new code").click()
+    expect(page.locator(".notice")).to_contain_text("We have sent a new code to 012-345 6789")
+    page.screenshot(path=str(shots / "phone-code-resent.png"))
+    assert_accessible(page)
+    _code(page, site_sms, seen=seen)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/register/id/")
+    page.context.close()
+
+
+def test_a_person_verifies_days_before_and_books_at_noon_without_a_new_code(
+    browser: Browser, web_server, site_sms: Path, make_slot, shots: Path
+) -> None:
+    day = _seed(make_slot)
+    days_before = web_server(
+        workers=1,
+        VERIFICATION_OPENS_AT="2000-01-01T00:00:00+08:00",
+        REGISTRATION_OPENS_AT="2999-05-26T12:00:00+08:00",
+    )
+    noon = web_server(workers=1)  # the same site once registration has opened
+    page = _page(browser, viewport="phone")
+    page.goto(f"{days_before}/")
+    expect(page.locator("main")).to_contain_text("Registration opens at 12:00")
+    page.screenshot(path=str(shots / "phone-get-ready.png"))
+    assert_accessible(page)
+    page.get_by_role("button", name="Verify your mobile number").click()
+    expect(page.locator(".inset")).to_contain_text("Verify your number now")
+    seen = sms_size(site_sms)
+    page.locator("#phone").fill("012-345 6789")
+    page.get_by_role("button", name="Send the code").click()
+    _code(page, site_sms, seen=seen)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("h1")).to_have_text("Your mobile number is verified")
+    page.screenshot(path=str(shots / "phone-ready.png"))
+    assert_accessible(page)
+    page.goto(f"{days_before}/register/id/")
+    expect(page.locator("main")).to_contain_text("Your mobile number 012-345 6789 is verified")
+    assert_accessible(page)
+
+    # Noon: the cookie the browser kept takes the person straight to the booking steps.
+    page.goto(f"{noon}/register/")
+    page.wait_for_url("**/register/id/")
+    wizard = Wizard(page, site_sms)
+    page.get_by_label("MyKad", exact=True).check()
+    page.locator("#id_number").fill(mykad())
+    page.get_by_role("button", name="Continue").click()
+    page.locator("#name").fill("Nur Aisyah binti Ahmad")
+    page.get_by_role("button", name="Continue").click()
+    for label in ("W.P. Kuala Lumpur", "World Trade Centre Kuala Lumpur (WTCKL)"):
+        page.get_by_label(label).check()
+        page.get_by_role("button", name="Continue").click()
+    page.get_by_label(_english_date(day)).check()
+    page.get_by_role("button", name="Continue").click()
+    wizard.look("check")
+    page.get_by_role("button", name="Confirm and book").click()
+    expect(page.locator("h1")).to_have_text("Appointment booked")
+    assert site_sms.read_text()[seen:].count(PHONE) == 1  # one code, sent days before
+    page.context.close()
+
+
+def test_the_identity_step_refuses_a_child_and_a_mykad_typed_as_a_passport(
+    browser: Browser, site: str, site_sms: Path, make_slot, shots: Path
+) -> None:
+    day = _seed(make_slot)
+    last = day + datetime.timedelta(days=1)
+    page = _page(browser, viewport="phone")
+    page.goto(f"{site}/register/")
+    Wizard(page, site_sms).verify()
+    page.get_by_label("MyKad", exact=True).check()
+    page.locator("#id_number").fill(mykad(born=last.replace(year=last.year - 17)))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".error-summary")).to_contain_text(
+        f"You will not be 18 by {last.day} {last:%B %Y}, the last date appointments are offered"
+    )
+    page.screenshot(path=str(shots / "phone-too-young.png"))
+    assert_accessible(page)
+    number = mykad()
+    page.get_by_label("Passport", exact=True).check()
+    page.locator("#id_number").fill(number)
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("This is a MyKad number. Select MyKad and enter it there")
+    page.screenshot(path=str(shots / "phone-passport-is-mykad.png"))
+    assert_accessible(page)
+    summary.get_by_role("link").click()
+    expect(page.locator("#id_type-mykad")).to_be_focused()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/register/details/")
+    page.context.close()
+
+
+def test_a_phone_at_its_limit_is_told_to_use_another_family_members_number(
+    browser: Browser, site: str, site_sms: Path, make_slot, shots: Path
+) -> None:
+    day = _seed(make_slot)
+    for i in range(4):  # PHONE_BOOKING_LIMIT: the family has booked from this phone already
+        request = booking_request(40_000_000 + i, location="AXIATA", date=day)
+        booking_create(request=replace(request, phone=PHONE))
+    page = _page(browser, viewport="phone")
+    page.goto(f"{site}/register/")
+    Wizard(page, site_sms).walk(
+        id_number=mykad(),
+        location_name="World Trade Centre Kuala Lumpur (WTCKL)",
+        date_label=_english_date(day),
+        cont="Continue",
+    )
+    page.get_by_role("button", name="Confirm and book").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("This mobile number already holds 4 appointments")
+    expect(summary).to_contain_text("another family member's mobile number")
+    page.screenshot(path=str(shots / "phone-phone-limit.png"))
+    assert_accessible(page)
+    summary.get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text("What is your mobile number?")
     page.context.close()

@@ -54,8 +54,10 @@ def test_arbitrary_bytes_to_the_api_never_answer_5xx(client: Client, raw: bytes)
 
 
 STEPS = {
+    "/register/phone/": ("phone",),
+    "/register/code/": ("code",),
     "/register/id/": ("id_type", "id_number"),
-    "/register/details/": ("name", "phone", "email", "birth_day", "birth_month", "birth_year"),
+    "/register/details/": ("name", "email", "birth_day", "birth_month", "birth_year"),
     "/register/state/": ("state",),
     "/register/centre/": ("location",),
     "/register/date/": ("slot",),

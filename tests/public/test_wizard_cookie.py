@@ -1,0 +1,122 @@
+"""The wizard's cookie carries an ID number, a name and a verified phone: nobody who holds it can
+read them, and nobody can make one that the server takes. Each attack has a control that shows
+the test would see the hole: the same payload merely signed, or encrypted with the real key."""
+
+import base64
+import binascii
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet, MultiFernet
+from django.core import signing
+from django.test import Client
+
+from registration.wizard import COOKIE, MAX_AGE, cipher
+from tests.wizard import cookie_payload
+
+
+def _readable(cookie: str) -> bytes:
+    """The cookie as anyone can read it: as it is, and each base64-looking piece decoded."""
+    found = [cookie.encode()]
+    for piece in re.split(r"[.:]", cookie):
+        try:
+            found.append(base64.urlsafe_b64decode(piece + "=" * (-len(piece) % 4)))
+        except (binascii.Error, ValueError):
+            continue
+    return b"\n".join(found)
+
+
+def _secrets(person: dict[str, str]) -> list[str]:
+    return [person["id_number"], person["name"], "Aisyah", "+60123456789", "123456789"]
+
+
+def _walked(client: Client, walk, make_slot, person) -> dict[str, Any]:
+    day = make_slot()
+    walk(person, location="WTCKL", date=day.isoformat())
+    assert client.get("/register/check/").status_code == 200
+    return cookie_payload(client)
+
+
+@pytest.mark.parametrize("made", ["encrypted", "signed (the control)"])
+def test_the_cookie_shows_no_id_number_name_or_phone(
+    client: Client, make_slot, walk, person, made: str
+) -> None:
+    payload = _walked(client, walk, make_slot, person)
+    if made == "encrypted":
+        cookie = client.cookies[COOKIE].value
+    else:
+        cookie = signing.dumps(payload, salt="registration.wizard")
+    readable = _readable(cookie)
+    shown = [secret for secret in _secrets(person) if secret.encode() in readable]
+    assert shown == ([] if made == "encrypted" else _secrets(person))
+
+
+def test_a_cookie_changed_anywhere_is_a_fresh_state(client: Client, make_slot, walk, person):
+    _walked(client, walk, make_slot, person)
+    cookie = client.cookies[COOKIE].value
+    for at in range(0, len(cookie), 7):
+        flipped = "A" if cookie[at] != "A" else "B"
+        client.cookies[COOKIE] = cookie[:at] + flipped + cookie[at + 1 :]
+        assert client.get("/register/check/")["Location"] == "/register/phone/", at
+    client.cookies[COOKIE] = cookie  # the control
+    assert client.get("/register/check/").status_code == 200
+
+
+@pytest.mark.parametrize("key", ["a key of its own", "SECRET_KEY as is", "the real key"])
+def test_a_forged_cookie_gets_nothing(client: Client, make_slot, walk, person, key: str) -> None:
+    payload = _walked(client, walk, make_slot, person)
+    forgers = {
+        "a key of its own": MultiFernet([Fernet(Fernet.generate_key())]),
+        # SECRET_KEY used directly rather than derived for this purpose.
+        "SECRET_KEY as is": MultiFernet(
+            [Fernet(base64.urlsafe_b64encode(b"test-only-not-secret".ljust(32, b"-")[:32]))]
+        ),
+        "the real key": cipher(),  # the control: a forger holding the key would get in
+    }
+    forger = forgers[key]
+    fresh = Client()
+    fresh.cookies[COOKIE] = forger.encrypt(json.dumps(payload).encode()).decode()
+    answer = fresh.get("/register/check/")
+    if key == "the real key":
+        assert answer.status_code == 200
+    else:
+        assert answer["Location"] == "/register/phone/"
+
+
+def test_a_signed_cookie_of_the_old_kind_gets_nothing(client: Client, make_slot, walk, person):
+    payload = _walked(client, walk, make_slot, person)
+    fresh = Client()
+    fresh.cookies[COOKIE] = signing.dumps(payload, salt="registration.wizard", compress=True)
+    assert fresh.get("/register/check/")["Location"] == "/register/phone/"
+    assert fresh.post("/register/check/")["Location"] == "/register/phone/"
+
+
+def test_answers_lapse_after_the_max_age_but_the_verified_phone_stays(
+    client: Client, make_slot, walk, person
+) -> None:
+    payload = _walked(client, walk, make_slot, person)
+    old = int(time.time()) - MAX_AGE - 5
+    client.cookies[COOKIE] = cipher().encrypt_at_time(json.dumps(payload).encode(), old).decode()
+    assert client.get("/register/check/")["Location"] == "/register/id/"
+    assert person["id_number"] not in client.get("/register/id/").content.decode()
+
+
+def test_a_verified_phone_lapses_with_its_verification(client: Client, make_slot, walk, person):
+    payload = _walked(client, walk, make_slot, person)
+    lapsed = payload | {"x": int(time.time()) - 1}
+    client.cookies[COOKIE] = cipher().encrypt(json.dumps(lapsed).encode()).decode()
+    assert client.get("/register/check/")["Location"] == "/register/phone/"
+
+
+def test_a_new_secret_key_still_reads_cookies_of_the_one_in_fallbacks(
+    client: Client, make_slot, walk, person, settings
+) -> None:
+    _walked(client, walk, make_slot, person)
+    settings.SECRET_KEY = "a-new-secret-key-after-rotation"
+    settings.SECRET_KEY_FALLBACKS = ["test-only-not-secret"]
+    assert client.get("/register/check/").status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []  # the control: without the old key, nothing is read
+    assert client.get("/register/check/")["Location"] == "/register/phone/"

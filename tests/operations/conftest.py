@@ -1,4 +1,3 @@
-"""The browser tests' fixtures (a session's Chromium, the screenshots folder), shared with the
-public face's browser tests."""
+"""The screenshots folder of the public face's browser tests, for the switches' photograph."""
 
-from tests.public.test_browser import browser, shots  # noqa: F401
+from tests.public.test_browser import shots  # noqa: F401

@@ -4,6 +4,7 @@
 --   wrk ... -s bench/wrk/load.lua URL -- book <first person> <slot> [<slot> ...]
 --   wrk ... -s bench/wrk/load.lua URL -- paced <rate> <threads> <first person> <slot> [...]
 --   wrk ... -s bench/wrk/load.lua URL -- submit <cookie file> <csrf cookie> <csrf token>
+--   wrk ... -s bench/wrk/load.lua URL -- verify <first phone>
 -- "get" sends wrk's request as it is (with any -H headers); "languages" does the same with
 -- one of <count> browser Accept-Language values in turn.
 -- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn);
@@ -79,6 +80,10 @@ function init(args)
     return
   end
   local rest = 2
+  if mode == "verify" then
+    first = tonumber(args[2] or "0") + thread_number * 100000
+    return
+  end
   if mode == "paced" then
     -- Each thread books at rate / threads a second, on a fixed schedule.
     interval_ms = 1000 * tonumber(args[3]) / tonumber(args[2])
@@ -91,14 +96,23 @@ function init(args)
   first = first + thread_number * 1000000
 end
 
+-- wrk.format takes its headers instead of wrk's own (the -H ones), so each request starts from
+-- a copy of those: the bench's Authorization header among them.
+local function with_headers(extra)
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  for name, value in pairs(extra) do headers[name] = value end
+  return headers
+end
+
 local function submit()
   -- The two threads take alternate lines, so no two requests carry the same person.
   local line = wizard_cookies[(thread_number + sent * 2) % #wizard_cookies + 1]
   sent = sent + 1
-  return wrk.format("POST", nil, {
+  return wrk.format("POST", nil, with_headers({
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "csrftoken=" .. csrf_cookie .. "; vaksin_wizard=" .. line,
-  }, "csrfmiddlewaretoken=" .. csrf_token)
+  }), "csrfmiddlewaretoken=" .. csrf_token)
 end
 
 -- A valid MyKad for person n, the same as tests/people.py gives: born 10,000 people a day from
@@ -119,15 +133,24 @@ local function book()
     '{"id_type":"mykad","id_number":"%s","name":"Person %d","phone":"+60123456789",' ..
     '"email":null,"location":"%s","date":"%s"}',
     mykad(n), n, location, date)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", nil, with_headers({["Content-Type"] = "application/json"}), body)
+end
+
+-- A code for a new phone each time: +60179 and six digits, each thread from its own block.
+local function verify()
+  sent = sent + 1
+  local body = string.format('{"phone":"+60179%06d"}', (first + sent) % 1000000)
+  return wrk.format("POST", nil, with_headers({["Content-Type"] = "application/json"}), body)
 end
 
 function request()
   if mode == "submit" then return submit() end
   if mode == "book" then return book() end
+  if mode == "verify" then return verify() end
   if mode == "languages" then
     sent = sent + 1
-    return wrk.format(nil, nil, {["Accept-Language"] = languages[sent % #languages + 1]})
+    local language = languages[sent % #languages + 1]
+    return wrk.format(nil, nil, with_headers({["Accept-Language"] = language}))
   end
   return wrk.format(nil)
 end

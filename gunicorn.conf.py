@@ -42,3 +42,20 @@ if os.path.isdir(_SHM):
 # gunicorn's control socket defaults to one path in the home folder, which two checkouts (or a
 # test's gunicorn beside `make run`) would fight over; nothing here uses it.
 control_socket_disable = True
+
+# gunicorn's own lines (starting, a worker that timed out or died) as the same one-line JSON
+# events as the application's (vaksin/logs.py, which imports nothing of Django's).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "vaksin.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+}

@@ -11,6 +11,21 @@ from audit.queues import QueueAdmin
 admin.site.register(Dashboard, QueueAdmin)
 
 
+class StaffPages:
+    """For a ModelAdmin with pages of its own: the context every admin page needs."""
+
+    admin_site: admin.AdminSite
+    model: Any
+
+    def page_context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            **extra,
+        }
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For records nobody edits by hand: the audit trail, the export's watermark."""
 

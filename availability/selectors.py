@@ -207,3 +207,19 @@ def slot_alternatives(
                 candidates.append((distance, 0 if same else 1, centre["name"], offer))
     candidates.sort(key=lambda candidate: candidate[:3])
     return [offer for *_, offer in candidates[:limit]]
+
+
+def places_by_state(*, today: datetime.date) -> dict[str, tuple[int, int]]:
+    """Per state, the capacity and the places left of every slot from `today` on, read live."""
+    counts = slots.read_slots()
+    first = today.isoformat()
+    totals: dict[str, tuple[int, int]] = {}
+    for field, capacity in counts.capacity.items():
+        location, date = field.split("|", 1)
+        centre = counts.centres.get(location)
+        if date < first or centre is None:
+            continue
+        left = max(capacity - counts.booked.get(field, 0), 0)
+        before = totals.get(centre.state, (0, 0))
+        totals[centre.state] = (before[0] + capacity, before[1] + left)
+    return totals

@@ -26,6 +26,7 @@ from bench.confirmations import LagProbe, percentile, sms_per_booking, wait_unti
 from bench.cpu import seconds_by_kind
 from bench.listing import listing_sent, write_national_slots
 from bench.load import LoadResult, combined, wrk, wrk_until
+from bench.metrics_cost import run_metrics_cost
 from bench.report import Figures, latency, rate, summary, write_report
 from bench.stack import (
     ROOT,
@@ -643,6 +644,7 @@ def main() -> int:
         trivial = run_booking_designs(
             stack, figures, seconds=options.seconds, day=day, spread=spread
         )
+        run_metrics_cost(stack, figures, seconds=options.seconds, spread=spread)
         run_wizard_submit(stack, figures, seconds=options.seconds, spread=spread, trivial=trivial)
         print("Availability:", flush=True)
         micro = run_availability(stack, figures, seconds=options.seconds)

@@ -1,8 +1,6 @@
 """Staff admin for bookings: the exported warehouse rows, and any booking live from Redis with
 its confirmation's progress and a cancel button. ID numbers are masked in every list."""
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -12,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin, StaffPages
 from audit.services import staff_address
 from registration.models import Booking, ExportWatermark
 from registration.references import number_for
@@ -32,7 +30,7 @@ class CancelForm(forms.Form):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(StaffPages, admin.ModelAdmin):
     list_display = [
         "reference",
         "masked_id_number",
@@ -94,14 +92,6 @@ class BookingAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            **extra,
-        }
-
     def find_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -117,7 +107,7 @@ class BookingAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:registration_booking_live", args=[references[0]])
                 )
-        context = self._context(request, "Find a booking", form=form, references=references)
+        context = self.page_context(request, "Find a booking", form=form, references=references)
         return TemplateResponse(request, "admin/registration/booking/find.html", context)
 
     def live_view(self, request: HttpRequest, reference: str) -> HttpResponse:
@@ -134,7 +124,7 @@ class BookingAdmin(admin.ModelAdmin):
             if form.is_valid():
                 self._cancel(request, booking.reference, form.cleaned_data["reason"])
                 return HttpResponseRedirect(request.path)
-        context = self._context(
+        context = self.page_context(
             request,
             f"Booking {booking.reference}",
             booking=booking,

@@ -8,15 +8,21 @@ re-reads entries (a restored warehouse, a reset watermark) adds nothing twice. C
 entries set cancelled_at on the booking they cancel.
 """
 
+import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.utils import Error as DatabaseError
 
 from registration.models import ExportWatermark
 from registration.references import reference_for
-from vaksin.store import bookings, keys, slots
+from vaksin.backoff import Backoff
+from vaksin.store import StoreError, bookings, keys, metrics, slots
+
+logger = logging.getLogger(__name__)
 
 WATERMARK = "bookings"
 CHUNK = 50_000
@@ -216,3 +222,54 @@ def bookings_verify() -> VerifyReport:
             f"{report.warehouse_entries:,} (bookings plus cancellations)"
         )
     return report
+
+
+def export_lag(*, now: float) -> tuple[int, float]:
+    """Log entries not yet in the warehouse, and how long the oldest of them has waited (s)."""
+    watermark = ExportWatermark.objects.filter(name=WATERMARK).first()
+    after = watermark.last_number if watermark else 0
+    waiting = bookings.read_entries(after=after, count=1)
+    if not waiting:
+        return 0, 0.0
+    return bookings.read_last_number() - after, max(now - int(waiting[0][1]["at"]), 0.0)
+
+
+def bookings_export_loop(*, interval: float, should_stop: Callable[[], bool]) -> int:
+    """Exports every `interval` seconds until should_stop(); returns how many runs finished.
+
+    A Redis or PostgreSQL outage is waited out (with backoff), never a reason to exit: the
+    watermark moves only with the rows it covers, so a run cut short leaves nothing to repair.
+    Each finished run is recorded for operators (`vaksin_export_last_success_timestamp_seconds`).
+    """
+    backoff, runs = Backoff(ceiling=max(interval, 30.0)), 0
+    while not should_stop():
+        started = time.monotonic()
+        try:
+            summary = bookings_export()
+            metrics.counters_set({"export:last_success": time.time()})
+            metrics.counters_add({"export:rows": summary.exported})
+        except (StoreError, DatabaseError) as error:
+            wait = backoff.next()
+            logger.warning(
+                "export failed, retrying", extra={"error": type(error).__name__, "wait": wait}
+            )
+            # A broken connection is not reused: the next try opens a new one.
+            connection.close()
+            _sleep(wait, should_stop)
+            continue
+        backoff.reset()
+        runs += 1
+        if summary.exported or summary.cancellations:
+            logger.info(
+                "exported",
+                extra={"bookings": summary.exported, "cancellations": summary.cancellations},
+            )
+        _sleep(interval - (time.monotonic() - started), should_stop)
+    return runs
+
+
+def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
+    """Sleeps up to `seconds`, waking early to stop."""
+    deadline = time.monotonic() + seconds
+    while not should_stop() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.2))

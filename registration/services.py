@@ -143,6 +143,7 @@ def booking_create(
             phone_limit=settings.PHONE_BOOKING_LIMIT,
             # Scoped to the phone: nobody can use up another caller's key in advance.
             idempotency=f"{request.phone}:{idempotency_key}" if idempotency_key else "",
+            counted=settings.METRICS_ENABLED,
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None

@@ -27,6 +27,7 @@ from tests.slots import SlotMaker, slot_seed
 from tests.sms import sms_lines
 from tests.staff import staff_login
 from vaksin import store
+from vaksin.switches import switches_forget
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,7 @@ def redis_client() -> Iterator[redis.Redis]:
     """The real Redis of REDIS_URL, emptied before each test."""
     client = store.client()
     client.flushdb()
+    switches_forget()
     yield client
 
 

@@ -7,13 +7,17 @@ from django.http import HttpRequest, JsonResponse
 from vaksin import store
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
+def database_ping() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        database = "ok"
     except DatabaseError:
-        database = "unreachable"
+        return False
+    return True
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    database = "ok" if database_ping() else "unreachable"
     redis = "ok" if store.ping() else "unreachable"
     healthy = database == "ok" and redis == "ok"
     response = JsonResponse(

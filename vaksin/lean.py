@@ -11,6 +11,7 @@ Django's handler500 gives. Every other path goes through Django's full stack as 
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,6 +20,9 @@ from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.module_loading import import_string
+
+from vaksin.logs import request_id_begin
+from vaksin.observed import observed
 
 logger = logging.getLogger("django.request")
 
@@ -41,8 +45,11 @@ class LeanApplication:
         view = self.routes.get(environ.get("PATH_INFO", ""))
         if view is None:
             return self.django(environ, start_response)
+        started = time.perf_counter()
+        request_id = request_id_begin(environ.get("HTTP_X_REQUEST_ID", ""))
         request = WSGIRequest(environ)
         response = lean_response(view, request)
+        observed(request.path_info, response, started=started, request_id=request_id)
         status = f"{response.status_code} {response.reason_phrase}"
         start_response(status, list(response.items()))
         # The body as bytes, not the response object: closing that would send request_finished,
@@ -57,7 +64,7 @@ def lean_response(view: LeanView, request: HttpRequest) -> HttpResponseBase:
     except DisallowedHost:
         response = JsonResponse({"error": "bad_request"}, status=400)
     except Exception:
-        logger.exception("Internal Server Error: %s", request.path)
+        logger.exception("Internal Server Error: %s", request.path, extra={"status_code": 500})
         response = JsonResponse({"error": "unavailable"}, status=500)
     if settings.SECURE_CONTENT_TYPE_NOSNIFF:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

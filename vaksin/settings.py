@@ -138,9 +138,13 @@ INSTALLED_APPS = [
     "audit",
     "registration",
     "availability",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    # First, so that every request has its id (in the logs and the X-Request-ID header) and is
+    # counted and timed for operators, whatever a later middleware answers.
+    "vaksin.observed.ObservedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -300,12 +304,42 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     )
 }  # fmt: skip
 
+# One JSON object per line on stderr, each with the request id of the request it belongs to.
+# Refusals that are normal business (a 404 for an unknown slot, a sold-out 409, a 429) are
+# counted for operators (GET /metrics), not logged one by one: vaksin/logs.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "vaksin.logs.JsonFormatter"}},
+    "filters": {
+        "request_id": {"()": "vaksin.logs.RequestIdFilter"},
+        "no_business_refusals": {"()": "vaksin.logs.BusinessRefusalFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id", "no_business_refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- Operators: metrics, error reports, the automatic export --------------------------------
+# GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it answers nobody.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# 0 stops every count on the request path (the booking script's and each process's tally), so
+# that `make bench` can measure what counting costs; /metrics then stands still.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+# The `export` process copies new bookings and cancellations to PostgreSQL this often (seconds).
+EXPORT_INTERVAL = env_int("EXPORT_INTERVAL", 10, minimum=1)
+# Errors go to Sentry when a DSN is set, without personal data (vaksin/error_reports.py).
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    from vaksin.error_reports import error_reports_start
+
+    error_reports_start(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
 
 # --- Confirmations: SMS and e-mail backends, the relay and the worker -------------------------
 # SMS goes through SMS_BACKEND, a dotted path to a class in registration.confirmations.backends:

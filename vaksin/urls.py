@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("operations.urls")),
     path("", include("availability.urls")),
     path("", include("registration.urls")),
 ]

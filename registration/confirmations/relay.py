@@ -31,6 +31,7 @@ from rq.job import Job, Retry
 
 from registration.references import number_for, reference_for
 from vaksin.store import StoreError, keys, outbox
+from vaksin.switches import confirmations_paused
 
 QUEUE = "confirmations"
 JOB = "registration.jobs.confirmations_send_job"
@@ -46,6 +47,8 @@ ABANDONED_MS = 60_000
 logger = logging.getLogger(__name__)
 
 JOB_ID_PREFIX = "confirmations-"
+# While confirmations are paused, how often the relay looks whether they were resumed.
+PAUSED_POLL_SECONDS = 0.5
 
 
 def batch_job_id(references: list[str]) -> str:
@@ -139,7 +142,8 @@ def relay_run(
 ) -> RelayCounts:
     """Relays until should_stop() is true, reading up to `batch` entries at a time.
 
-    A Redis outage stops nothing: the relay waits (half a second, doubling to ten) and starts
+    While operators have paused confirmations it takes no new entries. A Redis outage stops
+    nothing: the relay waits (half a second, doubling to ten) and starts
     again from what it read but never acknowledged, which the consumer group kept for it."""
     counts = RelayCounts()
     delay = BACKOFF_FIRST
@@ -185,6 +189,10 @@ def _relay(
         relay(pending, recheck=True)
     next_sweep = 0.0
     while not should_stop():
+        if confirmations_paused():
+            # Operators paused confirmations: new bookings wait in the log, none is lost.
+            time.sleep(PAUSED_POLL_SECONDS)
+            continue
         if time.monotonic() >= next_sweep:
             # Entries a relay under another name took and never acknowledged: it died.
             if claimed := outbox.outbox_claim_idle(

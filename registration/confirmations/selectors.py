@@ -14,6 +14,7 @@ from rq.job import Job
 
 from registration.confirmations.relay import QUEUE, batch_span
 from registration.references import number_for, reference_for
+from vaksin.store import bookings, outbox
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,27 @@ def confirmation_job_for(*, reference: str) -> ConfirmationJob | None:
             if job.args and reference in job.args[0]:
                 return ConfirmationJob(id=job.id, status=job.get_status().value)
     return None
+
+
+def confirmation_oldest_waiting() -> int | None:
+    """The number of the oldest booking whose confirmation may still be waiting: not relayed
+    yet, or in a job queued, running or waiting for a retry (a failed job is staff's to see,
+    not a wait). A running batch counts from its first booking, so this may be a batch early.
+    """
+    queue = django_rq.get_queue(QUEUE)
+    job_ids = [
+        *queue.get_job_ids(),
+        *queue.started_job_registry.get_job_ids(cleanup=False),
+        *queue.scheduled_job_registry.get_job_ids(cleanup=False),
+    ]
+    firsts = [span[0] for job_id in job_ids if (span := batch_span(job_id))]
+    if (unrelayed := outbox.outbox_oldest_unrelayed()) is not None:
+        firsts.append(unrelayed)
+    return min(firsts) if firsts else None
+
+
+def confirmation_lag_seconds(*, now: float) -> float:
+    """How long the oldest booking still waiting for its confirmation has waited (0: none)."""
+    number = confirmation_oldest_waiting()
+    entry = bookings.read_entry(number) if number else None
+    return max(now - int(entry["at"]), 0.0) if entry else 0.0

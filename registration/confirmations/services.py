@@ -187,7 +187,10 @@ def confirmations_send(
                         if not state.sent[channel]:
                             _send(channel, confirmation, _address(channel, entry), mail)
                             outbox.confirmation_record_sent(
-                                number, channel, int(time.time() * 1000)
+                                number,
+                                channel,
+                                int(time.time() * 1000),
+                                booked_at=int(entry.get("at", 0)),
                             )
                 except (StoreError, BaseTimeoutException):
                     raise

@@ -18,13 +18,16 @@ from typing import Any
 
 import redis
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 from rq.job import Job
 
 from vaksin.env import env_int
+from vaksin.switches import confirmations_paused
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_MARGIN_SECONDS = 10
+PAUSED_QUEUE = "confirmations"
 REDIS_GONE = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.BusyLoadingError)
 # Waits between tries while Redis is unreachable: from half a second, doubling, to ten.
 BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
@@ -60,6 +63,19 @@ class ConfirmationWorker(SimpleWorker):
         again next time) while Redis is still unreachable."""
         with contextlib.suppress(*REDIS_GONE):
             self.register_death()
+
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's `rq suspend` check, and operators' pause of confirmations (vaksin/switches.py):
+        a worker of the confirmations queue takes no job while it lasts (the batch it is
+        sending finishes). Only that queue: codes must go on while confirmations wait."""
+        super().check_for_suspension(burst)
+        if PAUSED_QUEUE not in self.queue_names():
+            return
+        while not self._stop_requested and confirmations_paused():
+            if burst:
+                raise StopRequested  # as RQ's own suspension ends a burst: nothing taken
+            self.heartbeat()  # still alive for RQ's dashboard while it waits
+            time.sleep(0.5)
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         # A job cannot outlive its timeout, so a little past it the job is surely abandoned.

@@ -13,7 +13,7 @@ def snapshot(client: redis.Redis) -> dict[object, object]:
     return {key: client.dump(key) for key in sorted(client.keys("*"))}
 
 
-@pytest.mark.parametrize("broken_key", [keys.BOOKINGS, keys.BOOKED])
+@pytest.mark.parametrize("broken_key", [keys.BOOKINGS, keys.BOOKED, keys.METRICS])
 def test_a_failing_booking_changes_nothing(make_slot, redis_client, broken_key: str) -> None:
     date = make_slot(location="WTCKL", capacity=5).isoformat()
     booking_create(request=booking_request(1, location="WTCKL", date=date))
@@ -40,7 +40,9 @@ def test_a_person_pointing_at_a_missing_booking_changes_nothing(make_slot, redis
     assert snapshot(redis_client) == before
 
 
-def test_a_refused_booking_writes_nothing_but_its_attempt_count(make_slot, redis_client) -> None:
+def test_a_refused_booking_writes_nothing_but_its_attempt_and_operators_counts(
+    make_slot, redis_client
+) -> None:
     date = make_slot(location="WTCKL", capacity=0).isoformat()
     before = snapshot(redis_client)
 
@@ -48,4 +50,6 @@ def test_a_refused_booking_writes_nothing_but_its_attempt_count(make_slot, redis
         booking_create(request=booking_request(4, location="WTCKL", date=date))
 
     after = snapshot(redis_client)
-    assert {k: v for k, v in after.items() if ":rate:" not in str(k)} == before
+    counts = (":rate:", keys.METRICS, ":series:")
+    assert {k: v for k, v in after.items() if not any(c in str(k) for c in counts)} == before
+    assert redis_client.hget(keys.METRICS, "booking:sold_out") == "1"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from vaksin.store import keys
 from vaksin.store.connection import answering, client, run_script
+from vaksin.store.metrics import SERIES_KEEP_SECONDS, metrics_keys
 
 # A log entry's fields, e.g. {"kind": "booked", "id_type": ..., "location": ..., "window": ...}.
 LogEntry = dict[str, str]
@@ -48,6 +49,7 @@ def book(
     person_limit: int = 0,
     phone_limit: int = 0,
     idempotency: str = "",
+    counted: bool = True,
 ) -> BookingOutcome:
     """Runs the booking script: one round trip that decides and writes. See lua/book.lua.
 
@@ -55,7 +57,8 @@ def book(
     bookings each (0: no limit). Attempts are counted per minute for the client `address` and
     for the person with this phone (so that nobody can use up another person's attempts), each
     only when its limit is set (0 turns it off). `idempotency` is the caller's key, already
-    scoped to the caller."""
+    scoped to the caller. Unless `counted` is False (the bench's rival), the script counts its
+    outcome for operators in the same step (vaksin/store/metrics.py)."""
     (bucket, field), *older = keys.person_keys(id_type, id_number)
     (phone_bucket, phone_field), *older_phone = keys.phone_keys(phone)
     minute = int(time.time() // 60)
@@ -66,6 +69,7 @@ def book(
         keys.rate_key("person", f"{field}:{phone_field}", minute) if person_limit else ""
     )
     slot = keys.slot_field(location, date)
+    metrics_key, series_key = metrics_keys() if counted else ("", "")
     reply = run_script(
         "book",
         keys=[
@@ -78,6 +82,8 @@ def book(
             person_rate_key,
             keys.idempotency_key(idempotency) if idempotency else "",
             phone_bucket,
+            metrics_key,
+            series_key,
             *(old_bucket for old_bucket, _ in older + older_phone),
         ],
         args=[
@@ -97,6 +103,7 @@ def book(
             date,
             lang,
             len(older),
+            SERIES_KEEP_SECONDS,
             *(old_field for _, old_field in older + older_phone),
         ],
     )

@@ -14,6 +14,11 @@ CENTRES = f"{PREFIX}:centres"
 CAPACITY = f"{PREFIX}:capacity"
 BOOKED = f"{PREFIX}:booked"
 BOOKINGS = f"{PREFIX}:bookings"
+# Operators' view and switches: counters shared by every process of every node, a short history
+# of them in buckets of SERIES_SECONDS, and the switches staff flip in the admin.
+METRICS = f"{PREFIX}:metrics"
+SWITCHES = f"{PREFIX}:switches"
+SERIES_SECONDS = 10
 PERSONS_PATTERN = f"{PREFIX}:persons:*"
 PHONES_PATTERN = f"{PREFIX}:phones:*"
 # 65,536 buckets keep each person hash small enough for Redis's compact listpack encoding
@@ -106,3 +111,8 @@ def sent_field(number: int, channel: str) -> str:
 
 def confirmation_claim_key(number: int) -> str:
     return f"{PREFIX}:sending:{number}"
+
+
+def series_key(bucket: int) -> str:
+    """The counters of one SERIES_SECONDS bucket (Unix time // SERIES_SECONDS)."""
+    return f"{PREFIX}:series:{bucket}"

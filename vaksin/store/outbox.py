@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import redis
 
-from vaksin.store import keys
+from vaksin.store import keys, metrics
 from vaksin.store.bookings import LogEntry
 from vaksin.store.connection import answering, client, run_script
 from vaksin.store.slots import PublishedCentre
@@ -61,16 +61,40 @@ def outbox_ack(entry_ids: list[str]) -> None:
 
 
 def outbox_backlog() -> tuple[int, int]:
-    """Entries not yet read by the relay (lag) and read but not acknowledged (pending)."""
+    """Entries not yet read by the relay (lag) and read but not acknowledged (pending). Before
+    the relay first ran (no group yet), every entry is unread."""
     with answering():
         try:
             groups = client().xinfo_groups(keys.BOOKINGS)
         except redis.ResponseError:
-            return 0, 0
-    for group in groups:
-        if group["name"] == OUTBOX_GROUP:
-            return int(group.get("lag") or 0), int(group["pending"])
-    return 0, 0
+            groups = []
+        for group in groups:
+            if group["name"] == OUTBOX_GROUP:
+                return int(group.get("lag") or 0), int(group["pending"])
+        return int(client().xlen(keys.BOOKINGS)), 0
+
+
+def outbox_oldest_unrelayed() -> int | None:
+    """The number of the oldest log entry the relay has not finished with (not read yet, or read
+    and not acknowledged), or None when it is up to date."""
+    pipe = client().pipeline(transaction=False)
+    pipe.xinfo_groups(keys.BOOKINGS).xpending(keys.BOOKINGS, OUTBOX_GROUP)
+    pipe.xrevrange(keys.BOOKINGS, "+", "-", count=1)
+    with answering():
+        try:
+            groups, pending, last = pipe.execute()
+        except redis.ResponseError:  # no log, or no group yet: nothing was ever relayed
+            first = client().xrange(keys.BOOKINGS, "-", "+", count=1)
+            return keys.entry_number(first[0][0]) if first else None
+    found = []
+    if pending and pending.get("pending"):
+        found.append(keys.entry_number(pending["min"]))
+    delivered = next(
+        (group["last-delivered-id"] for group in groups if group["name"] == OUTBOX_GROUP), "0-0"
+    )
+    if last and keys.entry_number(last[0][0]) > keys.entry_number(delivered):
+        found.append(keys.entry_number(delivered) + 1)
+    return min(found) if found else None
 
 
 def confirmation_batch_read(
@@ -163,10 +187,22 @@ def confirmation_sent(number: int, channels: list[str]) -> dict[str, str | None]
     return dict(zip(channels, values, strict=True))
 
 
-def confirmation_record_sent(number: int, channel: str, at_ms: int) -> None:
-    # No MULTI: both writes are idempotent and the record stands without its expiry.
+def confirmation_record_sent(number: int, channel: str, at_ms: int, *, booked_at: int) -> None:
+    """Records a message as sent, and counts it for operators with its delay since the booking
+    (`booked_at`, Unix seconds), in the same round trip."""
+    # No MULTI: the record's writes are idempotent and it stands without its expiry. The counts
+    # are not: a retry after a lost reply counts a message twice, which operators can live with.
+    delay = max(at_ms / 1000 - booked_at, 0.0)
+    bucket = keys.series_key(metrics.series_bucket(at_ms / 1000))
     pipe = client().pipeline(transaction=False)
     pipe.hset(keys.sent_key(number), keys.sent_field(number, channel), at_ms)
     pipe.expire(keys.sent_key(number), SENT_RETENTION_SECONDS)
+    pipe.hincrby(keys.METRICS, f"sent:{channel}", 1)
+    if channel == "sms":
+        pipe.hincrby(keys.METRICS, f"delay:{metrics.bucket_bound(metrics.DELAY_BUCKETS, delay)}", 1)
+        pipe.hincrbyfloat(keys.METRICS, "delay_sum", delay)
+        pipe.hincrby(bucket, "sent", 1)
+        pipe.hincrbyfloat(bucket, "delay_sum", delay)
+        pipe.expire(bucket, metrics.SERIES_KEEP_SECONDS)
     with answering():
         pipe.execute()

@@ -38,6 +38,7 @@ def code_issue(
             keys.verification_key(phone),
             keys.rate_key("code-phone", keys.phone_key(phone)[1], 0) if phone_sends else "",
             keys.rate_key("code-address", address, minute) if address and address_sends else "",
+            keys.METRICS,
         ],
         args=[code_hash, lifetime, phone_sends, phone_span, address_sends],
     )

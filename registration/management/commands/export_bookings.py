@@ -1,16 +1,20 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registration.export import CHUNK, bookings_export, bookings_verify
+from registration.export import CHUNK, bookings_export, bookings_export_loop, bookings_verify
 from vaksin.progress import Progress
+from vaksin.stopping import stop_on_signals
 
 
 class Command(BaseCommand):
     help = (
         "Exports new bookings and cancellations from the Redis booking log to the warehouse "
         "table registration_booking. Incremental and safe to re-run or to run twice at once. "
-        "--verify then compares the warehouse with Redis and exits 1 on any difference."
+        "--verify then compares the warehouse with Redis and exits 1 on any difference. "
+        "--loop exports every EXPORT_INTERVAL seconds until stopped (the Procfile's export), "
+        "waiting out any Redis or PostgreSQL outage."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,10 +24,18 @@ class Command(BaseCommand):
             help="After exporting, compare the warehouse with Redis; exit 1 on any difference.",
         )
         parser.add_argument("--chunk", type=int, default=CHUNK, help="Log entries per transaction.")
+        parser.add_argument(
+            "--loop",
+            action="store_true",
+            help="Export every EXPORT_INTERVAL seconds until stopped (SIGTERM or Ctrl-C).",
+        )
 
-    def handle(self, *args: Any, verify: bool, chunk: int, **options: Any) -> None:
+    def handle(self, *args: Any, verify: bool, chunk: int, loop: bool, **options: Any) -> None:
         if chunk < 1:
             raise CommandError("--chunk must be 1 or more.")
+        if loop:
+            self._loop()
+            return
         progress: Progress | None = None
 
         def advance(done: int, total: int) -> None:
@@ -51,3 +63,10 @@ class Command(BaseCommand):
             f"Verified: {report.warehouse_active:,} active bookings and "
             f"{report.warehouse_entries:,} log entries match Redis."
         )
+
+    def _loop(self) -> None:
+        should_stop = stop_on_signals()
+        self.stdout.write(f"Exporting every {settings.EXPORT_INTERVAL} s until stopped.")
+        self.stdout.flush()
+        runs = bookings_export_loop(interval=settings.EXPORT_INTERVAL, should_stop=should_stop)
+        self.stdout.write(f"Stopped after {runs:,} exports.")

@@ -1,11 +1,10 @@
-import signal
 import socket
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from registration.confirmations.relay import RelayCounts, relay_run
+from vaksin.stopping import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -31,14 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, consumer: str, batch: int, block_ms: int, **options: Any) -> None:
-        stopping = False
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        should_stop = stop_on_signals()
         self.stdout.write(f"Relaying bookings to the confirmations queue as {consumer!r}.")
         self.stdout.flush()
         reported = [0]
@@ -53,7 +45,7 @@ class Command(BaseCommand):
             consumer=consumer,
             batch=batch,
             block_ms=block_ms,
-            should_stop=lambda: stopping,
+            should_stop=should_stop,
             on_batch=report,
         )
         self.stdout.write(

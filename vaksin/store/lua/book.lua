@@ -7,9 +7,11 @@
 -- KEYS[4] bookings stream   KEYS[5] centres hash     KEYS[6] rate key per address ('' = none)
 -- KEYS[7] rate key per person and phone ('' = none) KEYS[8] idempotency key ('' = none)
 -- KEYS[9] phone bucket hash (active bookings per phone)
+-- KEYS[10] operators' counters hash ('' = not counted)  KEYS[11] this moment's series bucket ('' = none)
 -- ARGV[16] n, how many older person keys are still in use (PERSON_KEY_SECRET_FALLBACKS)
--- KEYS[10...9+n] the person's buckets under them, KEYS[10+n...] the phone's, and
--- ARGV[17...16+n], ARGV[17+n...] their fields
+-- ARGV[17] seconds a series bucket is kept
+-- KEYS[12...11+n] the person's buckets under them, KEYS[12+n...] the phone's, and
+-- ARGV[18...17+n], ARGV[18+n...] their fields
 -- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] address limit
 -- ARGV[4] person limit   ARGV[5] idempotency fingerprint   ARGV[6] phone field
 -- ARGV[7] bookings allowed per phone (0 = no limit)
@@ -31,6 +33,9 @@ local limits = {[address_key] = tonumber(ARGV[3]), [person_key] = tonumber(ARGV[
 local phone_limit = tonumber(ARGV[7])
 local older = tonumber(ARGV[16])
 local phone, location = ARGV[11], ARGV[13]
+local metrics_key, series_key, series_ttl = KEYS[10], KEYS[11], tonumber(ARGV[17])
+-- KEYS[i] of an older name holds the field ARGV[i + FIELD_OFFSET].
+local FIELD_OFFSET, FIRST_OLDER = 6, 12
 
 local function attempts(key)
   if key == '' then return 0 end
@@ -53,9 +58,9 @@ end
 -- or any older one still in use after a rotation (PERSON_KEY_SECRET_FALLBACKS).
 local function held_booking()
   local number = redis.call('HGET', bucket_key, person)
-  for i = 10, 9 + older do
+  for i = FIRST_OLDER, FIRST_OLDER - 1 + older do
     if number then break end
-    number = redis.call('HGET', KEYS[i], ARGV[i + 7])
+    number = redis.call('HGET', KEYS[i], ARGV[i + FIELD_OFFSET])
   end
   if not number then return nil end
   local entry = redis.call('XRANGE', stream_key, number .. '-0', number .. '-0')[1]
@@ -92,7 +97,9 @@ local function decide()
   if held then return {'already_registered'} end
   -- Counted under every key in use: a rotation does not give a phone its places again.
   local on_phone = tonumber(redis.call('HGET', phone_key, phone_field) or '0')
-  for i = 10 + older, #KEYS do on_phone = on_phone + tonumber(redis.call('HGET', KEYS[i], ARGV[i + 7]) or '0') end
+  for i = FIRST_OLDER + older, #KEYS do
+    on_phone = on_phone + tonumber(redis.call('HGET', KEYS[i], ARGV[i + FIELD_OFFSET]) or '0')
+  end
   if phone_limit > 0 and on_phone >= phone_limit then return {'phone_limit'} end
 
   -- The booking number continues the stream's own sequence, so it needs no counter of its own.
@@ -102,6 +109,14 @@ local function decide()
 end
 
 local reply = decide()
+
+-- Every outcome is counted for operators in the same step that decides it: exact totals shared
+-- by every web node, and a history in short buckets, for two HINCRBYs. They are the first
+-- writes, so a counter key of the wrong type fails the script before the booking is written.
+if metrics_key ~= '' then redis.call('HINCRBY', metrics_key, 'booking:' .. reply[1], 1) end
+if series_key ~= '' and redis.call('HINCRBY', series_key, 'booking:' .. reply[1], 1) == 1 then
+  redis.call('EXPIRE', series_key, series_ttl)
+end
 if reply[1] == 'rate_limited' then return reply end
 
 -- Writes, only after every check above has passed.

@@ -25,7 +25,8 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.stack import with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,8 +40,8 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=6)
     options = parser.parse_args()
 
-    parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0"))
-    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{options.redis_db}"))
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0")
+    os.environ["REDIS_URL"] = with_database(redis_url, str(options.redis_db))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ["RATE_LIMIT_PER_IP"] = "0"

@@ -16,16 +16,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.stack import with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "vaksin_bench_export"
-
-
-def _with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def main() -> None:
@@ -37,14 +33,14 @@ def main() -> None:
 
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0")
     database_url = os.environ.get("DATABASE_URL", "postgres://vaksin@127.0.0.1:5441/vaksin")
-    os.environ["REDIS_URL"] = _with_db(redis_url, str(options.redis_db))
-    os.environ["DATABASE_URL"] = _with_db(database_url, BENCH_DB)
+    os.environ["REDIS_URL"] = with_database(redis_url, str(options.redis_db))
+    os.environ["DATABASE_URL"] = with_database(database_url, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
 
     import psycopg
 
-    with psycopg.connect(_with_db(database_url, "postgres"), autocommit=True) as admin:
+    with psycopg.connect(with_database(database_url, "postgres"), autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
             admin.execute(f"CREATE DATABASE {BENCH_DB}")
 
@@ -139,7 +135,7 @@ def main() -> None:
     print(f"verify: {'OK' if not report.differences else report.differences[:3]}")
     if not options.keep:
         connection.close()
-        with psycopg.connect(_with_db(database_url, "postgres"), autocommit=True) as admin:
+        with psycopg.connect(with_database(database_url, "postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 

@@ -12,9 +12,10 @@ import datetime
 import os
 import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import django
+
+from bench.stack import with_database
 
 
 def main() -> None:
@@ -23,8 +24,8 @@ def main() -> None:
     parser.add_argument("--db", type=int, default=9)
     options = parser.parse_args()
     # The server (and password) of REDIS_URL, on a database of its own.
-    parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0"))
-    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{options.db}"))
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0")
+    os.environ["REDIS_URL"] = with_database(redis_url, str(options.db))
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
     django.setup()

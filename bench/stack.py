@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from tests.processes import free_port, stop_process, wait_for
 
@@ -39,6 +40,11 @@ def bench_token() -> str:
 
 # The Redis database of the run's stack; others hold scenarios that must not mix with it.
 REDIS_DB = 8
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` (Redis's or PostgreSQL's) with another database: a scenario's own."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def redis_password(port: str) -> str:

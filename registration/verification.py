@@ -11,31 +11,27 @@ It holds nothing but the phone, so a verified phone costs the origin no storage.
 """
 
 import datetime
-import hashlib
-import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 import django_rq
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rq.job import Retry
 
 from registration import validation
 from registration.errors import BookingError
+from registration.window import verification_state
 from vaksin.store import StoreError
 from vaksin.store.verification import code_check, code_issue
-from vaksin.switches import registration_override
 
 QUEUE = "verifications"
 JOB = "registration.jobs.verification_code_send_job"
 TOKEN_SALT = "vaksin.verified-phone"  # noqa: S105 (a salt, not a secret)
 PHONE_SPAN_SECONDS = 3600
-
-WindowState = Literal["not_yet_open", "open", "closed"]
 
 # Whole sentences per language, as the confirmations are (registration/confirmations/messages.py).
 CODE_SMS = {
@@ -68,25 +64,9 @@ class VerifiedPhone:
     expires_at: datetime.datetime
 
 
-def verification_state(now: datetime.datetime | None = None) -> WindowState:
-    # Registration opened by hand is open to phones too, or nobody could book.
-    if registration_override() == "open":
-        return "open"
-    now = now or timezone.now()
-    if settings.VERIFICATION_OPENS_AT and now < settings.VERIFICATION_OPENS_AT:
-        return "not_yet_open"
-    if settings.REGISTRATION_CLOSES_AT and now >= settings.REGISTRATION_CLOSES_AT:
-        return "closed"
-    return "open"
-
-
-def _secret(purpose: str) -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).digest()
-
-
 def code_for(phone: str, nonce: str) -> str:
     """The six-digit code a nonce stands for; only a holder of the secret can work it out."""
-    digest = hmac.new(_secret("code"), f"{phone}:{nonce}".encode(), hashlib.sha256).digest()
+    digest = salted_hmac(f"{TOKEN_SALT}.code", f"{phone}:{nonce}", algorithm="sha256").digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 
 
@@ -95,7 +75,7 @@ def code_sms_text(code: str, lang: str) -> str:
 
 
 def _code_hash(phone: str, code: str) -> str:
-    return hmac.new(_secret("code-hash"), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+    return salted_hmac(f"{TOKEN_SALT}.code-hash", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
 def _clean_phone(phone: object) -> str:

@@ -1,5 +1,7 @@
-"""Whether registration is open: REGISTRATION_OPENS_AT and REGISTRATION_CLOSES_AT (unset = open),
-unless operators have opened or closed it by hand in the admin (vaksin/switches.py)."""
+"""When the public may act: registration (REGISTRATION_OPENS_AT to REGISTRATION_CLOSES_AT) and
+the verification of phones (from VERIFICATION_OPENS_AT, days earlier, to the same close); unset
+times leave a window open. Operators may open or close registration by hand in the admin
+(vaksin/switches.py), which overrides the configured times."""
 
 import datetime
 from typing import Literal
@@ -9,20 +11,31 @@ from django.utils import timezone
 
 from vaksin.switches import registration_override
 
-RegistrationState = Literal["not_yet_open", "open", "closed"]
+WindowState = Literal["not_yet_open", "open", "closed"]
 
 
-def registration_state(now: datetime.datetime | None = None) -> RegistrationState:
+def _window_state(opens_at: datetime.datetime | None, now: datetime.datetime | None) -> WindowState:
+    now = now or timezone.now()
+    if opens_at and now < opens_at:
+        return "not_yet_open"
+    if settings.REGISTRATION_CLOSES_AT and now >= settings.REGISTRATION_CLOSES_AT:
+        return "closed"
+    return "open"
+
+
+def registration_state(now: datetime.datetime | None = None) -> WindowState:
     if override := registration_override():
         return override
     return registration_scheduled_state(now)
 
 
-def registration_scheduled_state(now: datetime.datetime | None = None) -> RegistrationState:
+def registration_scheduled_state(now: datetime.datetime | None = None) -> WindowState:
     """What the configured times alone say."""
-    now = now or timezone.now()
-    if settings.REGISTRATION_OPENS_AT and now < settings.REGISTRATION_OPENS_AT:
-        return "not_yet_open"
-    if settings.REGISTRATION_CLOSES_AT and now >= settings.REGISTRATION_CLOSES_AT:
-        return "closed"
-    return "open"
+    return _window_state(settings.REGISTRATION_OPENS_AT, now)
+
+
+def verification_state(now: datetime.datetime | None = None) -> WindowState:
+    # Registration opened by hand is open to phones too, or nobody could book.
+    if registration_override() == "open":
+        return "open"
+    return _window_state(settings.VERIFICATION_OPENS_AT, now)

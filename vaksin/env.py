@@ -40,6 +40,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise _fail(name, value, "1 or 0 (true/false, yes/no, on/off)")
 
 
+def env_secret(name: str, *, debug: bool, development: str) -> str:
+    """A secret that must be set outside debug; in debug, `development` stands in for it."""
+    value = env_str(name)
+    if value:
+        return value
+    if not debug:
+        raise ImproperlyConfigured(f"{name} is required unless DJANGO_DEBUG=1.")
+    return development
+
+
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     value = os.environ.get(name)
     if value is None or value == "":

@@ -39,7 +39,7 @@ def store_problems() -> list[str]:
     holders = Counter(persons.values())
     for number, entry in active.items():
         names = keys.person_keys(entry["id_type"], entry["id_number"])
-        if number not in {persons.get(f"{b.rsplit(':', 1)[1]}:{f}") for b, f in names}:
+        if number not in {persons.get(keys.bucketed_name(*name)) for name in names}:
             problems.append(f"booking {number}: its person does not point back at it")
     for number, count in holders.items():
         if number not in active:
@@ -50,7 +50,7 @@ def store_problems() -> list[str]:
     counted = bookings.scan_phones()
     for phone, active_count in Counter(entry["phone"] for entry in active.values()).items():
         names = keys.phone_keys(phone)
-        held = sum(counted.pop(f"{b.rsplit(':', 1)[1]}:{f}", 0) for b, f in names)
+        held = sum(counted.pop(keys.bucketed_name(*name), 0) for name in names)
         if held != active_count:
             problems.append(f"a phone holds {active_count} bookings but is counted at {held}")
     if any(counted.values()):

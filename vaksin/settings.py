@@ -18,6 +18,7 @@ from vaksin.env import (
     env_int,
     env_list,
     env_networks,
+    env_secret,
     env_str,
     env_url,
     load_local_env,
@@ -31,11 +32,9 @@ if local_env := os.environ.get("VAKSIN_LOCAL_ENV", str(BASE_DIR / "var" / "local
     load_local_env(Path(local_env))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required unless DJANGO_DEBUG=1.")
-    SECRET_KEY = "insecure-development-key-only-for-DJANGO_DEBUG"  # noqa: S105
+SECRET_KEY = env_secret(
+    "DJANGO_SECRET_KEY", debug=DEBUG, development="insecure-development-key-only-for-DJANGO_DEBUG"
+)
 
 # Old secret keys still accepted for signatures (tokens, cookies) while they lapse.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
@@ -94,13 +93,13 @@ if TRUSTED_PROXY_HEADER and not TRUSTED_PROXIES:
 # session) must not rename every person, which would let each book again. Old values go in
 # PERSON_KEY_SECRET_FALLBACKS (comma-separated, newest first) while people booked under them
 # still hold bookings; every look-up of a person tries them all.
-PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET")
-if not PERSON_KEY_SECRET:
-    if not DEBUG:
-        raise ImproperlyConfigured("PERSON_KEY_SECRET is required unless DJANGO_DEBUG=1.")
-    PERSON_KEY_SECRET = "insecure-development-person-key-only-for-DJANGO_DEBUG"  # noqa: S105
+PERSON_KEY_SECRET = env_secret(
+    "PERSON_KEY_SECRET",
+    debug=DEBUG,
+    development="insecure-development-person-key-only-for-DJANGO_DEBUG",
+)
 PERSON_KEY_SECRET_FALLBACKS = env_list("PERSON_KEY_SECRET_FALLBACKS")
-if PERSON_KEY_SECRET in (SECRET_KEY, *env_list("DJANGO_SECRET_KEY_FALLBACKS")) and not DEBUG:
+if PERSON_KEY_SECRET in (SECRET_KEY, *SECRET_KEY_FALLBACKS) and not DEBUG:
     raise ImproperlyConfigured("PERSON_KEY_SECRET must differ from DJANGO_SECRET_KEY.")
 
 

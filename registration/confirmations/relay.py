@@ -24,13 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import django_rq
-import redis
 from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
 
 from registration.references import number_for, reference_for
+from vaksin.backoff import Backoff
 from vaksin.store import StoreError, keys, outbox
+from vaksin.store.connection import REDIS_GONE
 from vaksin.switches import confirmations_paused
 
 QUEUE = "confirmations"
@@ -122,13 +123,7 @@ def relay_entries(entries: outbox.Entries, *, queue: Queue, recheck: bool = Fals
     )
 
 
-# Redis unreachable or still loading its data after a restart: wait and try again.
-REDIS_GONE = (
-    StoreError,
-    redis.ConnectionError,
-    redis.TimeoutError,
-    redis.exceptions.BusyLoadingError,
-)
+# Waits between tries while Redis is unreachable: from half a second, doubling, to ten.
 BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
 
 
@@ -146,19 +141,19 @@ def relay_run(
     nothing: the relay waits (half a second, doubling to ten) and starts
     again from what it read but never acknowledged, which the consumer group kept for it."""
     counts = RelayCounts()
-    delay = BACKOFF_FIRST
+    backoff = Backoff(first=BACKOFF_FIRST, ceiling=BACKOFF_MOST)
     while not should_stop():
         try:
             _relay(counts, consumer=consumer, batch=batch, block_ms=block_ms,
                    should_stop=should_stop, on_batch=on_batch)  # fmt: skip
-        except REDIS_GONE as error:
+        except (StoreError, *REDIS_GONE) as error:
+            delay = backoff.next()
             logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
             deadline = time.monotonic() + delay
             while time.monotonic() < deadline and not should_stop():
                 time.sleep(0.1)
-            delay = min(delay * 2, BACKOFF_MOST)
         else:
-            delay = BACKOFF_FIRST
+            backoff.reset()
     return counts
 
 

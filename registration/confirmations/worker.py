@@ -16,19 +16,19 @@ import logging
 import time
 from typing import Any
 
-import redis
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 
+from vaksin.backoff import Backoff
 from vaksin.env import env_int
+from vaksin.store.connection import REDIS_GONE
 from vaksin.switches import confirmations_paused
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_MARGIN_SECONDS = 10
 PAUSED_QUEUE = "confirmations"
-REDIS_GONE = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.BusyLoadingError)
 # Waits between tries while Redis is unreachable: from half a second, doubling, to ten.
 BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
 
@@ -46,16 +46,16 @@ class ConfirmationWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        delay = BACKOFF_FIRST
+        backoff = Backoff(first=BACKOFF_FIRST, ceiling=BACKOFF_MOST)
         while True:
             try:
                 return bool(super().work(*args, **kwargs))
             except REDIS_GONE as error:
                 if self._stop_requested:
                     return False
+                delay = backoff.next()
                 logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
                 time.sleep(delay)
-                delay = min(delay * 2, BACKOFF_MOST)
                 self._forget_registration()
 
     def _forget_registration(self) -> None:

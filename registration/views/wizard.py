@@ -43,10 +43,9 @@ from registration.verification import (
     VerifiedPhone,
     verification_confirm,
     verification_start,
-    verification_state,
 )
 from registration.views.responses import busy, see_other
-from registration.window import registration_state
+from registration.window import registration_state, verification_state
 from registration.wizard import (
     ORDER,
     PHONE_STEPS,

@@ -139,29 +139,34 @@ def read_person_number(id_type: str, id_number: str) -> int | None:
     for bucket, field in keys.person_keys(id_type, id_number):
         pipe.hget(bucket, field)
     with answering():
-        found = [int(number) for number in pipe.execute() if number]
-    return found[0] if found else None
+        return held_number(pipe.execute())
+
+
+def held_number(values: list[str | None]) -> int | None:
+    """The booking a person holds, from what their names (the current person key's, then the
+    fallbacks') point at: the first that points anywhere."""
+    return next((int(value) for value in values if value), None)
+
+
+def _scan(pattern: str) -> dict[str, int]:
+    """Every field of the bucket hashes matching `pattern`, by keys.bucketed_name. A full scan:
+    for checks and audits, never for the request path."""
+    found: dict[str, int] = {}
+    with answering():
+        for bucket in client().scan_iter(match=pattern, count=1000):
+            for field, value in client().hgetall(bucket).items():
+                found[keys.bucketed_name(bucket, field)] = int(value)
+    return found
 
 
 def scan_persons() -> dict[str, int]:
-    """Every person holding a booking now, as "<bucket>:<field>" -> booking number. A full scan:
-    for checks and audits, never for the request path."""
-    persons: dict[str, int] = {}
-    with answering():
-        for bucket in client().scan_iter(match=keys.PERSONS_PATTERN, count=1000):
-            for field, number in client().hgetall(bucket).items():
-                persons[f"{bucket.rsplit(':', 1)[1]}:{field}"] = int(number)
-    return persons
+    """Every person holding a booking now -> the number of that booking."""
+    return _scan(keys.PERSONS_PATTERN)
 
 
 def scan_phones() -> dict[str, int]:
-    """Active bookings per phone, as "<bucket>:<field>" -> count. A full scan, for checks."""
-    phones: dict[str, int] = {}
-    with answering():
-        for bucket in client().scan_iter(match=keys.PHONES_PATTERN, count=1000):
-            for field, count in client().hgetall(bucket).items():
-                phones[f"{bucket.rsplit(':', 1)[1]}:{field}"] = int(count)
-    return phones
+    """Every phone holding bookings now -> how many."""
+    return _scan(keys.PHONES_PATTERN)
 
 
 def read_entries(*, after: int, count: int) -> list[tuple[int, LogEntry]]:

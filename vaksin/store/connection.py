@@ -15,6 +15,11 @@ from redis.commands.core import Script
 SCRIPTS = Path(__file__).parent / "lua"
 
 
+# What redis-py raises when Redis cannot be reached, does not answer in time, or is still
+# loading its data after a restart: an outage to wait out, not a bug.
+REDIS_GONE = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.BusyLoadingError)
+
+
 class StoreError(Exception):
     """Redis could not be reached or did not answer in time: the caller should try again later."""
 
@@ -40,7 +45,7 @@ def answering() -> Iterator[None]:
     """Turns a Redis that cannot be reached, or is too busy to answer, into StoreError."""
     try:
         yield
-    except (redis.ConnectionError, redis.TimeoutError, redis.exceptions.BusyLoadingError) as error:
+    except REDIS_GONE as error:
         raise StoreError(str(error)) from error
 
 

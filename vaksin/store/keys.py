@@ -48,6 +48,11 @@ def person_key(id_type: str, id_number: str) -> tuple[str, str]:
     return _bucketed("persons", f"{id_type}:{id_number}")
 
 
+def bucketed_name(bucket: str, field: str) -> str:
+    """One person's (or phone's) name across all buckets: "<bucket hex>:<field>"."""
+    return f"{bucket.rsplit(':', 1)[1]}:{field}"
+
+
 def person_keys(id_type: str, id_number: str) -> list[tuple[str, str]]:
     """Every name one person may be held under: the current key's first, then the fallbacks'
     (PERSON_KEY_SECRET_FALLBACKS), so that a person booked before a rotation is still found."""

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from vaksin.store import keys
-from vaksin.store.bookings import LogEntry
+from vaksin.store.bookings import LogEntry, held_number
 from vaksin.store.connection import answering, client
 
 
@@ -29,13 +29,9 @@ def lookup_read(*, number: int, people: list[tuple[str, str]], rate_keys: list[s
     with answering():
         replies = pipe.execute()
     values = iter(replies[2 * len(rate_keys) : -1])
-    held = []
-    for person in names:
-        numbers = [int(value) for value in (next(values) for _ in person) if value]
-        held.append(numbers[0] if numbers else None)
     found = replies[-1]
     return LookupRead(
         attempts=[int(replies[2 * i]) for i in range(len(rate_keys))],
-        held=held,
+        held=[held_number([next(values) for _ in person]) for person in names],
         entry=dict(found[0][1]) if found else None,
     )

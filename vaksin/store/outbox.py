@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import redis
 
 from vaksin.store import keys, metrics
-from vaksin.store.bookings import LogEntry
+from vaksin.store.bookings import LogEntry, held_number
 from vaksin.store.connection import answering, client, run_script
 from vaksin.store.slots import PublishedCentre
 
@@ -158,12 +158,11 @@ def confirmation_batch_claim(
     states = []
     for person in names:
         claimed, sent = next(replies), next(replies)
-        held = [int(number) for number in (next(replies) for _ in person) if number]
         states.append(
             SendState(
                 claimed=bool(claimed),
                 sent=dict(zip(CONFIRMATION_CHANNELS, sent, strict=True)),
-                holder=held[0] if held else None,
+                holder=held_number([next(replies) for _ in person]),
             )
         )
     return states

@@ -67,7 +67,9 @@ def code_sent_to(number: str, *, after: int, seconds: float = 10) -> str | None:
         if SMS_FILE.exists():
             with SMS_FILE.open("rb") as handle:
                 handle.seek(after)
-                for line in reversed(handle.read().decode().splitlines()):
+                # Only whole lines: the code worker may be writing the last one right now.
+                whole = handle.read().rpartition(b"\n")[0]
+                for line in reversed(whole.decode().splitlines()):
                     message = json.loads(line)
                     if message["to"] == number and (found := CODE.search(message["text"])):
                         return found.group(1)

@@ -19,16 +19,22 @@ def test_a_short_locust_run_books_without_failures(web_server, make_slot, tmp_pa
     codes = start_code_worker(sms_file, tmp_path / "codes.log")
 
     try:
-        subprocess.run(
+        run = subprocess.run(
             [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless",
              "--host", base, "--users", "10", "--spawn-rate", "10", "--run-time", "8s",
              "--csv", str(tmp_path / "run"), "--only-summary"],
-            cwd=ROOT, check=True, capture_output=True, timeout=60,
+            cwd=ROOT, capture_output=True, timeout=60,
             env={"VAKSIN_LOCUST_MAX_WAIT": "1", "VAKSIN_LOCUST_SMS_FILE": str(sms_file),
                  "PATH": ""},
         )  # fmt: skip
     finally:
         stop_process(codes)
+
+    # Locust exits 1 on any failed request or error in a task: say which, not just that.
+    assert run.returncode == 0, "\n".join(
+        [run.stderr.decode()[-4000:]]
+        + [(tmp_path / f"run_{part}.csv").read_text() for part in ("failures", "exceptions")]
+    )
 
     with (tmp_path / "run_stats.csv").open() as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}

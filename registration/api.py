@@ -42,6 +42,8 @@ def _refused(error: BookingError, *, location: str, date: str) -> JsonResponse:
         return refused(error, alternatives=_alternatives(location, date))
     if error.code == "idempotency_conflict":
         return answer({"error": "idempotency_key_reused"}, status=422)
+    if error.code == "not_admitted":
+        return refused(error, position=error.position)
     return refused(error)
 
 

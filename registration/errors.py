@@ -60,6 +60,10 @@ MESSAGES: dict[str, Promise] = {
     ),
     "birth_date_missing": _("Enter your date of birth"),
     "closed": _("Registration is closed"),
+    "not_admitted": _(
+        "It is not your turn to book yet. Wait in the waiting room: we let people in one "
+        "by one, in a fair order"
+    ),
     "rate_limited": _("Too many attempts. Wait a minute, then try again"),
     "unavailable": _("The service is very busy. Your answers are kept: try again in a few seconds"),
     "idempotency_conflict": _("This request key was already used for a different booking"),
@@ -75,6 +79,7 @@ STATUS = {
     "already_registered": 409,
     "phone_limit": 409,
     "phone_unverified": 401,
+    "not_admitted": 403,
     "idempotency_conflict": 422,
     "rate_limited": 429,
     "unavailable": 503,
@@ -90,8 +95,10 @@ class BookingError(Exception):
         *,
         fields: dict[str, list[str]] | None = None,
         retry_after: int = 0,
+        position: int | None = None,
     ) -> None:
         super().__init__(code)
         self.code = code
         self.fields = fields or {}
         self.retry_after = retry_after
+        self.position = position  # in the waiting room, for "not_admitted"

@@ -17,6 +17,7 @@ from registration.references import number_for, reference_for
 from registration.validation import collect
 from registration.window import registration_state
 from vaksin.store import StoreError, bookings, rates
+from waiting_room.services import booking_pass_ms, queue_standing
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,10 @@ def booking_create(
             # Scoped to the phone: nobody can use up another caller's key in advance.
             idempotency=f"{request.phone}:{idempotency_key}" if idempotency_key else "",
             counted=settings.METRICS_ENABLED,
+            pass_ms=booking_pass_ms(now),
         )
+        if outcome.outcome == "not_admitted":
+            raise BookingError("not_admitted", position=_queue_position(outcome, request.phone))
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
     if outcome.holds_place:
@@ -156,6 +160,14 @@ def booking_create(
             created=outcome.outcome == "booked",
         )
     raise BookingError(outcome.outcome, retry_after=outcome.retry_after)
+
+
+def _queue_position(outcome: bookings.BookingOutcome, phone: str) -> int | None:
+    """The refused phone's place in the queue. The script knows it once the phone has polled
+    since the opening; otherwise the queue works it out (taking no ticket)."""
+    if outcome.position is not None:
+        return outcome.position
+    return queue_standing(phone=phone).position
 
 
 def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:

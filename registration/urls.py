@@ -1,7 +1,7 @@
 from django.urls import path
 
-from registration import api, verification_api
-from registration.views import appointment, wizard
+from registration import api, queue_api, verification_api
+from registration.views import appointment, waiting, wizard
 
 urlpatterns = [
     path("", wizard.home, name="home"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/phone/", wizard.phone_step, name="register_phone"),
     path("register/code/", wizard.code_step, name="register_code"),
     path("register/ready/", wizard.ready, name="register_ready"),
+    path("register/wait/", waiting.waiting, name="register_wait"),
     path("register/id/", wizard.id_step, name="register_id"),
     path("register/details/", wizard.details_step, name="register_details"),
     path("register/state/", wizard.state_step, name="register_state"),
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("appointment/", appointment.appointment, name="appointment"),
     path("api/bookings", api.bookings_api, name="bookings_api"),
+    path("api/queue", queue_api.queue_api, name="queue_api"),
     path("api/verifications", verification_api.verifications_api, name="verifications_api"),
     path(
         "api/verifications/confirm",

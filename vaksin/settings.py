@@ -73,6 +73,25 @@ VERIFICATION_CODE_SECONDS = 600
 # A verified phone's token lasts until registration closes, or this long when no close is set.
 VERIFICATION_TOKEN_HOURS = env_int("VERIFICATION_TOKEN_HOURS", 72, minimum=1)
 
+# The waiting room (waiting_room/): from WAITING_ROOM_OPENS_AT, booking needs an admission.
+# Tickets taken before REGISTRATION_OPENS_AT are put in a random order by a committed draw;
+# admission starts at the opening at WAITING_ROOM_RATE tickets a second, until operators set
+# another rate or the automatic mode, which steers towards WAITING_ROOM_AUTO_TARGET bookings a
+# second (what the origin serves: see BENCHMARKS.md). An admitted ticket may book for
+# ADMISSION_MINUTES. Unset: no waiting room.
+WAITING_ROOM_OPENS_AT = env_datetime("WAITING_ROOM_OPENS_AT")
+WAITING_ROOM_RATE = env_int("WAITING_ROOM_RATE", 50, minimum=1)
+WAITING_ROOM_AUTO_TARGET = env_int("WAITING_ROOM_AUTO_TARGET", 800, minimum=1)
+ADMISSION_MINUTES = env_int("ADMISSION_MINUTES", 10, minimum=1)
+if (
+    WAITING_ROOM_OPENS_AT
+    and REGISTRATION_OPENS_AT
+    and WAITING_ROOM_OPENS_AT > REGISTRATION_OPENS_AT
+):
+    raise ImproperlyConfigured(
+        "WAITING_ROOM_OPENS_AT must not be later than REGISTRATION_OPENS_AT."
+    )
+
 # Booking and look-up attempts per minute from one client address; 0 turns the limit off.
 # Generous, because a mobile carrier can put thousands of people behind one address.
 RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
@@ -130,6 +149,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_rq",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -137,6 +157,7 @@ INSTALLED_APPS = [
     "audit",
     "registration",
     "availability",
+    "waiting_room",
     "operations",
 ]
 
@@ -392,4 +413,5 @@ LEAN_ROUTES = {
     "/api/availability": "availability.views.availability_api",
     "/api/verifications": "registration.verification_api.verifications_api",
     "/api/verifications/confirm": "registration.verification_api.verifications_confirm_api",
+    "/api/queue": "registration.queue_api.queue_api",
 }

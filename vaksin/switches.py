@@ -6,6 +6,8 @@ for one HGETALL per process per second, whatever the traffic.
   the configured times rule (registration/window.py).
 - `confirmations`: "paused" stops the relay and the confirmation workers taking new work;
   nothing is lost, the bookings wait in the booking log and the queue.
+- `waiting_room`: "off" lets everyone book without an admission, as before the waiting room
+  (waiting_room/); unset, WAITING_ROOM_OPENS_AT rules.
 
 When Redis cannot be read, the last copy read stands (unset before the first read): a Redis
 outage stops bookings anyway, and must not flip a switch by itself.
@@ -21,6 +23,7 @@ from vaksin.store.switches import switches_read
 SWITCHES_TTL = 1.0
 REGISTRATION = "registration"
 CONFIRMATIONS = "confirmations"
+WAITING_ROOM = "waiting_room"
 RegistrationOverride = Literal["open", "closed"]
 
 
@@ -50,3 +53,7 @@ def registration_override() -> RegistrationOverride | None:
 
 def confirmations_paused() -> bool:
     return switches().get(CONFIRMATIONS) == "paused"
+
+
+def waiting_room_off() -> bool:
+    return switches().get(WAITING_ROOM) == "off"

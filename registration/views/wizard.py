@@ -57,6 +57,7 @@ from registration.wizard import (
 )
 from vaksin import store
 from vaksin.addresses import client_address
+from waiting_room.services import queue_standing, room_on
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
 
@@ -68,6 +69,7 @@ def _window_context() -> dict[str, Any]:
         "closes_at": settings.REGISTRATION_CLOSES_AT,
         "verification_state": verification_state(),
         "verification_opens_at": settings.VERIFICATION_OPENS_AT,
+        "waiting_room_opens_at": settings.WAITING_ROOM_OPENS_AT,
         "verifies_early": bool(
             settings.VERIFICATION_OPENS_AT
             and settings.REGISTRATION_OPENS_AT
@@ -92,13 +94,22 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
             if window[opened] != "open":
                 return _closed(request, state, window)
             try:
-                return _resume(state, step) or view(request, state)
+                return _resume(state, step) or _queued(state, step) or view(request, state)
             except store.StoreError:
                 return busy(request)
 
         return wrapped
 
     return decorate
+
+
+def _queued(state: WizardState, step: str) -> HttpResponse | None:
+    """While the waiting room is on, the booking steps are for phones whose turn has come."""
+    if step in PHONE_STEPS or not state.phone or not room_on():
+        return None
+    if queue_standing(phone=state.phone).admitted:
+        return None
+    return see_other("register_wait")
 
 
 def _closed(request: HttpRequest, state: WizardState, window: dict[str, Any]) -> HttpResponse:
@@ -171,6 +182,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
+    if state.phone and not state.done and room_on():
+        return see_other("register_wait")
     if state.phone and not state.done and registration_state() == "not_yet_open":
         return see_other("register_ready")
     return _resume(state, "check") or see_other(f"register_{state.first_missing_step()}")
@@ -276,7 +289,9 @@ def _verified(state: WizardState, verified: VerifiedPhone | None = None) -> Http
     to come back then."""
     if verified:
         state = state.verified(verified.phone, until=int(verified.expires_at.timestamp()))
-    if registration_state() == "not_yet_open":
+    if room_on():
+        response = see_other("register_wait")
+    elif registration_state() == "not_yet_open":
         response = see_other("register_ready")
     else:
         response = see_other(f"register_{state.first_missing_step()}")
@@ -457,6 +472,8 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
         return see_other("register_already_registered")
     if error.code == "closed":
         return see_other("register")
+    if error.code == "not_admitted":
+        return see_other("register_wait")
     if error.code == "invalid":
         # Only reachable if a rule changed mid-wizard: link each answer to its step.
         errors = [

@@ -21,13 +21,15 @@ class BookingOutcome:
 
     outcome: "booked", "repeat" (this person already holds this very slot, booked from this very
     phone), "already_registered", "sold_out", "unknown_slot", "phone_limit", "rate_limited" or
-    "idempotency_conflict".
+    "idempotency_conflict", or "not_admitted" (the waiting room is on and this phone holds no
+    valid pass).
     """
 
     outcome: str
     number: int = 0  # the booking's number, for "booked" and "repeat"
     window: str = ""  # its arrival window, for "booked" and "repeat"
     retry_after: int = 0  # seconds, for "rate_limited"
+    position: int | None = None  # the phone's place in the waiting room, for "not_admitted"
 
     @property
     def holds_place(self) -> bool:
@@ -50,6 +52,7 @@ def book(
     phone_limit: int = 0,
     idempotency: str = "",
     counted: bool = True,
+    pass_ms: int | None = None,
 ) -> BookingOutcome:
     """Runs the booking script: one round trip that decides and writes. See lua/book.lua.
 
@@ -58,7 +61,9 @@ def book(
     for the person with this phone (so that nobody can use up another person's attempts), each
     only when its limit is set (0 turns it off). `idempotency` is the caller's key, already
     scoped to the caller. Unless `counted` is False (the bench's rival), the script counts its
-    outcome for operators in the same step (vaksin/store/metrics.py)."""
+    outcome for operators in the same step (vaksin/store/metrics.py). With `pass_ms` (the
+    waiting room is on), the phone's ticket must have been admitted less than that long ago
+    (lua/queue.lua)."""
     (bucket, field), *older = keys.person_keys(id_type, id_number)
     (phone_bucket, phone_field), *older_phone = keys.phone_keys(phone)
     minute = int(time.time() // 60)
@@ -70,6 +75,8 @@ def book(
     )
     slot = keys.slot_field(location, date)
     metrics_key, series_key = metrics_keys() if counted else ("", "")
+    ticket_bucket, ticket_field = keys.ticket_key(phone) if pass_ms else ("", "")
+    queue_keys = [keys.QUEUE, keys.QUEUE_STEPS, keys.QUEUE_USED] if pass_ms else ["", "", ""]
     reply = run_script(
         "book",
         keys=[
@@ -84,6 +91,8 @@ def book(
             phone_bucket,
             metrics_key,
             series_key,
+            *queue_keys,
+            ticket_bucket,
             *(old_bucket for old_bucket, _ in older + older_phone),
         ],
         args=[
@@ -104,6 +113,8 @@ def book(
             lang,
             len(older),
             SERIES_KEEP_SECONDS,
+            ticket_field,
+            pass_ms or 0,
             *(old_field for _, old_field in older + older_phone),
         ],
     )
@@ -112,6 +123,8 @@ def book(
         return BookingOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
     if outcome == "rate_limited":
         return BookingOutcome(outcome, retry_after=int(reply[1]))
+    if outcome == "not_admitted":
+        return BookingOutcome(outcome, position=int(reply[1]) if reply[1] != "" else None)
     return BookingOutcome(outcome)
 
 

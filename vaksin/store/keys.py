@@ -19,6 +19,11 @@ BOOKINGS = f"{PREFIX}:bookings"
 METRICS = f"{PREFIX}:metrics"
 SWITCHES = f"{PREFIX}:switches"
 SERIES_SECONDS = 10
+# The waiting room (see lua/queue.lua): its state, its admission steps, the passes used.
+QUEUE = f"{PREFIX}:queue"
+QUEUE_STEPS = f"{PREFIX}:queue:steps"
+QUEUE_USED = f"{PREFIX}:queue:used"
+QUEUE_TICKETS_PATTERN = f"{PREFIX}:tickets:*"
 PERSONS_PATTERN = f"{PREFIX}:persons:*"
 PHONES_PATTERN = f"{PREFIX}:phones:*"
 # 65,536 buckets keep each person hash small enough for Redis's compact listpack encoding
@@ -73,6 +78,11 @@ def phone_keys(phone: str) -> list[tuple[str, str]]:
     return [_bucketed("phones", subject)] + [
         _bucketed("phones", subject, old) for old in settings.PERSON_KEY_SECRET_FALLBACKS
     ]
+
+
+def ticket_key(phone: str) -> tuple[str, str]:
+    """The bucket key and field holding one phone's waiting-room ticket."""
+    return _bucketed("tickets", f"phone:{phone}")
 
 
 def verification_key(phone: str) -> str:

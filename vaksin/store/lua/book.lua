@@ -8,10 +8,13 @@
 -- KEYS[7] rate key per person and phone ('' = none) KEYS[8] idempotency key ('' = none)
 -- KEYS[9] phone bucket hash (active bookings per phone)
 -- KEYS[10] operators' counters hash ('' = not counted)  KEYS[11] this moment's series bucket ('' = none)
+-- KEYS[12] the waiting room's state ('' = no waiting room)  KEYS[13] its admission steps
+-- KEYS[14] its used passes  KEYS[15] the phone's ticket bucket (see queue.lua)
 -- ARGV[16] n, how many older person keys are still in use (PERSON_KEY_SECRET_FALLBACKS)
--- ARGV[17] seconds a series bucket is kept
--- KEYS[12...11+n] the person's buckets under them, KEYS[12+n...] the phone's, and
--- ARGV[18...17+n], ARGV[18+n...] their fields
+-- ARGV[17] seconds a series bucket is kept  ARGV[18] the phone's ticket field
+-- ARGV[19] a pass's life, ms
+-- KEYS[16...15+n] the person's buckets under them, KEYS[16+n...] the phone's, and
+-- ARGV[20...19+n], ARGV[20+n...] their fields
 -- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] address limit
 -- ARGV[4] person limit   ARGV[5] idempotency fingerprint   ARGV[6] phone field
 -- ARGV[7] bookings allowed per phone (0 = no limit)
@@ -24,7 +27,7 @@
 -- Returns {outcome, ...}:
 --   {"booked", number, window}   {"repeat", number, window}   {"already_registered"}
 --   {"sold_out"}   {"unknown_slot"}   {"phone_limit"}   {"rate_limited", seconds}
---   {"idempotency_conflict"}
+--   {"idempotency_conflict"}   {"not_admitted", position or ''}
 
 local capacity_key, booked_key, bucket_key, stream_key, centres_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local address_key, person_key, idempotency_key, phone_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
@@ -34,8 +37,10 @@ local phone_limit = tonumber(ARGV[7])
 local older = tonumber(ARGV[16])
 local phone, location = ARGV[11], ARGV[13]
 local metrics_key, series_key, series_ttl = KEYS[10], KEYS[11], tonumber(ARGV[17])
+local queue_key, steps_key, used_key, ticket_key = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+local ticket_field, pass_life = ARGV[18], tonumber(ARGV[19])
 -- KEYS[i] of an older name holds the field ARGV[i + FIELD_OFFSET].
-local FIELD_OFFSET, FIRST_OLDER = 6, 12
+local FIELD_OFFSET, FIRST_OLDER = 4, 16
 
 local function attempts(key)
   if key == '' then return 0 end
@@ -70,6 +75,25 @@ local function held_booking()
   return {number, fields}
 end
 
+-- With the waiting room on: the position of this phone's ticket when its pass is valid now
+-- (admitted, and within its time), else false and the position ('' when not known).
+-- The pass is the ticket's record and the admission steps themselves, so nothing a client
+-- sends can stand in for it.
+local function pass()
+  if queue_key == '' then return true end
+  local record = redis.call('HGET', ticket_key, ticket_field)
+  local position = record and tonumber(string.match(record, ':(%d+)$') or '')
+  if not position then return false, '' end
+  if position > tonumber(redis.call('HGET', queue_key, 'through') or '0') then
+    return false, position
+  end
+  local since = redis.call('ZRANGEBYSCORE', steps_key, position, '+inf', 'LIMIT', 0, 1)[1]
+  local clock = redis.call('TIME')
+  local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  if not since or now >= tonumber(since) + pass_life then return false, position end
+  return position
+end
+
 -- Every read and check; returns the reply, plus the new booking's details when it may be written.
 local function decide()
   for _, key in ipairs({address_key, person_key}) do
@@ -93,6 +117,8 @@ local function decide()
   if held and held[2]['phone'] == phone and held[2]['location'] .. '|' .. held[2]['date'] == slot then
     return {'repeat', held[1], held[2]['window']}
   end
+  local admitted, position = pass()
+  if not admitted then return {'not_admitted', position} end
   if booked >= capacity then return {'sold_out'} end
   if held then return {'already_registered'} end
   -- Counted under every key in use: a rotation does not give a phone its places again.
@@ -105,7 +131,8 @@ local function decide()
   -- The booking number continues the stream's own sequence, so it needs no counter of its own.
   local last = redis.call('XREVRANGE', stream_key, '+', '-', 'COUNT', 1)[1]
   local number = last and tonumber(string.match(last[1], '^(%d+)')) + 1 or 1
-  return {'booked', tostring(number), arrival_window(cjson.decode(centre), booked, capacity)}
+  return {'booked', tostring(number), arrival_window(cjson.decode(centre), booked, capacity),
+    admitted}
 end
 
 local reply = decide()
@@ -124,7 +151,8 @@ for _, key in ipairs({address_key, person_key}) do
   if key ~= '' and redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, 60) end
 end
 if reply[1] == 'booked' then
-  local number, window = reply[2], reply[3]
+  local number, window, position = reply[2], reply[3], reply[4]
+  reply[4] = nil
   redis.call('HINCRBY', booked_key, slot, 1)
   redis.call('XADD', stream_key, number .. '-0', 'kind', 'booked',
     'id_type', ARGV[8], 'id_number', ARGV[9], 'name', ARGV[10], 'phone', phone, 'email', ARGV[12],
@@ -132,6 +160,8 @@ if reply[1] == 'booked' then
     'at', redis.call('TIME')[1])
   redis.call('HSET', bucket_key, person, number)
   redis.call('HINCRBY', phone_key, phone_field, 1)
+  -- A used pass: admission does not count it as lapsed (queue.lua).
+  if queue_key ~= '' then redis.call('SETBIT', used_key, position, 1) end
   if idempotency_key ~= '' then redis.call('SET', idempotency_key, fingerprint, 'EX', 86400) end
 end
 return reply

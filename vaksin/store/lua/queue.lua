@@ -1,0 +1,176 @@
+-- The waiting room: tickets, the draw's positions and admission, in one atomic step.
+--
+-- Admission is advanced lazily by whoever calls first after the last step (a waiting person's
+-- poll, the public state, an operator): it moves by rate x elapsed time since then, so any
+-- number of web nodes calling at once advance it exactly as one would, and no process of its
+-- own has to stay alive for the queue to move.
+--
+-- KEYS[1] state hash   KEYS[2] admission steps (sorted set: score = admitted through,
+-- member = the step's time in ms)   KEYS[3] used passes (bitmap by position)
+-- KEYS[4] the phone's ticket bucket ('' = none)   KEYS[5] operators' counters ('' = none)
+-- ARGV[1] action: 'join' (take or read this phone's ticket), 'status' (read it, take none),
+--   'tick' (advance only), 'rate' (set ARGV[10] tickets a second), 'mode' (ARGV[10]: set|auto)
+-- ARGV[2] the phone's ticket field   ARGV[3] the opening, ms (REGISTRATION_OPENS_AT)
+-- ARGV[4] a pass's life, ms   ARGV[5] the configured rate   ARGV[6] a fresh seed and
+-- ARGV[7] its SHA-256 (kept only if the room has none yet)   ARGV[8] the automatic mode's
+-- target, bookings a second   ARGV[9] how often the automatic mode adjusts, ms
+--
+-- State: seed, commitment, issued (tickets taken), drawn (tickets taken before the opening,
+-- frozen at the opening), through (admitted through this position), paced (admissions the
+-- rate has earned), last (time of the last step, ms), rate, mode, expired (positions whose
+-- pass has lapsed or been used through), lapsed (passes unused in their time).
+--
+-- A ticket's record is "<ticket>:<position>" (position empty until the draw gives one).
+-- Tickets taken before the opening get their position from the draw: a keyed permutation of
+-- 1..drawn (a four-round Feistel network on SHA-1, walked until it lands in range), which
+-- anyone can recompute from the revealed seed (registration of the same function in Python:
+-- waiting_room/draw.py). Later tickets queue in arrival order behind them.
+--
+-- Returns {ticket, position, through, rate, admitted_at, issued, drawn, commitment, mode}
+-- ('' for what is not known).
+
+local state_key, steps_key, used_key, ticket_key, metrics_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local action, field = ARGV[1], ARGV[2]
+local opening, window, configured_rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local target, period = tonumber(ARGV[8]), tonumber(ARGV[9])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+redis.call('HSETNX', state_key, 'seed', ARGV[6])
+redis.call('HSETNX', state_key, 'commitment', ARGV[7])
+local s = redis.call('HMGET', state_key, 'seed', 'commitment', 'issued', 'drawn', 'through',
+  'paced', 'last', 'rate', 'mode', 'expired', 'lapsed', 'auto_at', 'auto_count')
+local seed, commitment = s[1], s[2]
+local issued, drawn, through = tonumber(s[3] or '0'), tonumber(s[4] or ''), tonumber(s[5] or '0')
+local paced, last, rate = tonumber(s[6] or '0'), tonumber(s[7] or ''), tonumber(s[8] or configured_rate)
+local mode, expired, lapsed = s[9] or 'set', tonumber(s[10] or '0'), tonumber(s[11] or '0')
+
+local function feistel(x, half)
+  local size = 2 ^ half
+  local left, right = math.floor(x / size), x % size
+  for round = 1, 4 do
+    local f = tonumber(string.sub(redis.sha1hex(seed .. ':' .. round .. ':' .. right), 1, 8), 16) % size
+    left, right = right, (left + f) % size
+  end
+  return left * size + right
+end
+
+-- Ticket t (1..drawn) -> its drawn position (1..drawn).
+local function drawn_position(ticket)
+  local bits = 0
+  while 2 ^ bits < drawn do bits = bits + 1 end
+  bits = math.max(bits, 2)
+  bits = bits + bits % 2
+  local x = feistel(ticket - 1, bits / 2)
+  while x >= drawn do x = feistel(x, bits / 2) end
+  return x + 1
+end
+
+-- The automatic mode steers the rate so that the origin's booking rate (every booking the
+-- script decided, except refusals of people not admitted or over their rate) nears the target.
+local function steer()
+  if metrics_key == '' then return end
+  local counts = redis.call('HGETALL', metrics_key)
+  local total = 0
+  for i = 1, #counts, 2 do
+    local outcome = string.match(counts[i], '^booking:(.+)$')
+    if outcome and outcome ~= 'not_admitted' and outcome ~= 'rate_limited' then
+      total = total + tonumber(counts[i + 1])
+    end
+  end
+  local at, count = tonumber(s[12] or ''), tonumber(s[13] or '')
+  if at and now - at < period then return end
+  if at and count then
+    local measured = (total - count) / ((now - at) / 1000)
+    -- Only a queue that is waiting tells us the origin could take more.
+    if through < issued or measured > target then
+      local factor = math.min(math.max(target / math.max(measured, 1), 0.5), 2)
+      rate = math.min(math.max(rate * factor, 1), 100000)
+    end
+  end
+  redis.call('HSET', state_key, 'auto_at', now, 'auto_count', total, 'rate', rate)
+end
+
+local function step()
+  if now < opening then return end
+  if not drawn then
+    drawn = issued
+    last = opening
+    redis.call('HSET', state_key, 'drawn', drawn, 'last', last)
+  end
+  last = last or opening
+  if now - last < 100 then return end
+  if mode == 'auto' then steer() end
+  paced = paced + rate * (now - last) / 1000
+  -- Passes whose time is over, in admission order: each unused one lets one more in.
+  local ended = now - window
+  repeat
+    local steps = redis.call('ZRANGEBYSCORE', steps_key, '(' .. expired, '+inf', 'WITHSCORES', 'LIMIT', 0, 100)
+    local moved = false
+    for i = 1, #steps, 2 do
+      if tonumber(steps[i]) > ended then break end
+      expired, moved = tonumber(steps[i + 1]), true
+    end
+  until not moved or #steps < 200
+  lapsed = expired - redis.call('BITCOUNT', used_key, 0, expired, 'BIT')
+  local admitted = math.floor(paced) + lapsed
+  if admitted >= issued then
+    -- Nobody is left waiting: earned admissions are not banked for a later rush.
+    admitted, paced = issued, math.max(issued - lapsed, 0)
+  end
+  if admitted > through then
+    through = admitted
+    redis.call('ZADD', steps_key, through, tostring(now))
+  end
+  last = now
+  redis.call('HSET', state_key, 'through', through, 'paced', paced, 'last', last,
+    'expired', expired, 'lapsed', lapsed)
+end
+
+if action == 'rate' then
+  step()
+  rate = tonumber(ARGV[10])
+  mode = 'set'
+  redis.call('HSET', state_key, 'rate', rate, 'mode', mode)
+elseif action == 'mode' then
+  step()
+  mode = ARGV[10]
+  redis.call('HSET', state_key, 'mode', mode)
+  redis.call('HDEL', state_key, 'auto_at', 'auto_count')
+else
+  step()
+end
+
+-- When the ticket at `position` was admitted (ms), or nil while it waits.
+local function admitted_at(position)
+  if position > through then return nil end
+  return tonumber(redis.call('ZRANGEBYSCORE', steps_key, position, '+inf', 'LIMIT', 0, 1)[1])
+end
+
+local ticket, position, since = '', '', ''
+if ticket_key ~= '' then
+  local record = redis.call('HGET', ticket_key, field)
+  if record then
+    ticket = tonumber(string.match(record, '^(%d+)'))
+    position = tonumber(string.match(record, ':(%d+)$') or '')
+    if not position and drawn then
+      position = ticket <= drawn and drawn_position(ticket) or ticket
+      redis.call('HSET', ticket_key, field, ticket .. ':' .. position)
+    end
+    local at = position and admitted_at(position)
+    if at and now >= at + window and action == 'join' then
+      record = nil  -- this ticket's turn is over: a new one, at the back
+    end
+  end
+  if not record and action == 'join' then
+    issued = issued + 1
+    ticket = issued
+    position = drawn and ticket or ''
+    redis.call('HSET', state_key, 'issued', issued)
+    redis.call('HSET', ticket_key, field, ticket .. ':' .. position)
+  end
+  since = position ~= '' and admitted_at(position) or ''
+end
+
+return {tostring(ticket), tostring(position), through, tostring(rate), tostring(since), issued,
+  tostring(drawn or ''), commitment, mode}

@@ -20,9 +20,16 @@ from audit.services import staff_address
 from operations.dashboard import dashboard_context
 from operations.models import Dashboard
 from operations.selectors import noon_figures
-from operations.services import CHOICES, switch_flip
+from operations.services import (
+    CHOICES,
+    RATE_LIMITS,
+    queue_mode_set,
+    queue_rate_set,
+    switch_flip,
+)
 from vaksin import store
-from vaksin.switches import switches_forget
+from vaksin.switches import switches_forget, waiting_room_off
+from waiting_room.services import queue_reading
 
 REFRESH_SECONDS = 5
 # The spans the charts can cover, in minutes: an hour, or a close look at the last ten.
@@ -50,12 +57,39 @@ SAID = {
         "Resume confirmations",
         "Confirmations are running again: the waiting bookings are sent, oldest first.",
     ),
+    ("waiting_room", "off"): (
+        "Turn the waiting room off",
+        "The waiting room is off on every node within a second: anyone verified may book, "
+        "as without a waiting room. Tickets and places are kept.",
+    ),
+    ("waiting_room", "on"): (
+        "Turn the waiting room on",
+        "The waiting room is on again: booking needs an admission. Tickets and places are "
+        "as they were.",
+    ),
 }
 
 
 class SwitchForm(forms.Form):
     switch = forms.ChoiceField(choices=[(name, name) for name in CHOICES])
     choice = forms.CharField(max_length=16)
+
+
+class AdmissionForm(forms.Form):
+    """The waiting room's admission: a rate staff set, or the automatic mode."""
+
+    mode = forms.ChoiceField(choices=[("set", "set"), ("auto", "auto")])
+    rate = forms.FloatField(min_value=RATE_LIMITS[0], max_value=RATE_LIMITS[1], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("mode") == "set"
+            and cleaned.get("rate") is None
+            and "rate" not in self.errors
+        ):
+            self.add_error("rate", "Enter the tickets to admit each second.")
+        return cleaned
 
 
 @admin.register(Dashboard)
@@ -110,13 +144,17 @@ class DashboardAdmin(StaffPages, ReadOnlyAdmin):
         if request.method == "POST":
             if not self._can_flip(request):
                 raise PermissionDenied
-            self._flip(request, SwitchForm(request.POST))
+            if "mode" in request.POST:
+                self._admit(request, AdmissionForm(request.POST))
+            else:
+                self._flip(request, SwitchForm(request.POST))
             return HttpResponseRedirect(reverse("admin:operations_switches"))
         switches_forget()  # staff see the switches as Redis holds them, not a second-old copy
         figures = noon_figures()
         current = {
             "registration": figures.registration_override or "scheduled",
             "confirmations": "paused" if figures.confirmations_paused else "running",
+            "waiting_room": "off" if waiting_room_off() else "on",
         }
         # A button for each choice that would change something.
         buttons = {
@@ -133,8 +171,49 @@ class DashboardAdmin(StaffPages, ReadOnlyAdmin):
             current=current,
             opens_at=settings.REGISTRATION_OPENS_AT,
             closes_at=settings.REGISTRATION_CLOSES_AT,
+            **self._room_context(),
         )
         return TemplateResponse(request, "admin/operations/switches.html", context)
+
+    @staticmethod
+    def _room_context() -> dict[str, Any]:
+        if not settings.WAITING_ROOM_OPENS_AT:
+            return {"room": None}
+        try:
+            room = queue_reading()
+        except store.StoreError:
+            room = None
+        return {
+            "room": room,
+            "room_opens_at": settings.WAITING_ROOM_OPENS_AT,
+            "auto_target": settings.WAITING_ROOM_AUTO_TARGET,
+            "pass_minutes": settings.ADMISSION_MINUTES,
+        }
+
+    def _admit(self, request: HttpRequest, form: AdmissionForm) -> None:
+        if not settings.WAITING_ROOM_OPENS_AT:
+            messages.error(request, "No waiting room is configured (WAITING_ROOM_OPENS_AT).")
+            return
+        if not form.is_valid():
+            low, high = RATE_LIMITS
+            messages.error(request, f"Enter a rate from {low:,} to {high:,} tickets a second.")
+            return
+        actor, address = request.user.get_username(), staff_address(request)
+        try:
+            if form.cleaned_data["mode"] == "auto":
+                changed = queue_mode_set(actor=actor, address=address, mode="auto")
+                said = "Admission is automatic: the rate follows the origin's booking rate."
+            else:
+                rate = form.cleaned_data["rate"]
+                queue_rate_set(actor=actor, address=address, rate=rate)
+                changed, said = True, f"Admission runs at {rate:g} tickets a second from now."
+        except store.StoreError:
+            messages.error(request, "Redis did not answer; nothing was changed. Try again.")
+            return
+        if changed:
+            messages.success(request, said)
+        else:
+            messages.info(request, "It was already so; nothing changed.")
 
     def _flip(self, request: HttpRequest, form: SwitchForm) -> None:
         if not form.is_valid() or (

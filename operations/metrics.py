@@ -9,6 +9,7 @@ vaksin_redis_up and vaksin_database_up are this node's own view.
 from collections.abc import Iterable, Iterator
 
 import redis
+from django.conf import settings
 from django_rq.contrib.prometheus import RQCollector
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -21,6 +22,7 @@ from prometheus_client.core import (
 from operations.selectors import NoonFigures, noon_figures
 from vaksin.store import StoreError
 from vaksin.store.metrics import DELAY_BUCKETS, REQUEST_BUCKETS
+from waiting_room.services import queue_reading, room_on
 
 # Listed even before they first happen, so that rate() and alerts see a zero, not no series.
 BOOKING_OUTCOMES = (
@@ -32,6 +34,7 @@ BOOKING_OUTCOMES = (
     "phone_limit",
     "rate_limited",
     "idempotency_conflict",
+    "not_admitted",
 )
 CODE_OUTCOMES = ("issued", "rate_limited")
 CHANNELS = ("sms", "email")
@@ -93,6 +96,7 @@ class NoonCollector:
         yield from self._confirmations(figures)
         yield from self._requests(figures)
         yield from self._export(figures)
+        yield from self._waiting_room(figures)
 
     def _health(self, f: NoonFigures) -> Iterator[Metric]:
         yield GaugeMetricFamily(
@@ -239,6 +243,32 @@ class NoonCollector:
                 "Bookings the export loop copied",
                 value=f.counter("export:rows"),
             )
+
+    def _waiting_room(self, f: NoonFigures) -> Iterator[Metric]:
+        if not (f.redis_up and settings.WAITING_ROOM_OPENS_AT):
+            return
+        try:
+            room = queue_reading()
+        except StoreError:
+            return
+        yield GaugeMetricFamily(
+            "vaksin_waiting_room_tickets", "Tickets taken in the waiting room", value=room.issued
+        )
+        yield GaugeMetricFamily(
+            "vaksin_waiting_room_admitted_through",
+            "Places in the waiting room admitted so far",
+            value=room.through,
+        )
+        yield GaugeMetricFamily(
+            "vaksin_waiting_room_rate",
+            "Tickets admitted a second (set by operators, or steered in the automatic mode)",
+            value=room.rate,
+        )
+        yield GaugeMetricFamily(
+            "vaksin_waiting_room_open",
+            "1 while booking needs an admission",
+            value=int(room_on()),
+        )
 
 
 class QueueCollector:

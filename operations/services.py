@@ -5,15 +5,19 @@ from django.db import transaction
 
 from audit.services import audit_record
 from vaksin.store.switches import switch_write, switches_read
-from vaksin.switches import CONFIRMATIONS, REGISTRATION, switches_forget
+from vaksin.switches import CONFIRMATIONS, REGISTRATION, WAITING_ROOM, switches_forget
+from waiting_room.services import queue_mode_write, queue_rate_write, queue_reading
 
 # Per switch, each choice staff may make and what it writes (None clears the switch, so that
 # its default holds: the configured times, confirmations running).
 CHOICES: dict[str, dict[str, str | None]] = {
     REGISTRATION: {"open": "open", "closed": "closed", "scheduled": None},
     CONFIRMATIONS: {"paused": "paused", "running": None},
+    WAITING_ROOM: {"off": "off", "on": None},
 }
-DEFAULTS = {REGISTRATION: "scheduled", CONFIRMATIONS: "running"}
+DEFAULTS = {REGISTRATION: "scheduled", CONFIRMATIONS: "running", WAITING_ROOM: "on"}
+# Admission rates staff may set, tickets a second: one at least, and no more than a country.
+RATE_LIMITS = (1, 100_000)
 
 
 class SwitchError(Exception):
@@ -35,4 +39,47 @@ def switch_flip(*, actor: str, address: str | None, name: str, choice: str) -> b
         )
         switch_write(name, CHOICES[name][choice])
     switches_forget()
+    return True
+
+
+def _admission(mode: str, rate: float) -> str:
+    return "automatic" if mode == "auto" else f"{rate:g} a second"
+
+
+def queue_rate_set(*, actor: str, address: str | None, rate: float) -> None:
+    """Admission runs at `rate` tickets a second from now, on every node (the automatic mode
+    ends). Raises ValueError for a rate out of RATE_LIMITS, StoreError when Redis cannot be
+    reached (and then nothing is audited)."""
+    low, high = RATE_LIMITS
+    if not low <= rate <= high:
+        raise ValueError(rate)
+    with transaction.atomic():
+        before = queue_reading()
+        audit_record(
+            actor=actor,
+            action="admission_rate",
+            target=WAITING_ROOM,
+            before=_admission(before.mode, before.rate),
+            after=_admission("set", rate),
+            address=address,
+        )
+        queue_rate_write(rate)
+
+
+def queue_mode_set(*, actor: str, address: str | None, mode: str) -> bool:
+    """ "auto": the rate steers towards WAITING_ROOM_AUTO_TARGET bookings a second; "set": it
+    stays where it is. False (and nothing audited) when it was already so."""
+    with transaction.atomic():
+        before = queue_reading()
+        if before.mode == mode:
+            return False
+        audit_record(
+            actor=actor,
+            action="admission_mode",
+            target=WAITING_ROOM,
+            before=_admission(before.mode, before.rate),
+            after=_admission(mode, before.rate),
+            address=address,
+        )
+        queue_mode_write(mode)
     return True

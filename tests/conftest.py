@@ -139,3 +139,20 @@ def browser() -> Iterator[Browser]:
         )  # fmt: skip
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def room(settings: SettingsWrapper) -> Callable[..., None]:
+    """Puts a waiting room in front of booking in this process: open since an hour ago, and
+    registration opening `opens_in` seconds from now (negative: already open)."""
+    from waiting_room.services import PUBLIC
+
+    def configure(*, opens_in: float = -60, rate: int = 50, minutes: int = 10) -> None:
+        now = timezone.now()
+        settings.WAITING_ROOM_OPENS_AT = now - datetime.timedelta(hours=1)
+        settings.REGISTRATION_OPENS_AT = now + datetime.timedelta(seconds=opens_in)
+        settings.WAITING_ROOM_RATE = rate
+        settings.ADMISSION_MINUTES = minutes
+        PUBLIC.clear()
+
+    return configure

@@ -147,7 +147,7 @@ local function admitted_at(position)
   return tonumber(redis.call('ZRANGEBYSCORE', steps_key, position, '+inf', 'LIMIT', 0, 1)[1])
 end
 
-local ticket, position, since = '', '', ''
+local ticket, position, since = '', nil, nil
 if ticket_key ~= '' then
   local record = redis.call('HGET', ticket_key, field)
   if record then
@@ -165,12 +165,12 @@ if ticket_key ~= '' then
   if not record and action == 'join' then
     issued = issued + 1
     ticket = issued
-    position = drawn and ticket or ''
+    position = drawn and ticket or nil
     redis.call('HSET', state_key, 'issued', issued)
-    redis.call('HSET', ticket_key, field, ticket .. ':' .. position)
+    redis.call('HSET', ticket_key, field, ticket .. ':' .. (position or ''))
   end
-  since = position ~= '' and admitted_at(position) or ''
+  since = position and admitted_at(position)
 end
 
-return {tostring(ticket), tostring(position), through, tostring(rate), tostring(since), issued,
-  tostring(drawn or ''), commitment, mode}
+return {tostring(ticket), tostring(position or ''), through, tostring(rate), tostring(since or ''),
+  issued, tostring(drawn or ''), commitment, mode}

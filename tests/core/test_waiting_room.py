@@ -1,0 +1,204 @@
+"""The waiting room's script on a real Redis, at a simulated noon with small numbers: the draw,
+admission in its order, passes that lapse, and the booking script checking the pass itself.
+
+Times are short here (a pass of half a second, a few tickets a second), through QueueRules,
+which is how the services call the script with the configured minutes."""
+
+import datetime
+import threading
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.people import mykad, new_phone
+from vaksin.store import bookings, client, keys
+from vaksin.store.queue import QueueRules, queue_seed, queue_step, seed_commitment
+from waiting_room.draw import drawn_order, drawn_position
+
+
+def rules(*, opens_in: float = 0.0, rate: float = 1000, pass_seconds: float = 60) -> QueueRules:
+    return QueueRules(
+        opening_ms=int((time.time() + opens_in) * 1000),
+        pass_ms=int(pass_seconds * 1000),
+        rate=rate,
+        auto_target=100,
+    )
+
+
+def book(phone: str, date: datetime.date, *, pass_ms: int | None) -> bookings.BookingOutcome:
+    return bookings.book(
+        id_type="mykad", id_number=mykad(), name="Aminah", phone=phone, email="",
+        location="WTCKL", date=date.isoformat(), lang="en", pass_ms=pass_ms,
+    )  # fmt: skip
+
+
+def test_the_draw_is_a_permutation_for_any_number_of_tickets() -> None:
+    for drawn in (1, 2, 3, 5, 64, 65, 1000, 4097):
+        assert sorted(drawn_order("some seed", drawn)) == list(range(1, drawn + 1))
+    assert drawn_order("one seed", 1000) != drawn_order("another seed", 1000)
+
+
+def test_admission_follows_the_draw_then_arrival() -> None:
+    """Twelve phones before the opening, five after: each is admitted once, the first twelve
+    in the order the revealed seed gives, the rest in the order they came."""
+    room = rules(opens_in=1.0, rate=20)
+    early = [new_phone() for _ in range(12)]
+    for phone in early:
+        assert queue_step(room, action="join", phone=phone).position is None  # not drawn yet
+    time.sleep(1.1)
+    late = [new_phone() for _ in range(5)]
+    for phone in late:
+        queue_step(room, action="join", phone=phone)
+    deadline = time.monotonic() + 10
+    while queue_step(room, action="tick").through < 17 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    seed = queue_seed()
+    assert seed is not None
+    readings = [queue_step(room, action="status", phone=phone) for phone in early + late]
+    admitted = sorted(readings, key=lambda r: (r.admitted_at_ms or 0, r.position or 0))
+    assert [r.ticket for r in admitted] == drawn_order(seed, 12) + list(range(13, 18))
+    assert all(r.admitted_at_ms for r in readings)
+    assert sorted(r.position for r in readings if r.position) == list(range(1, 18))
+    assert readings[0].commitment == seed_commitment(seed)
+    # Admission moved at the rate, not all at once: 17 places took several steps.
+    assert client().zcard(keys.QUEUE_STEPS) >= 5
+
+
+def test_one_phone_holds_one_ticket_however_often_it_asks() -> None:
+    room = rules()
+    phone = new_phone()
+    tickets = set()
+
+    def ask() -> None:
+        for _ in range(10):
+            reading = queue_step(room, action="join", phone=phone)
+            tickets.add(reading.ticket)
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert tickets == {1}
+    assert queue_step(room, action="tick").issued == 1
+
+
+def test_admission_moves_at_the_rate_whoever_calls() -> None:
+    """Eight callers at once advance admission as one would: by rate x elapsed time."""
+    room = rules(rate=10)
+    for _ in range(100):
+        queue_step(room, action="join", phone=new_phone())
+    started = time.monotonic()
+    stop = started + 1.5
+
+    def poll() -> None:
+        while time.monotonic() < stop:
+            queue_step(room, action="tick")
+
+    threads = [threading.Thread(target=poll) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    through = queue_step(room, action="tick").through
+    # The opening was a moment before `started`; allow for that and for the last step.
+    assert 10 <= through <= 10 * (time.monotonic() - started + 0.5) + 1
+
+
+def test_a_lapsed_pass_lets_the_next_ticket_in_and_a_used_one_does_not(make_slot) -> None:
+    date = make_slot(capacity=10)
+    room = rules(rate=1, pass_seconds=0.5)
+    phones = [new_phone() for _ in range(4)]
+    for phone in phones:
+        queue_step(room, action="join", phone=phone)
+    time.sleep(1.05)
+    assert queue_step(room, action="tick").through == 1
+    queue_step(room, action="rate", value="0.0001")  # from now on only lapses move the queue
+    # The first ticket uses its pass: when its time is over, nobody else comes in for it.
+    assert book(phones[0], date, pass_ms=room.pass_ms).outcome == "booked"
+    time.sleep(0.6)
+    assert queue_step(room, action="tick").through == 1
+    # The hand-set rate cannot admit anyone for hours; only a lapse can.
+    client().hset(keys.QUEUE, "paced", "1")
+    client().hset(keys.QUEUE, "rate", "1")
+    time.sleep(1.05)
+    assert queue_step(room, action="rate", value="0.0001").through == 2
+    # The second ticket lets its pass lapse: the third comes in for it.
+    time.sleep(0.6)
+    assert queue_step(room, action="tick").through == 3
+    assert queue_step(room, action="status", phone=phones[2]).admitted_at_ms is not None
+
+
+def test_the_booking_script_refuses_a_phone_without_a_valid_pass(make_slot) -> None:
+    date = make_slot(capacity=10)
+    room = rules(rate=1, pass_seconds=0.5)
+    first, second, stranger = new_phone(), new_phone(), new_phone()
+    queue_step(room, action="join", phone=first)
+    queue_step(room, action="join", phone=second)
+    time.sleep(1.05)
+    queue_step(room, action="rate", value="0.0001")
+
+    refused = book(stranger, date, pass_ms=room.pass_ms)
+    assert (refused.outcome, refused.position) == ("not_admitted", None)
+    waiting = book(second, date, pass_ms=room.pass_ms)
+    assert (waiting.outcome, waiting.position) == ("not_admitted", 2)
+    time.sleep(0.6)
+    expired = book(first, date, pass_ms=room.pass_ms)
+    assert (expired.outcome, expired.position) == ("not_admitted", 1)
+    # Control: the same booking with the room off books.
+    assert book(stranger, date, pass_ms=None).outcome == "booked"
+    assert client().hget(keys.BOOKED, f"WTCKL|{date}") == "1"
+
+
+def test_an_admitted_pass_books_once_per_person_and_within_the_phone_limit(make_slot) -> None:
+    date = make_slot(capacity=10)
+    room = rules()
+    phone = new_phone()
+    queue_step(room, action="join", phone=phone)
+    time.sleep(0.15)
+    assert queue_step(room, action="status", phone=phone).admitted_at_ms is not None
+    assert book(phone, date, pass_ms=room.pass_ms).outcome == "booked"
+    assert book(phone, date, pass_ms=room.pass_ms).outcome == "booked"  # a family member
+
+
+def test_a_ticket_whose_turn_is_over_queues_again_at_the_back() -> None:
+    room = rules(rate=1000, pass_seconds=0.3)
+    phone = new_phone()
+    first = queue_step(room, action="join", phone=phone)
+    time.sleep(0.15)
+    assert queue_step(room, action="status", phone=phone).admitted_at_ms is not None
+    time.sleep(0.4)
+    again = queue_step(room, action="join", phone=phone)
+    assert again.ticket != first.ticket
+    assert again.ticket == 2
+
+
+@pytest.mark.django_db
+def test_waiting_room_draw_verify_recomputes_the_places(settings) -> None:
+    settings.WAITING_ROOM_OPENS_AT = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
+        hours=1
+    )
+    settings.REGISTRATION_OPENS_AT = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
+        seconds=1
+    )
+    from waiting_room.services import queue_join, queue_standing
+
+    phones = [new_phone() for _ in range(30)]
+    for phone in phones:
+        queue_join(phone=phone)
+    time.sleep(1.1)
+    for phone in phones:
+        queue_standing(phone=phone)
+    seed = queue_seed()
+    assert seed is not None
+    standing = queue_standing(phone=phones[7])
+    assert standing.position == drawn_position(seed, 8, 30)
+    call_command("waiting_room_draw", "--verify")
+
+    # A place changed behind the draw's back is caught.
+    bucket, field = keys.ticket_key(phones[7])
+    client().hset(bucket, field, f"8:{standing.position % 30 + 1}")
+    with pytest.raises(CommandError, match="differences"):
+        call_command("waiting_room_draw", "--verify")

@@ -1,0 +1,71 @@
+"""The wizard behind the waiting room: a verified phone waits on a page that refreshes itself,
+goes on to book once its turn comes, and is told at once when every place is gone."""
+
+import re
+
+from django.test import Client
+
+from tests.people import new_phone
+from tests.processes import wait_until
+from vaksin.store import client as redis_client
+from vaksin.store import keys
+from waiting_room.services import queue_join
+
+
+def test_a_verified_phone_waits_then_goes_on_to_book(client: Client, room, make_slot, verify):
+    make_slot()
+    room(opens_in=-1, rate=1)
+    for _ in range(3):  # three phones came first
+        queue_join(phone=new_phone())
+    verify("012-345 6789")
+    # The booking steps send a phone that is not admitted to the waiting page.
+    assert client.get("/register/id/")["Location"] == "/register/wait/"
+    page = client.get("/register/wait/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<meta http-equiv="refresh"' in html
+    assert "You are in the queue" in html
+    assert re.search(r"Your place: 4\b", html)
+    assert "Malaysia time" in html
+    assert page["Cache-Control"].startswith("max-age=0")
+    assert wait_until(lambda: client.get("/register/wait/").status_code == 303, seconds=10)
+    assert client.get("/register/wait/")["Location"] == "/register/id/"
+    assert client.get("/register/id/").status_code == 200
+
+
+def test_before_the_opening_the_page_says_the_draw_decides(client: Client, room, make_slot, verify):
+    make_slot()
+    room(opens_in=3600)
+    verify("012-345 6789")
+    page = client.get("/register/wait/").content.decode()
+    assert "You are in the draw" in page
+    commitment = redis_client().hget(keys.QUEUE, "commitment")
+    assert commitment in page
+    assert redis_client().hget(keys.QUEUE, "seed") not in page
+
+
+def test_the_waiting_page_in_malay(client: Client, room, make_slot, verify) -> None:
+    make_slot()
+    room(opens_in=-1, rate=1)
+    queue_join(phone=new_phone())
+    queue_join(phone=new_phone())
+    verify("012-345 6789")
+    page = client.get("/register/wait/", headers={"Accept-Language": "ms"}).content.decode()
+    assert 'lang="ms"' in page
+    assert "Anda dalam barisan" in page
+
+
+def test_when_every_place_is_gone_the_waiting_say_so_at_once(
+    client: Client, room, make_slot, verify
+):
+    make_slot(capacity=0)
+    room(opens_in=-1, rate=1)
+    verify("012-345 6789")
+    page = client.get("/register/wait/").content.decode()
+    assert "Every place has been booked" in page
+    assert "/appointment/" in page
+
+
+def test_without_a_phone_the_waiting_page_sends_to_the_start(client: Client, room) -> None:
+    room()
+    assert client.get("/register/wait/")["Location"] == "/register/"

@@ -58,8 +58,13 @@ if (
     raise ImproperlyConfigured("REGISTRATION_CLOSES_AT must be later than REGISTRATION_OPENS_AT.")
 
 # Phones are verified (a one-time code by SMS) from VERIFICATION_OPENS_AT, days before
-# registration opens, so that nobody waits for an SMS at noon. Unset: with registration.
-VERIFICATION_OPENS_AT = env_datetime("VERIFICATION_OPENS_AT") or REGISTRATION_OPENS_AT
+# registration opens, so that nobody waits for an SMS at noon. Unset: with the waiting room
+# (a ticket needs a verified phone), or with registration when there is none.
+VERIFICATION_OPENS_AT = (
+    env_datetime("VERIFICATION_OPENS_AT")
+    or env_datetime("WAITING_ROOM_OPENS_AT")
+    or REGISTRATION_OPENS_AT
+)
 # Active bookings one verified phone may hold: a family's worth, not a bot's.
 PHONE_BOOKING_LIMIT = env_int("PHONE_BOOKING_LIMIT", 4, minimum=1)
 # How many days ahead slots may be offered. The wizard refuses, as soon as it knows the birth

@@ -43,6 +43,9 @@ def waiting(request: HttpRequest) -> HttpResponse:
         return busy(request)
     if standing.admitted and not sold_out:
         return see_other(f"register_{state.first_missing_step()}")
+    # A header, not a <meta> tag, and a link to stop it (WCAG 2.2.1: a person who needs more
+    # time may turn the timing off, then look again when they choose).
+    refreshing = request.GET.get("refresh") != "off"
     context = {
         "standing": standing,
         "sold_out": sold_out,
@@ -53,5 +56,9 @@ def waiting(request: HttpRequest) -> HttpResponse:
         "refresh": 120 if sold_out else refresh_seconds(standing.estimated_wait_seconds),
         "wait_minutes": -(-(standing.estimated_wait_seconds or 0) // 60),
         "admission_minutes": settings.ADMISSION_MINUTES,
+        "refreshing": refreshing,
     }
-    return render(request, "registration/waiting.html", context)
+    response = render(request, "registration/waiting.html", context)
+    if refreshing:
+        response["Refresh"] = str(context["refresh"])
+    return response

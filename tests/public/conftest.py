@@ -10,6 +10,7 @@ from django.test import Client
 from availability.selectors import LISTING
 from tests.people import mykad
 from tests.processes import start_gunicorn, stop_process
+from tests.public.test_browser import shots, site_sms  # noqa: F401 (for the other browser tests)
 
 
 @pytest.fixture(autouse=True)

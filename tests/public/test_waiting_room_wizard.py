@@ -23,7 +23,9 @@ def test_a_verified_phone_waits_then_goes_on_to_book(client: Client, room, make_
     page = client.get("/register/wait/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert '<meta http-equiv="refresh"' in html
+    assert 5 <= int(page["Refresh"]) <= 30
+    assert "?refresh=off" in html  # a person who needs more time stops it (WCAG 2.2.1)
+    assert "Refresh" not in client.get("/register/wait/?refresh=off")
     assert "You are in the queue" in html
     assert re.search(r"Your place: 4\b", html)
     assert "Malaysia time" in html

@@ -37,6 +37,7 @@ from bench.stack import (
     prepare_database,
     running_stack,
 )
+from bench.waiting_room import run_waiting_room
 
 # Small enough that every design sells out within a scenario, so false answers can show.
 HOT_CAPACITY = 2_000
@@ -657,6 +658,8 @@ def main() -> int:
         check_invariants(figures)
         check_confirmations(figures)
         check_export(figures)
+    print("Waiting room:", flush=True)
+    run_waiting_room(figures, seconds=max(2 * options.seconds, 10))
     print("Memory:", flush=True)
     run_memory(figures)
     write_report(

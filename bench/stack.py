@@ -121,7 +121,7 @@ def prepare_edge(*, run: Path, origin_port: int, edge_port: int) -> list[str]:
         edge_config(run=run, origin_port=origin_port, edge_port=edge_port)
     )
     (run / "nginx-temp").mkdir(exist_ok=True)
-    for log in ("origin-hits.log", "nginx-error.log"):
+    for log in ("origin-hits.log", "queue-origin-hits.log", "nginx-error.log"):
         (run / log).unlink(missing_ok=True)
     command = ["nginx", "-c", str(run / "nginx.conf")]
     # nginx opens its compiled-in error log before it reads the config; -e (nginx 1.19.5 and

@@ -5,7 +5,11 @@
 --   wrk ... -s bench/wrk/load.lua URL -- paced <rate> <threads> <first person> <slot> [...]
 --   wrk ... -s bench/wrk/load.lua URL -- submit <cookie file> <csrf cookie> <csrf token>
 --   wrk ... -s bench/wrk/load.lua URL -- verify <first phone>
--- "get" sends wrk's request as it is (with any -H headers); "languages" does the same with
+--   wrk ... -s bench/wrk/load.lua URL -- post
+--   wrk ... -s bench/wrk/load.lua URL -- poll <rate> <threads>
+-- "get" sends wrk's request as it is (with any -H headers), "post" the same as an empty POST
+-- (a waiting phone asking where it stands), "poll" the same as "get" at <rate> requests/s in
+-- all (people waiting, each looking every so often); "languages" does the same as "get" with
 -- one of <count> browser Accept-Language values in turn.
 -- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn);
 -- "paced" does the same at <rate> requests/s in all, <threads> being wrk's -t.
@@ -57,7 +61,7 @@ end
 
 -- Paced: the k-th request of a thread is due k intervals after its first, whichever connection
 -- sends it, so the rate holds however long each answer takes (up to the connections' limit).
--- wrk asks thread 0 after init whether a delay() exists, so only "paced" defines one: the
+-- wrk asks thread 0 after init whether a delay() exists, so only "paced" and "poll" define one: the
 -- other modes send the next request as soon as an answer is in.
 local due = 0
 local function paced_delay()
@@ -82,6 +86,11 @@ function init(args)
   local rest = 2
   if mode == "verify" then
     first = tonumber(args[2] or "0") + thread_number * 100000
+    return
+  end
+  if mode == "poll" then
+    interval_ms = 1000 * tonumber(args[3]) / tonumber(args[2])
+    delay = paced_delay
     return
   end
   if mode == "paced" then
@@ -147,6 +156,7 @@ function request()
   if mode == "submit" then return submit() end
   if mode == "book" then return book() end
   if mode == "verify" then return verify() end
+  if mode == "post" then return wrk.format("POST", nil, with_headers({}), "") end
   if mode == "languages" then
     sent = sent + 1
     local language = languages[sent % #languages + 1]

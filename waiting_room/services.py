@@ -31,10 +31,15 @@ def room_on(now: datetime.datetime | None = None) -> bool:
     return bool(opens and (now or timezone.now()) >= opens and not waiting_room_off())
 
 
+class NoWaitingRoom(Exception):
+    """WAITING_ROOM_OPENS_AT is not set."""
+
+
 def room_opening() -> datetime.datetime:
     """When admission starts: registration's opening (or the room's, with no opening set)."""
     opening = settings.REGISTRATION_OPENS_AT or settings.WAITING_ROOM_OPENS_AT
-    assert opening is not None, "no waiting room is configured"
+    if opening is None:
+        raise NoWaitingRoom
     return opening
 
 
@@ -69,10 +74,6 @@ class Standing:
     admitted_until: datetime.datetime | None
     commitment: str
     opening: datetime.datetime
-
-    @property
-    def lapsed(self) -> bool:
-        return bool(self.admitted_until and not self.admitted)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -202,3 +202,28 @@ def test_waiting_room_draw_verify_recomputes_the_places(settings) -> None:
     client().hset(bucket, field, f"8:{standing.position % 30 + 1}")
     with pytest.raises(CommandError, match="differences"):
         call_command("waiting_room_draw", "--verify")
+
+
+def test_the_automatic_mode_steers_the_rate_towards_the_target() -> None:
+    """No bookings while people wait: the rate rises (at most doubling a step). Far more
+    bookings than the target: it falls (at most halving)."""
+    room = QueueRules(
+        opening_ms=int(time.time() * 1000), pass_ms=60_000, rate=10, auto_target=100,
+        auto_period_ms=200,
+    )  # fmt: skip
+    for _ in range(5000):
+        queue_step(room, action="join", phone=new_phone())
+    queue_step(room, action="mode", value="auto")
+    queue_step(room, action="tick")  # the first look at the counters
+    time.sleep(0.25)
+    assert queue_step(room, action="tick").rate == 20
+    client().hincrby(keys.METRICS, "booking:booked", 10_000)
+    client().hincrby(keys.METRICS, "booking:not_admitted", 10**6)  # not the origin's bookings
+    time.sleep(0.25)
+    assert queue_step(room, action="tick").rate == 10
+    # Set by hand, the rate stays as set.
+    queue_step(room, action="rate", value="7")
+    client().hincrby(keys.METRICS, "booking:booked", 10_000)
+    time.sleep(0.25)
+    reading = queue_step(room, action="tick")
+    assert (reading.rate, reading.mode) == (7, "set")

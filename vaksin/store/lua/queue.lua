@@ -99,8 +99,8 @@ local function step()
     redis.call('HSET', state_key, 'drawn', drawn, 'last', last)
   end
   last = last or opening
-  if now - last < 100 then return end
   if mode == 'auto' then steer() end
+  if now - last < 100 then return end
   paced = paced + rate * (now - last) / 1000
   -- Passes whose time is over, in admission order: each unused one lets one more in.
   local ended = now - window

@@ -6,7 +6,7 @@ from django.utils import timezone
 from vaksin.store import StoreError
 from vaksin.store.queue import queue_seed
 from waiting_room.draw import drawn_order
-from waiting_room.services import queue_reading, room_opening
+from waiting_room.services import NoWaitingRoom, queue_reading, room_opening
 from waiting_room.verify import draw_verify
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, verify: bool, order: bool, **options: Any) -> None:
         try:
             opening = room_opening()
-        except AssertionError:
+        except NoWaitingRoom:
             raise CommandError("No waiting room is configured (WAITING_ROOM_OPENS_AT).") from None
         try:
             reading = queue_reading()

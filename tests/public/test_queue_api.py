@@ -3,7 +3,10 @@
 import datetime
 import hashlib
 import json
+import subprocess
+import sys
 import threading
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -11,10 +14,11 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.people import api_body, bearer, new_phone
-from tests.processes import wait_until
+from tests.processes import ROOT, stack_environment, wait_until
 from vaksin.store import client as redis_client
 from vaksin.store import keys
 from vaksin.switches import switches_forget
+from waiting_room.draw import drawn_order
 
 
 def join(client: Client, phone: str) -> Any:
@@ -171,3 +175,70 @@ def test_twenty_tabs_of_one_phone_hold_one_ticket_on_a_real_server(web_server, m
     shared = f"{base}/api/queue"
     with urllib.request.urlopen(shared, timeout=10) as answer:  # noqa: S310 (loopback)
         assert json.load(answer)["seed"] is None
+
+
+def test_a_simulated_noon_on_a_real_server(web_server, make_slot) -> None:
+    """Twelve phones take tickets before the opening and five after, through a real gunicorn;
+    admission at 5 a second lets each in once, the drawn ones in the order the revealed seed
+    gives and the others in arrival order; each books once; `waiting_room_draw --verify`, run
+    as operators run it, agrees."""
+    day = make_slot(capacity=100)
+    now = timezone.now()
+    opening = now + datetime.timedelta(seconds=3)
+    env = {
+        "WAITING_ROOM_OPENS_AT": (now - datetime.timedelta(hours=1)).isoformat(),
+        "REGISTRATION_OPENS_AT": opening.isoformat(),
+        "WAITING_ROOM_RATE": "5",
+    }
+    base = web_server(**env)
+
+    def post(path: str, phone: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            f"{base}{path}", data=json.dumps(body or {}).encode(), method="POST",
+            headers={"Authorization": bearer(phone), "Content-Type": "application/json"},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    early = [new_phone() for _ in range(12)]
+    for phone in early:
+        assert post("/api/queue", phone)[1]["position"] is None  # the draw has not happened
+    assert wait_until(lambda: timezone.now() > opening, seconds=10)
+    late = [new_phone() for _ in range(5)]
+    for phone in late:
+        post("/api/queue", phone)
+    standing: dict[str, Any] = {}
+
+    def everyone_admitted() -> bool:
+        for phone in early + late:
+            if phone not in standing:
+                answer = post("/api/queue", phone)[1]
+                if answer["admitted"]:
+                    standing[phone] = answer
+        return len(standing) == 17
+
+    assert wait_until(everyone_admitted, seconds=20, step=0.05)
+    with urllib.request.urlopen(f"{base}/api/queue", timeout=10) as answer:  # noqa: S310
+        shared = json.load(answer)
+    seed = shared["seed"]
+    assert hashlib.sha256(seed.encode()).hexdigest() == shared["commitment"]
+    drawn = drawn_order(seed, 12)
+    by_place = sorted(standing.values(), key=lambda s: s["position"])
+    assert [s["ticket"] for s in by_place] == drawn + list(range(13, 18))
+    # Admitted in that order, each once: the times a pass ends never go backwards.
+    ends = [s["admitted_until"] for s in by_place]
+    assert ends == sorted(ends)
+    assert len({s["ticket"] for s in standing.values()}) == 17
+
+    for phone in early + late:
+        status, _ = post("/api/bookings", phone, api_body(day, phone=phone))
+        assert status == 201
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "waiting_room_draw", "--verify"],
+        cwd=ROOT, env=stack_environment(**env), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stderr
+    assert "17 of 17 tickets checked" in verify.stdout

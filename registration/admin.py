@@ -130,7 +130,8 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
             booking=booking,
             masked=mask_id_number(booking.entry["id_number"]),
             form=form,
-            can_cancel=can_cancel and booking.active,
+            can_cancel=can_cancel and booking.active and not booking.purged,
+            purged_on=booking.purged_on,
         )
         return TemplateResponse(request, "admin/registration/booking/live.html", context)
 

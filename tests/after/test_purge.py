@@ -12,6 +12,7 @@ import redis
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from registration.export import bookings_verify
@@ -314,3 +315,17 @@ def test_it_refuses_a_retention_shorter_than_the_setting(old_and_new: dict[str, 
     with pytest.raises(CommandError, match="at least RETENTION_DAYS"):
         purge("--retention-days", "1")
     assert purge("--retention-days", "100000").startswith("Purged the personal data of 0")
+
+
+def test_staff_see_that_a_purged_booking_has_no_personal_data_left(
+    old_and_new: dict[str, list[int]], admin_client: Client
+) -> None:
+    purge()
+    reference = reference_for(old_and_new["exported_old"][1])
+
+    page = admin_client.get(reverse("admin:registration_booking_live", args=[reference]))
+
+    text = page.content.decode()
+    assert page.status_code == 200 and "Removed from Redis on" in text
+    assert "Active" in text and "Cancel this booking" not in text
+    assert not any(value in text for value in personal(2))

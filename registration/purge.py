@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from registration.export import WATERMARK
 from registration.models import ExportWatermark
-from vaksin.store import bookings, keys, outbox, purged
+from vaksin.store import bookings, keys, metrics, outbox, purged
 
 # Bookings purged per script call: each call holds Redis for the time it takes (a few ms for
 # this many), so a purge run beside live traffic never stalls a booking for long.
@@ -91,6 +91,9 @@ def personal_data_purge(
         after = page[-1][0]
         if on_progress:
             on_progress(after, max(last, 1))
+    if not dry_run:
+        metrics.counters_add({"purge:bookings": summary.purged})
+        metrics.counters_set({"purge:last_success": time.time()})
     return summary
 
 

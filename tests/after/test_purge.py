@@ -151,12 +151,15 @@ def test_running_it_again_changes_nothing(
     old_and_new: dict[str, list[int]], redis_client: redis.Redis
 ) -> None:
     purge()
+    redis_client.hdel(keys.METRICS, "purge:last_success")
     first = redis_text(redis_client)
 
     again = purge()
 
     assert again.startswith("Purged the personal data of 0 bookings")
     assert "3 were purged before" in again
+    # Only the operators' record of the run moved.
+    redis_client.hdel(keys.METRICS, "purge:last_success")
     assert redis_text(redis_client) == first
 
 

@@ -34,8 +34,9 @@ class PurgeSummary:
         verb = "Would purge" if self.dry_run else "Purged"
         return (
             f"{verb} the personal data of {self.purged:,} bookings dated before "
-            f"{self.cutoff.isoformat()}; {self.kept:,} keep theirs (not exported, not yet "
-            f"relayed or not old enough); {self.purged_before:,} were purged before."
+            f"{self.cutoff.isoformat()}; {self.kept:,} keep theirs (not old enough, not yet "
+            f"exported or relayed, or the log's last entry); {self.purged_before:,} were purged "
+            "before."
         )
 
 

@@ -243,6 +243,18 @@ class NoonCollector:
                 "Bookings the export loop copied",
                 value=f.counter("export:rows"),
             )
+        if last := f.counters.get("purge:last_success"):
+            yield GaugeMetricFamily(
+                "vaksin_purge_last_success_timestamp_seconds",
+                "When purge_personal_data last finished a run (Unix time)",
+                value=last,
+            )
+        if f.redis_up:
+            yield CounterMetricFamily(
+                "vaksin_personal_data_purged_bookings",
+                "Bookings whose personal data purge_personal_data removed",
+                value=f.counter("purge:bookings"),
+            )
 
     def _waiting_room(self, f: NoonFigures) -> Iterator[Metric]:
         if not (f.redis_up and settings.WAITING_ROOM_OPENS_AT):

@@ -1,5 +1,9 @@
 """Staff admin for bookings: the exported warehouse rows, and any booking live from Redis with
-its confirmation's progress and a cancel button. ID numbers are masked in every list."""
+its confirmation's progress and a cancel button. ID numbers are masked in every list.
+
+Every page here shows a person's details, so each one shown is recorded in the audit trail like
+a change: a list of bookings ("view_list"), one booking ("view") and a search ("search", the
+term kept only as a reference or a keyed fingerprint: audit.services.search_fingerprint)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,9 +15,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from audit.admin import ReadOnlyAdmin, StaffPages
-from audit.services import staff_address
+from audit.services import search_fingerprint, staff_address, staff_read_record
 from registration.models import Booking, ExportWatermark
-from registration.references import number_for
+from registration.references import number_for, reference_for
 from registration.staff import staff_booking_cancel
 from registration.staff_selectors import booking_live, booking_references_for, mask_id_number
 from vaksin import store
@@ -68,6 +72,40 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
         # ID numbers are stored without hyphens or spaces, passports in capitals.
         return queryset.filter(id_number="".join(term.replace("-", "").split()).upper()), False
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, str] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200 and hasattr(response, "context_data"):
+            changelist = response.context_data["cl"]
+            shown = f"{len(changelist.result_list)} rows shown"
+            term = request.GET.get("q", "").strip()
+            if term:
+                staff_read_record(
+                    request, action="search", target=_search_target(term), detail=shown
+                )
+            else:
+                filters = request.GET.copy()
+                filters.pop("q", None)
+                detail = f"{shown}; {filters.urlencode()}" if filters else shown
+                staff_read_record(request, action="view_list", target="bookings", detail=detail)
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and hasattr(response, "context_data"):
+            booking = response.context_data["original"]
+            staff_read_record(
+                request, action="view", target=booking.reference, detail="warehouse row"
+            )
+        return response
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # Rows come only from export_bookings.
 
@@ -99,10 +137,15 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
         form = FindForm(request.POST or None)
         references: list[str] | None = None
         if request.method == "POST" and form.is_valid():
+            term = form.cleaned_data["query"]
             try:
-                references = booking_references_for(form.cleaned_data["query"])
+                references = booking_references_for(term)
             except store.StoreError:
                 messages.error(request, "Redis did not answer. Try again.")
+            found = ", ".join(references or []) or "none"
+            staff_read_record(
+                request, action="search", target=_search_target(term), detail=f"found: {found}"
+            )
             if references and len(references) == 1:
                 return HttpResponseRedirect(
                     reverse("admin:registration_booking_live", args=[references[0]])
@@ -124,13 +167,15 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
             if form.is_valid():
                 self._cancel(request, booking.reference, form.cleaned_data["reason"])
                 return HttpResponseRedirect(request.path)
+        staff_read_record(request, action="view", target=booking.reference, detail="live")
         context = self.page_context(
             request,
             f"Booking {booking.reference}",
             booking=booking,
             masked=mask_id_number(booking.entry["id_number"]),
             form=form,
-            can_cancel=can_cancel and booking.active,
+            can_cancel=can_cancel and booking.active and not booking.purged,
+            purged_on=booking.purged_on,
         )
         return TemplateResponse(request, "admin/registration/booking/live.html", context)
 
@@ -153,6 +198,13 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
             )
         else:
             messages.warning(request, f"Booking {reference} was not active; nothing changed.")
+
+
+def _search_target(term: str) -> str:
+    """What the audit trail keeps of a search: a reference as it is (it names a booking, not a
+    person), anything else only as its fingerprint (it may be an ID number)."""
+    number = number_for(term)
+    return f"search:{reference_for(number)}" if number else search_fingerprint(term)
 
 
 @admin.register(ExportWatermark)

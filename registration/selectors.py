@@ -8,6 +8,7 @@ from django.conf import settings
 from registration.references import number_for, reference_for
 from registration.validation import PASSPORT_PATTERN, compact_id_number
 from vaksin.store import keys, lookup, slots
+from vaksin.store.purged import is_purged
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class Appointment:
     centre_name: str
     date: str
     arrival_window: str
+    # Its personal data was purged RETENTION_DAYS after its date (registration/purge.py): the
+    # booking stands, but we no longer hold the person's name, phone or e-mail.
+    purged: bool = False
 
 
 class LookupRefused(Exception):
@@ -44,8 +48,10 @@ def appointment_lookup(
     """The appointment held by the person with `id_number` under `reference`, or None.
 
     An unknown reference, someone else's reference and a cancelled booking all give None, so
-    the answer never tells whether a reference exists. Each attempt counts against the client
-    address and the ID number, in the same round trip that reads the booking.
+    the answer never tells whether a reference exists. A booking whose personal data was purged
+    is still found by its person (their ID number's keyed HMAC still holds it), marked purged.
+    Each attempt counts against the client address and the ID number, in the same round trip
+    that reads the booking.
     """
     minute = int(time.time() // 60)
     limits: list[tuple[str, int]] = []
@@ -72,4 +78,5 @@ def appointment_lookup(
         centre_name=centre.name if centre else entry["location"],
         date=entry["date"],
         arrival_window=entry["window"],
+        purged=is_purged(entry),
     )

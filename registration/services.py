@@ -17,6 +17,7 @@ from registration.references import number_for, reference_for
 from registration.validation import collect
 from registration.window import registration_state
 from vaksin.store import StoreError, bookings, rates
+from vaksin.store.purged import is_purged
 from waiting_room.services import booking_pass_ms, queue_standing
 
 
@@ -174,7 +175,8 @@ def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
     """Cancels a booking, returning its place; False when there is no such active booking."""
     number = number_for(reference)
     entry = bookings.read_entry(number) if number else None
-    if not number or not entry or entry.get("kind") != "booked":
+    # A purged booking is long past: it stays as it was (cancel.lua refuses it too).
+    if not number or not entry or entry.get("kind") != "booked" or is_purged(entry):
         return False
     return bookings.cancel(
         id_type=entry["id_type"],

@@ -8,7 +8,8 @@ from registration.confirmations.services import channels_for
 from registration.models import Booking
 from registration.references import number_for, reference_for
 from registration.validation import compact_id_number
-from vaksin.store import bookings, outbox
+from vaksin.store import bookings, outbox, purged
+from vaksin.store.purged import is_purged
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,15 @@ class LiveBooking:
     sent: dict[str, datetime.datetime | None]
     job: ConfirmationJob | None
     exported: bool
+
+    @property
+    def purged(self) -> bool:
+        return is_purged(self.entry)
+
+    @property
+    def purged_on(self) -> datetime.datetime | None:
+        at = self.entry.get("purged_at")
+        return datetime.datetime.fromtimestamp(int(at), tz=datetime.UTC) if at else None
 
     @property
     def booked_at(self) -> datetime.datetime:
@@ -41,10 +51,15 @@ def booking_live(*, reference: str) -> LiveBooking | None:
         channel: datetime.datetime.fromtimestamp(int(ms) / 1000, tz=datetime.UTC) if ms else None
         for channel, ms in outbox.confirmation_sent(number, channels_for(entry)).items()
     }
+    if is_purged(entry):
+        held = purged.read_bucketed("persons", entry["persons"].split(","))
+        active = number in held
+    else:
+        active = bookings.read_person_number(entry["id_type"], entry["id_number"]) == number
     return LiveBooking(
         reference=reference,
         entry=entry,
-        active=bookings.read_person_number(entry["id_type"], entry["id_number"]) == number,
+        active=active,
         sent=sent,
         job=confirmation_job_for(reference=reference),
         exported=Booking.objects.filter(number=number).exists(),

@@ -4,8 +4,10 @@ It reads everything, so it runs beside a quiet store, never on the request path.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 
 from vaksin.store import bookings, keys, slots
+from vaksin.store.purged import is_purged
 
 LOG_PAGE = 10_000
 
@@ -15,16 +17,18 @@ def store_problems() -> list[str]:
     counts = slots.read_slots()
     capacities, booked = counts.capacity, counts.booked
     active: dict[int, dict[str, str]] = {}
-    after = 0
+    after, missing = 0, list[int]()
     while page := bookings.read_entries(after=after, count=LOG_PAGE):
         for number, entry in page:
+            # Numbers run without gaps: a purged booking is read back as its compact record.
+            missing += range(after + 1, number)
+            after = number
             if entry.get("kind") == "booked":
                 active[number] = entry
             elif entry.get("kind") == "cancelled":
                 active.pop(int(entry["booking"]), None)
-        after = page[-1][0]
 
-    problems = []
+    problems = [f"booking {number}: gone from the log, and not purged" for number in missing]
     per_slot = Counter(keys.slot_field(e["location"], e["date"]) for e in active.values())
     for slot in sorted(set(capacities) | set(booked) | set(per_slot)):
         capacity, taken = int(capacities.get(slot, 0)), int(booked.get(slot, 0))
@@ -38,8 +42,7 @@ def store_problems() -> list[str]:
     persons = bookings.scan_persons()
     holders = Counter(persons.values())
     for number, entry in active.items():
-        names = keys.person_keys(entry["id_type"], entry["id_number"])
-        if number not in {persons.get(keys.bucketed_name(*name)) for name in names}:
+        if number not in {persons.get(name) for name in _person_names(entry)}:
             problems.append(f"booking {number}: its person does not point back at it")
     for number, count in holders.items():
         if number not in active:
@@ -48,9 +51,8 @@ def store_problems() -> list[str]:
             problems.append(f"booking {number}: held by {count} persons")
     # Per phone, the counts under every key in use add up to its active bookings.
     counted = bookings.scan_phones()
-    for phone, active_count in Counter(entry["phone"] for entry in active.values()).items():
-        names = keys.phone_keys(phone)
-        held = sum(counted.pop(keys.bucketed_name(*name), 0) for name in names)
+    for names, active_count in _per_phone(active.values()).items():
+        held = sum(counted.pop(name, 0) for name in names)
         if held != active_count:
             problems.append(f"a phone holds {active_count} bookings but is counted at {held}")
     if any(counted.values()):
@@ -58,3 +60,35 @@ def store_problems() -> list[str]:
     if len(persons) != len(active):
         problems.append(f"{len(persons)} persons hold bookings, but {len(active)} are active")
     return problems
+
+
+def _person_names(entry: dict[str, str]) -> list[str]:
+    """The names a booking's person may be held under (a purged booking keeps them)."""
+    if is_purged(entry):
+        return entry["persons"].split(",")
+    return [
+        keys.bucketed_name(*name) for name in keys.person_keys(entry["id_type"], entry["id_number"])
+    ]
+
+
+def _per_phone(entries: Iterable[dict[str, str]]) -> dict[tuple[str, ...], int]:
+    """Active bookings per phone, each phone by the names its count may be held under. A purged
+    booking keeps its phone's names as they were when it was purged (before a later rotation of
+    PERSON_KEY_SECRET, say), so entries that share a name are the same phone."""
+    group_of: dict[str, int] = {}
+    names_of: list[list[str]] = []
+    counts: Counter[int] = Counter()
+    for entry in entries:
+        if is_purged(entry):
+            names = entry["phones"].split(",")
+        else:
+            names = [keys.bucketed_name(*name) for name in keys.phone_keys(entry["phone"])]
+        group = next((group_of[name] for name in names if name in group_of), len(names_of))
+        if group == len(names_of):
+            names_of.append([])
+        for name in names:
+            if name not in group_of:
+                group_of[name] = group
+                names_of[group].append(name)
+        counts[group] += 1
+    return {tuple(names_of[group]): count for group, count in counts.items()}

@@ -358,6 +358,9 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
 # The `export` process copies new bookings and cancellations to PostgreSQL this often (seconds).
 EXPORT_INTERVAL = env_int("EXPORT_INTERVAL", 10, minimum=1)
+# `manage.py purge_personal_data` removes the personal data of exported bookings whose date is
+# more than this many days past (docs/operations.md, "Personal data has an end").
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 # Errors go to Sentry when a DSN is set, without personal data (vaksin/error_reports.py).
 SENTRY_DSN = env_str("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")

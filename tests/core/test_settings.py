@@ -38,6 +38,8 @@ def test_good_settings_let_it_start() -> None:
         ("DATABASE_URL", "mysql://x"),
         ("REGISTRATION_OPENS_AT", "tomorrow at noon"),
         ("REGISTRATION_OPENS_AT", "2021-05-23T12:00:00"),
+        ("RETENTION_DAYS", "ninety"),
+        ("RETENTION_DAYS", "0"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable: str, value: str) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from vaksin.store import keys
 from vaksin.store.connection import answering, client, run_script
 from vaksin.store.metrics import SERIES_KEEP_SECONDS, metrics_keys
+from vaksin.store.purged import purged_count, purged_entry, read_purged
 
 # A log entry's fields, e.g. {"kind": "booked", "id_type": ..., "location": ..., "window": ...}.
 LogEntry = dict[str, str]
@@ -140,10 +141,15 @@ def cancel(*, id_type: str, id_number: str, phone: str, number: int, by: str, re
 
 
 def read_entry(number: int) -> LogEntry | None:
-    """One entry of the booking log, or None."""
+    """One entry of the booking log (a purged booking's compact record: see purged.py), or None."""
+    pipe = client().pipeline(transaction=False)
+    pipe.xrange(keys.BOOKINGS, keys.entry_id(number), keys.entry_id(number))
+    pipe.hget(keys.purged_key(number), keys.purged_field(number))
     with answering():
-        found = client().xrange(keys.BOOKINGS, keys.entry_id(number), keys.entry_id(number))
-    return dict(found[0][1]) if found else None
+        found, record = pipe.execute()
+    if found:
+        return dict(found[0][1])
+    return purged_entry(record) if record else None
 
 
 def read_person_number(id_type: str, id_number: str) -> int | None:
@@ -182,17 +188,26 @@ def scan_phones() -> dict[str, int]:
     return _scan(keys.PHONES_PATTERN)
 
 
-def read_entries(*, after: int, count: int) -> list[tuple[int, LogEntry]]:
-    """Log entries numbered above `after`, oldest first, at most `count` of them."""
+def read_entries(*, after: int, count: int, purged: bool = True) -> list[tuple[int, LogEntry]]:
+    """Log entries numbered above `after`, oldest first: `count` of them as the log holds them,
+    and, unless `purged` is False, the purged bookings numbered between them (as compact
+    records, see purged.py). Numbers run without gaps, so a gap is a purged booking."""
     with answering():
         found = client().xrange(keys.BOOKINGS, f"({keys.entry_id(after)}", "+", count=count)
-    return [(keys.entry_number(entry), dict(fields)) for entry, fields in found]
+    entries = [(keys.entry_number(entry), dict(fields)) for entry, fields in found]
+    if not purged or not entries or entries[-1][0] - after == len(entries):
+        return entries
+    held = {number for number, _ in entries}
+    gaps = [number for number in range(after + 1, entries[-1][0]) if number not in held]
+    entries += read_purged(gaps).items()
+    return sorted(entries, key=lambda item: item[0])
 
 
 def read_log_length() -> int:
-    """Entries in the booking log: bookings plus cancellations (it is never trimmed)."""
+    """Entries in the booking log: bookings plus cancellations, purged bookings included (their
+    entries are deleted, their compact records kept; the log is otherwise never trimmed)."""
     with answering():
-        return int(client().xlen(keys.BOOKINGS))
+        return int(client().xlen(keys.BOOKINGS)) + purged_count()
 
 
 def read_last_number() -> int:

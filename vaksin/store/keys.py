@@ -33,6 +33,10 @@ PERSON_FIELD_HEX_DIGITS = 24
 # Send records go 64 bookings to a hash so each stays in the compact listpack encoding
 # (up to 128 fields: one per channel), a few dozen bytes a booking instead of a key each.
 SENT_BUCKET_SIZE = 64
+# What is left of a booking once its personal data is purged (manage.py purge_personal_data):
+# a compact record per booking, 64 to a hash for the same reason, and the count purged so far.
+PURGED_BUCKET_SIZE = 64
+PURGE_STATE = f"{PREFIX}:purge"
 
 
 def slot_field(location: str, date: str) -> str:
@@ -122,6 +126,20 @@ def sent_key(number: int) -> str:
 
 def sent_field(number: int, channel: str) -> str:
     return f"{number % SENT_BUCKET_SIZE}:{channel}"
+
+
+def purged_key(number: int) -> str:
+    return f"{PREFIX}:purged:{number // PURGED_BUCKET_SIZE}"
+
+
+def purged_field(number: int) -> str:
+    return str(number % PURGED_BUCKET_SIZE)
+
+
+def bucketed_key(kind: str, name: str) -> tuple[str, str]:
+    """The bucket key and field of a keys.bucketed_name of `kind` ("persons" or "phones")."""
+    bucket, field = name.split(":", 1)
+    return f"{PREFIX}:{kind}:{bucket}", field
 
 
 def confirmation_claim_key(number: int) -> str:

@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from vaksin.store import keys
 from vaksin.store.bookings import LogEntry, held_number
 from vaksin.store.connection import answering, client
+from vaksin.store.purged import purged_entry
 
 
 @dataclass(frozen=True)
 class LookupRead:
     attempts: list[int]  # per rate key, this attempt included
     held: list[int | None]  # per candidate person, the booking number they hold, or None
-    entry: LogEntry | None  # log entry `number`, or None
+    entry: LogEntry | None  # log entry `number` (or its compact record once purged), or None
 
 
 def lookup_read(*, number: int, people: list[tuple[str, str]], rate_keys: list[str]) -> LookupRead:
@@ -26,12 +27,13 @@ def lookup_read(*, number: int, people: list[tuple[str, str]], rate_keys: list[s
         for bucket, field in person:
             pipe.hget(bucket, field)
     pipe.xrange(keys.BOOKINGS, keys.entry_id(number), keys.entry_id(number))
+    pipe.hget(keys.purged_key(number), keys.purged_field(number))
     with answering():
         replies = pipe.execute()
-    values = iter(replies[2 * len(rate_keys) : -1])
-    found = replies[-1]
+    values = iter(replies[2 * len(rate_keys) : -2])
+    found, record = replies[-2], replies[-1]
     return LookupRead(
         attempts=[int(replies[2 * i]) for i in range(len(rate_keys))],
         held=[held_number([next(values) for _ in person]) for person in names],
-        entry=dict(found[0][1]) if found else None,
+        entry=dict(found[0][1]) if found else purged_entry(record) if record else None,
     )

@@ -42,7 +42,9 @@ def outbox_read(
             count=count,
             block=None if pending else block_ms,
         )
-    return [(entry, dict(fields)) for entry, fields in found[0][1]] if found else []
+    # A pending entry deleted since it was read (a purge, vaksin/store/purged.py) comes back
+    # without fields: read as an entry of no kind, it is acknowledged and nothing is sent.
+    return [(entry, dict(fields or {})) for entry, fields in found[0][1]] if found else []
 
 
 def outbox_claim_idle(*, consumer: str, idle_ms: int, count: int) -> Entries:

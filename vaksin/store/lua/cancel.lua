@@ -8,7 +8,8 @@
 -- KEYS[3...2+n] the person's buckets under each, KEYS[3+n...] the phone's buckets
 -- ARGV[5...4+n] the person's fields, ARGV[5+n...] the phone's fields
 --
--- Returns {"cancelled", number of the cancellation entry} or {"not_found"}.
+-- Returns {"cancelled", number of the cancellation entry} or {"not_found"} (not held, or
+-- purged).
 
 local number, versions = ARGV[1], tonumber(ARGV[4])
 local bucket, person
@@ -20,7 +21,9 @@ for i = 3, 2 + versions do
 end
 if not bucket then return {'not_found'} end
 local entry = redis.call('XRANGE', KEYS[2], number .. '-0', number .. '-0')[1]
-if not entry then error('person ' .. person .. ' points at missing booking ' .. number) end
+-- No entry: its personal data was purged after its date (purge.lua), and a booking that far
+-- past is not cancelled (its counters stay as they were).
+if not entry then return {'not_found'} end
 local held = {}
 for i = 1, #entry[2], 2 do held[entry[2][i]] = entry[2][i + 1] end
 local slot = held['location'] .. '|' .. held['date']

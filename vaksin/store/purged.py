@@ -1,0 +1,105 @@
+"""What is left of a booking once its personal data is purged, and the purge script.
+
+A stream entry cannot be edited, so a purge deletes the booking's entry (XDEL) and keeps a
+compact record in its place, in a bucket hash by booking number: the slot, the arrival window,
+the language, when it was booked and purged, and the keyed HMAC names of its person and phone
+(not personal data, the same names the person and phone buckets already hold), so that the
+counters can still be checked against it. Readers of the booking log (vaksin/store/bookings.py,
+lookup.py) read a purged booking as a "booked" entry with empty personal fields and a
+`purged_at` field; see docs/redis.md.
+"""
+
+import json
+from dataclasses import dataclass
+
+from vaksin.store import keys
+from vaksin.store.connection import answering, client, run_script
+
+# The personal fields of a booking entry: what a purge removes.
+PERSONAL_FIELDS = ("id_type", "id_number", "name", "phone", "email")
+# The fields a purged booking keeps, as they were in its entry.
+KEPT_FIELDS = ("location", "date", "window", "lang", "at")
+
+
+@dataclass(frozen=True)
+class PurgeItem:
+    """One booking to purge: its number, and its compact record (from purge_record)."""
+
+    number: int
+    record: str
+
+
+def purge_record(
+    entry: dict[str, str], *, persons: list[str], phones: list[str], purged_at: int
+) -> str:
+    """The compact record that stands for booking `entry` once purged: no personal data."""
+    kept = {name: entry.get(name, "") for name in KEPT_FIELDS}
+    record = {**kept, "persons": persons, "phones": phones, "purged_at": purged_at}
+    return json.dumps(record, separators=(",", ":"))
+
+
+def purged_entry(record: str) -> dict[str, str]:
+    """A purged booking as readers of the log see it: a booking with empty personal fields."""
+    data = json.loads(record)
+    entry = {"kind": "booked", **{name: "" for name in PERSONAL_FIELDS}}
+    entry.update({name: str(data.get(name, "")) for name in KEPT_FIELDS})
+    entry["purged_at"] = str(data.get("purged_at", ""))
+    entry["persons"] = ",".join(data.get("persons", []))
+    entry["phones"] = ",".join(data.get("phones", []))
+    return entry
+
+
+def is_purged(entry: dict[str, str]) -> bool:
+    return bool(entry.get("purged_at"))
+
+
+def purge_batch(items: list[PurgeItem]) -> int:
+    """Purges each booking that is still in the log, is not the log's last entry and was not
+    purged before, all in one script (see lua/purge.lua); returns how many this call purged."""
+    if not items:
+        return 0
+    args: list[str | int] = []
+    for item in items:
+        args += [item.number, keys.purged_field(item.number), item.record]
+    reply = run_script(
+        "purge",
+        keys=[keys.BOOKINGS, keys.PURGE_STATE, *(keys.purged_key(i.number) for i in items)],
+        args=args,
+    )
+    return int(reply[0])
+
+
+def purged_count() -> int:
+    """How many bookings have been purged so far."""
+    with answering():
+        return int(client().hget(keys.PURGE_STATE, "bookings") or 0)
+
+
+def read_purged(numbers: list[int]) -> dict[int, dict[str, str]]:
+    """The purged bookings among `numbers`, as entries (see purged_entry), in one round trip
+    (a whole bucket at a time: the gaps a purge leaves in the log come in runs)."""
+    if not numbers:
+        return {}
+    buckets = sorted({keys.purged_key(number) for number in numbers})
+    pipe = client().pipeline(transaction=False)
+    for bucket in buckets:
+        pipe.hgetall(bucket)
+    with answering():
+        replies = dict(zip(buckets, pipe.execute(), strict=True))
+    found = {}
+    for number in numbers:
+        record = replies[keys.purged_key(number)].get(keys.purged_field(number))
+        if record:
+            found[number] = purged_entry(record)
+    return found
+
+
+def read_bucketed(kind: str, names: list[str]) -> list[int | None]:
+    """What each bucketed name of `kind` ("persons", "phones") holds now, in one round trip."""
+    if not names:
+        return []
+    pipe = client().pipeline(transaction=False)
+    for name in names:
+        pipe.hget(*keys.bucketed_key(kind, name))
+    with answering():
+        return [int(value) if value else None for value in pipe.execute()]

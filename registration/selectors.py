@@ -17,6 +17,18 @@ class Appointment:
     centre_name: str
     date: str
     arrival_window: str
+    # "confirmed"; "cancelled" (by the person or by staff); "changed" (the person now holds a
+    # newer booking, whose reference their latest SMS gives).
+    status: str = "confirmed"
+    number: int = 0
+    id_type: str = ""
+    id_number: str = ""
+    phone: str = ""
+
+    @property
+    def phone_ending(self) -> str:
+        """The last two digits of the booking's phone: enough to recognise it, not to use it."""
+        return self.phone[-2:]
 
 
 class LookupRefused(Exception):
@@ -43,9 +55,11 @@ def appointment_lookup(
 ) -> Appointment | None:
     """The appointment held by the person with `id_number` under `reference`, or None.
 
-    An unknown reference, someone else's reference and a cancelled booking all give None, so
-    the answer never tells whether a reference exists. Each attempt counts against the client
-    address and the ID number, in the same round trip that reads the booking.
+    An unknown reference and someone else's reference both give None, so the answer never
+    tells whether a reference exists. A booking of this very person that is no longer active
+    comes back with its status ("cancelled" or "changed"), so that nobody takes a cancellation
+    for a typo. Each attempt counts against the client address and the ID number, in the same
+    round trip that reads the booking.
     """
     minute = int(time.time() // 60)
     limits: list[tuple[str, int]] = []
@@ -63,8 +77,17 @@ def appointment_lookup(
     if any(count > limit for count, (_, limit) in zip(read.attempts, limits, strict=True)):
         raise LookupRefused(retry_after=60 - int(time.time()) % 60)
     entry = read.entry
-    if not number or number not in read.held or entry is None or entry.get("kind") != "booked":
+    if not number or entry is None or entry.get("kind") != "booked":
         return None
+    booked_as = (entry["id_type"], entry["id_number"])
+    if booked_as not in people:
+        return None
+    held = read.held[people.index(booked_as)]
+    status = "confirmed" if held == number else "changed" if held else "cancelled"
+    return appointment_of(number, entry, status=status)
+
+
+def appointment_of(number: int, entry: dict[str, str], *, status: str) -> Appointment:
     centre = slots.read_centre(entry["location"])
     return Appointment(
         reference=reference_for(number),
@@ -72,4 +95,9 @@ def appointment_lookup(
         centre_name=centre.name if centre else entry["location"],
         date=entry["date"],
         arrival_window=entry["window"],
+        status=status,
+        number=number,
+        id_type=entry["id_type"],
+        id_number=entry["id_number"],
+        phone=entry["phone"],
     )

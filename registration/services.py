@@ -16,7 +16,7 @@ from registration.errors import BookingError
 from registration.references import number_for, reference_for
 from registration.validation import collect
 from registration.window import registration_state
-from vaksin.store import StoreError, bookings, rates
+from vaksin.store import StoreError, bookings, keys, rates
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,8 @@ def booking_create(
 
 
 def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
-    """Cancels a booking, returning its place; False when there is no such active booking."""
+    """Cancels a booking, returning its place (to the next on its slot's waiting list, if any);
+    False when there is no such active booking. The person gets an SMS saying so."""
     number = number_for(reference)
     entry = bookings.read_entry(number) if number else None
     if not number or not entry or entry.get("kind") != "booked":
@@ -169,8 +170,10 @@ def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
         id_number=entry["id_number"],
         phone=entry["phone"],
         number=number,
+        slot=keys.slot_field(entry["location"], entry["date"]),
         by=by,
         reason=reason,
+        offer_seconds=settings.OFFER_MINUTES * 60,
     )
 
 

@@ -5,7 +5,7 @@ It reads everything, so it runs beside a quiet store, never on the request path.
 
 from collections import Counter
 
-from vaksin.store import bookings, keys, slots
+from vaksin.store import bookings, keys, slots, waitlist
 
 LOG_PAGE = 10_000
 
@@ -26,6 +26,8 @@ def store_problems() -> list[str]:
 
     problems = []
     per_slot = Counter(keys.slot_field(e["location"], e["date"]) for e in active.values())
+    # A place a waiting-list offer holds is counted as booked, so that no booking can take it.
+    per_slot.update(waitlist.held_counts())
     for slot in sorted(set(capacities) | set(booked) | set(per_slot)):
         capacity, taken = int(capacities.get(slot, 0)), int(booked.get(slot, 0))
         if taken > capacity:
@@ -33,7 +35,9 @@ def store_problems() -> list[str]:
         if taken < 0:
             problems.append(f"{slot}: booked count {taken} is negative")
         if taken != per_slot[slot]:
-            problems.append(f"{slot}: counter says {taken} booked, the log holds {per_slot[slot]}")
+            problems.append(
+                f"{slot}: counter says {taken} booked, the log and the offers hold {per_slot[slot]}"
+            )
 
     persons = bookings.scan_persons()
     holders = Counter(persons.values())

@@ -1,4 +1,5 @@
-"""The confirmation texts, in English and Malay.
+"""The confirmation texts (a booking, a change, a cancellation, a waiting-list offer), in
+English, Malay, Chinese (Simplified) and Tamil.
 
 Kept as whole sentences per language rather than gettext fragments: an SMS is read on its own,
 its length matters. Month names come from Django's own (compiled) translations.
@@ -24,6 +25,29 @@ SMS = {
     "arrive {window}. Bring your MyKad or passport.",
     "ms": "Vaksin: janji temu vaksinasi anda telah ditempah. Rujukan {reference}. {centre}, "
     "{date}, sila tiba {window}. Bawa MyKad atau pasport anda.",
+}
+
+# The other kinds of message, by kind then language. A change gets a new reference; the old
+# one no longer works, so the text says so.
+SMS_OF_KIND = {
+    "changed": {
+        "en": "Vaksin: your vaccination appointment is changed. New ref {reference}. {centre}, "
+        "{date}, arrive {window}. Your old reference no longer works.",
+        "ms": "Vaksin: janji temu vaksinasi anda telah diubah. Rujukan baharu {reference}. "
+        "{centre}, {date}, sila tiba {window}. Rujukan lama anda tidak sah lagi.",
+    },
+    "cancelled": {
+        "en": "Vaksin: your vaccination appointment at {centre} on {date} is cancelled. "
+        "Do not go to the centre. You can register again on the Vaksin site.",
+        "ms": "Vaksin: janji temu vaksinasi anda di {centre} pada {date} telah dibatalkan. "
+        "Jangan pergi ke pusat itu. Anda boleh mendaftar semula di laman Vaksin.",
+    },
+    "offered": {
+        "en": "Vaksin: a place is free at {centre} on {date}. It is held for you until "
+        "{until}. To book it: {link}",
+        "ms": "Vaksin: ada tempat kosong di {centre} pada {date}. Ia dikhaskan untuk anda "
+        "hingga {until}. Untuk menempahnya: {link}",
+    },
 }
 
 SUBJECT = {
@@ -55,6 +79,17 @@ di laman Vaksin dengan rujukan dan nombor pengenalan anda.
 }
 
 
+# The log entries a person is told of: a booking (or the new booking of a change), a
+# cancellation (not the one a change writes: its new booking's SMS says it all) and a
+# waiting-list offer.
+SENT_KINDS = ("booked", "cancelled", "offered")
+
+
+def is_sent(entry: dict[str, str]) -> bool:
+    """Whether a log entry gets a message of its own."""
+    return entry.get("kind") in SENT_KINDS and not entry.get("moved_to")
+
+
 @dataclass(frozen=True)
 class Confirmation:
     reference: str
@@ -62,6 +97,9 @@ class Confirmation:
     date: datetime.date
     window: str
     lang: str
+    kind: str = "booked"  # "booked", "changed", "cancelled" or "offered"
+    until: str = ""  # for an offer: when it lapses, "HH:MM" Malaysian time
+    link: str = ""  # for an offer: where to accept it
 
 
 def _fields(confirmation: Confirmation) -> dict[str, str]:
@@ -71,6 +109,8 @@ def _fields(confirmation: Confirmation) -> dict[str, str]:
         "centre": confirmation.centre,
         "date": f"{day.day} {month_names(lang)[day.month - 1]} {day.year}",
         "window": confirmation.window,
+        "until": confirmation.until,
+        "link": confirmation.link,
     }
 
 
@@ -79,7 +119,8 @@ def _lang(confirmation: Confirmation) -> str:
 
 
 def sms_text(confirmation: Confirmation) -> str:
-    return SMS[_lang(confirmation)].format(**_fields(confirmation))
+    texts = SMS_OF_KIND.get(confirmation.kind, SMS)
+    return texts.get(_lang(confirmation), texts["en"]).format(**_fields(confirmation))
 
 
 def email_subject(confirmation: Confirmation) -> str:

@@ -44,7 +44,7 @@ from registration.verification import (
     verification_confirm,
     verification_start,
 )
-from registration.views.responses import busy, see_other
+from registration.views.responses import busy, calendar_response, see_other
 from registration.window import registration_state, verification_state
 from registration.wizard import (
     ORDER,
@@ -371,7 +371,8 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
         ):
             other = centre_in_listing(listing, offer["location"])
             alternatives.append({**offer, "name": other["name"] if other else offer["location"]})
-    return {"centre": centre, "alternatives": alternatives}
+    full_dates = [slot["date"] for slot in centre["slots"] if slot["available"] <= 0]
+    return {"centre": centre, "alternatives": alternatives, "full_dates": full_dates}
 
 
 @wizard_step("date")
@@ -503,6 +504,21 @@ def confirmation(request: HttpRequest) -> HttpResponse:
         return see_other("register")
     context = {"booking": state.done, "phone_limit": settings.PHONE_BOOKING_LIMIT}
     return render(request, "registration/confirmation.html", context)
+
+
+@never_cache
+def confirmation_calendar(request: HttpRequest) -> HttpResponse:
+    """The booking just made, as an .ics file for the phone's calendar."""
+    state = wizard_load(request)
+    if not state.done:
+        return see_other("register")
+    done = state.done
+    return calendar_response(
+        reference=done["reference"],
+        centre_name=done["centre_name"],
+        date=done["date"],
+        arrival_window=done["arrival_window"],
+    )
 
 
 @never_cache

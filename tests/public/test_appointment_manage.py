@@ -7,15 +7,12 @@ from pathlib import Path
 import django_rq
 from django.test import Client
 
-from registration.confirmations.messages import is_sent
-from registration.confirmations.relay import relay_entries
-from registration.confirmations.services import confirmations_send
 from registration.references import number_for, reference_for
 from registration.services import booking_cancel
 from tests.people import book_someone, mykad
-from tests.sms import sms_lines
+from tests.sms import relay_and_send, sms_lines
 from vaksin.invariants import store_problems
-from vaksin.store import bookings, outbox, slots
+from vaksin.store import bookings, slots
 
 
 def _look_up(client: Client, id_number: str, reference: str) -> str:
@@ -31,17 +28,6 @@ def _verify(client: Client, send_codes, id_number: str, reference: str) -> None:
     code = send_codes()[-1]
     typed = client.post("/appointment/code/", {"code": code})
     assert typed["Location"] == "/appointment/manage/"
-
-
-def _relay_and_send() -> list[str]:
-    """What the relay and a confirmation worker do, in this process: returns the outcomes."""
-    outbox.outbox_group_create()
-    entries = outbox.outbox_read(consumer="test", count=100, block_ms=None)
-    relay_entries(entries, queue=django_rq.get_queue("confirmations"))
-    references = [
-        reference_for(int(entry.split("-")[0])) for entry, fields in entries if is_sent(fields)
-    ]
-    return list(confirmations_send(references=references).outcomes.values())
 
 
 def _phone_of(reference: str) -> str:
@@ -119,7 +105,7 @@ def test_a_person_cancels_and_the_place_returns_and_an_sms_says_so(
     day = make_slot(capacity=1, name="Dewan Komuniti")
     person = mykad()
     reference = book_someone(location="WTCKL", date=day, id_number=person)
-    _relay_and_send()
+    relay_and_send()
     _verify(client, send_codes, person, reference)
 
     assert "Are you sure" in client.get("/appointment/cancel/").content.decode()
@@ -129,7 +115,7 @@ def test_a_person_cancels_and_the_place_returns_and_an_sms_says_so(
 
     assert slots.read_booked_counts() == {f"WTCKL|{day}": 0}
     assert store_problems() == []
-    assert _relay_and_send() == ["sent"]
+    assert relay_and_send() == ["sent"]
     last = sms_lines(sms_file)[-1]
     assert last["to"] == _phone_of(reference)
     assert "is cancelled" in last["text"] and "Dewan Komuniti" in last["text"]
@@ -147,7 +133,7 @@ def test_a_person_moves_to_another_date_in_one_step_and_gets_a_new_reference(
     later = make_slot(capacity=1, date=tomorrow + datetime.timedelta(days=2))
     person = mykad()
     reference = book_someone(location="WTCKL", date=day, id_number=person)
-    _relay_and_send()
+    relay_and_send()
     _verify(client, send_codes, person, reference)
 
     page = client.get("/appointment/change/").content.decode()
@@ -161,7 +147,7 @@ def test_a_person_moves_to_another_date_in_one_step_and_gets_a_new_reference(
 
     assert slots.read_booked_counts() == {f"WTCKL|{day}": 0, f"WTCKL|{later}": 1}
     assert store_problems() == []
-    assert _relay_and_send() == ["sent"]  # the new booking's SMS; the old one's end says nothing
+    assert relay_and_send() == ["sent"]  # the new booking's SMS; the old one's end says nothing
     last = sms_lines(sms_file)[-1]
     assert "is changed" in last["text"] and reference_for(new_reference) in last["text"]
     assert "This appointment was changed" in _look_up(Client(), person, reference)
@@ -211,11 +197,11 @@ def test_the_sms_is_sent_again_on_request_and_not_without_limit(
 def test_staff_cancelling_sends_the_person_an_sms(make_slot, sms_file: Path) -> None:
     day = make_slot()
     reference = book_someone(location="WTCKL", date=day)
-    _relay_and_send()
+    relay_and_send()
     assert booking_cancel(reference=reference, by="staff:admin", reason="centre closed")
 
-    assert _relay_and_send() == ["sent"]
-    assert _relay_and_send() == []
+    assert relay_and_send() == ["sent"]
+    assert relay_and_send() == []
     last = sms_lines(sms_file)[-1]
     assert last["to"] == _phone_of(reference) and "is cancelled" in last["text"]
 

@@ -24,6 +24,8 @@ SERIES_SECONDS = 10
 WAITING_SLOTS = f"{PREFIX}:waiting"
 HELD = f"{PREFIX}:held"
 OFFERS = f"{PREFIX}:offers"
+# How many offers the booking log holds: the export's check counts every other entry.
+OFFERS_MADE = f"{PREFIX}:offers-made"
 PERSONS_PATTERN = f"{PREFIX}:persons:*"
 PHONES_PATTERN = f"{PREFIX}:phones:*"
 # 65,536 buckets keep each person hash small enough for Redis's compact listpack encoding
@@ -145,4 +147,12 @@ def offer_key(slot: str) -> str:
 
 def waitlist_keys(slot: str) -> list[str]:
     """The keys the waiting-list scripts take for one slot, in the order they take them."""
-    return [HELD, OFFERS, WAITING_SLOTS, waitlist_key(slot), waiters_key(slot), offer_key(slot)]
+    return [
+        HELD,
+        OFFERS,
+        WAITING_SLOTS,
+        waitlist_key(slot),
+        waiters_key(slot),
+        offer_key(slot),
+        OFFERS_MADE,
+    ]

@@ -113,3 +113,9 @@ def held_counts() -> dict[str, int]:
     """Places held by live offers, per slot (they are counted as booked too)."""
     with answering():
         return {slot: int(count) for slot, count in client().hgetall(keys.HELD).items()}
+
+
+def offers_made() -> int:
+    """How many offers the booking log holds."""
+    with answering():
+        return int(client().get(keys.OFFERS_MADE) or 0)

@@ -7,8 +7,8 @@
 -- of its slot, if any, in the same step.
 --
 -- KEYS[1] capacity hash   KEYS[2] booked hash   KEYS[3] bookings stream   KEYS[4] centres hash
--- KEYS[5...10] the waiting-list keys of the old slot (keys.waitlist_keys)
--- KEYS[11...] the person's buckets (the current person key's, then the fallbacks')
+-- KEYS[5...11] the waiting-list keys of the old slot (keys.waitlist_keys)
+-- KEYS[12...] the person's buckets (the current person key's, then the fallbacks')
 -- ARGV[1] booking number   ARGV[2] the phone it was booked with   ARGV[3] new centre id
 -- ARGV[4] new date   ARGV[5] seconds an offer is held   ARGV[6...] the person's fields
 --
@@ -18,7 +18,7 @@
 local W = waitlist()
 local capacity_key, booked_key, stream_key, centres_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local number, phone, location, date = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local FIRST_PERSON, FIELD_OFFSET = 11, -5
+local FIRST_PERSON, FIELD_OFFSET = 12, -6
 
 local function minutes(hhmm) return tonumber(hhmm:sub(1, 2)) * 60 + tonumber(hhmm:sub(4, 5)) end
 

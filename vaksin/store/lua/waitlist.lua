@@ -14,7 +14,8 @@ local W = {}
 function W.slot_keys(keys, first, capacity, booked, stream)
   return {capacity = capacity, booked = booked, stream = stream,
           held = keys[first], offers = keys[first + 1], waiting = keys[first + 2],
-          wait = keys[first + 3], waiters = keys[first + 4], offer = keys[first + 5]}
+          wait = keys[first + 3], waiters = keys[first + 4], offer = keys[first + 5],
+          made = keys[first + 6]}
 end
 
 function W.next_number(stream)
@@ -56,6 +57,7 @@ function W.offer_free(k, slot, now, seconds)
       redis.call('XADD', k.stream, W.next_number(k.stream) .. '-0', 'kind', 'offered',
         'waiter', first, 'phone', wanted['phone'], 'lang', wanted['lang'],
         'location', wanted['location'], 'date', wanted['date'], 'until', expires, 'at', now)
+      redis.call('INCR', k.made)
       offered = offered + 1
     else
       redis.call('HDEL', k.waiters, first)

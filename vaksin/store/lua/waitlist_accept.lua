@@ -3,8 +3,8 @@
 -- book.lua books, in this one step, so nobody else can take the place in between and every
 -- rule of a booking holds (one booking per person, the phone's limit).
 --
--- KEYS[1...6] the slot's waiting-list keys (keys.waitlist_keys)
--- KEYS[7...] the booking script's keys (lua/book.lua)
+-- KEYS[1...7] the slot's waiting-list keys (keys.waitlist_keys)
+-- KEYS[8...] the booking script's keys (lua/book.lua)
 -- ARGV[1] slot field   ARGV[2] waiter   ARGV[3] when the offer lapses, as its SMS named it
 -- ARGV[4...] the booking script's arguments
 --
@@ -13,7 +13,7 @@
 local W = waitlist()
 local slot, waiter, expires = ARGV[1], ARGV[2], ARGV[3]
 local book_keys, book_args = {}, {}
-for i = 7, #KEYS do book_keys[#book_keys + 1] = KEYS[i] end
+for i = 8, #KEYS do book_keys[#book_keys + 1] = KEYS[i] end
 for i = 4, #ARGV do book_args[#book_args + 1] = ARGV[i] end
 local k = W.slot_keys(KEYS, 1, book_keys[1], book_keys[2], book_keys[4])
 local now = tonumber(redis.call('TIME')[1])

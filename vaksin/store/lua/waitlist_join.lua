@@ -2,7 +2,7 @@
 -- check before the first write.
 --
 -- KEYS[1] capacity hash   KEYS[2] booked hash   KEYS[3] centres hash
--- KEYS[4] the person's bucket   KEYS[5...10] the slot's waiting-list keys (keys.waitlist_keys)
+-- KEYS[4] the person's bucket   KEYS[5...11] the slot's waiting-list keys (keys.waitlist_keys)
 -- ARGV[1] slot field   ARGV[2] centre id   ARGV[3] waiter (the phone's name)
 -- ARGV[4] what to book (JSON)   ARGV[5] the person's field
 --

@@ -3,7 +3,7 @@
 -- free place (lapsed, or capacity raised by staff) is offered to the next waiter in line.
 --
 -- KEYS[1] capacity hash   KEYS[2] booked hash   KEYS[3] bookings stream
--- KEYS[4...9] the slot's waiting-list keys (keys.waitlist_keys)
+-- KEYS[4...10] the slot's waiting-list keys (keys.waitlist_keys)
 -- ARGV[1] slot field "<centre>|<date>"   ARGV[2] seconds an offer is held
 --
 -- Returns {offers lapsed, offers made}.

@@ -43,3 +43,13 @@ def id_display(value: str) -> str:
 def phone_display(value: str) -> str:
     """An E.164 Malaysian number as people write it (012-345 6789)."""
     return phone_national(value)
+
+
+@register.filter
+def thousands(value: object) -> str:
+    """A whole number with thousands separators (6,762): Malaysia writes them so in each of
+    its languages."""
+    try:
+        return f"{int(str(value)):,}"
+    except ValueError:
+        return str(value)

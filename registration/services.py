@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from registration import validation
+from registration.confirmations.messages import LANGUAGE_CODES
 from registration.errors import BookingError
 from registration.references import number_for, reference_for
 from registration.validation import collect
@@ -97,7 +98,7 @@ def booking_request_clean(
         email=collect(errors, "email", validation.clean_email, email) or "",
         location=collect(errors, "location", validation.clean_location, location) or "",
         date=slot_date.isoformat() if slot_date else "",
-        lang=lang if lang in ("en", "ms") else "en",
+        lang=lang if lang in LANGUAGE_CODES else "en",
     )
     if errors:
         raise BookingError("invalid", fields=errors)

@@ -39,6 +39,10 @@ CODE_SMS = {
     "Vaksin will ask for it.",
     "ms": "Vaksin: kod anda ialah {code}. Ia tamat dalam 10 minit. Jangan kongsi kod ini: tiada "
     "sesiapa dari Vaksin akan memintanya.",
+    "zh-hans": "Vaksin：您的验证码是 {code}，10分钟内有效。切勿与他人分享："
+    "Vaksin 人员绝不会向您索取。",
+    "ta": "Vaksin: உங்கள் குறியீடு {code}. இது 10 நிமிடங்களில் காலாவதியாகும். இதை யாருடனும் "
+    "பகிர வேண்டாம்: Vaksin இலிருந்து யாரும் இதைக் கேட்க மாட்டார்கள்.",
 }
 
 

@@ -247,7 +247,12 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ms", "Bahasa Melayu")]
+LANGUAGES = [
+    ("en", "English"),
+    ("ms", "Bahasa Melayu"),
+    ("zh-hans", "简体中文"),
+    ("ta", "தமிழ்"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Kuala_Lumpur"
 USE_I18N = True

@@ -4,6 +4,8 @@ import datetime
 
 from django import template
 from django.templatetags.static import static
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from registration.validation import phone_national
 
@@ -53,3 +55,24 @@ def thousands(value: object) -> str:
         return f"{int(str(value)):,}"
     except ValueError:
         return str(value)
+
+
+# How each language writes a date: Chinese puts the year first and marks each part.
+LONG_DATE = {"zh-hans": "Y年n月j日 l"}
+PLAIN_DATE = {"zh-hans": "Y年n月j日"}
+
+
+@register.filter
+def longdate(value: object) -> str:
+    """A date with its weekday, as the current language writes it ("Friday 28 May 2021")."""
+    if not isinstance(value, datetime.date):
+        return str(value)
+    return date_format(value, LONG_DATE.get(get_language() or "", "l j F Y"))
+
+
+@register.filter
+def plaindate(value: object) -> str:
+    """A date without its weekday, as the current language writes it ("28 May 2021")."""
+    if not isinstance(value, datetime.date):
+        return str(value)
+    return date_format(value, PLAIN_DATE.get(get_language() or "", "j F Y"))

@@ -395,3 +395,52 @@ def test_the_confirmation_offers_the_appointment_as_a_calendar_file(
     text = ics.content.decode()
     assert f"UID:{_reference(page)}@vaksin" in text and "LOCATION:Axiata Arena" in text
     assert text.endswith("END:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "error"),
+    [
+        ("zh-hans", "您的身份证件是什么？", "请以12位数字输入您的身份证（MyKad）号码"),
+        ("ta", "உங்கள் அடையாள ஆவணம் எது?", "உங்கள் MyKad எண்ணை 12 இலக்கங்களாக உள்ளிடவும்"),
+    ],
+)
+def test_pages_and_errors_are_in_chinese_and_tamil_too(
+    client: Client, make_slot, verify, language, heading, error
+):
+    verify("012-345 6789")
+    client.cookies["django_language"] = language
+    page = client.post("/register/id/", {"id_type": "mykad", "id_number": "12"}).content.decode()
+    assert f'<html lang="{language}">' in page
+    assert heading in page and error in page
+    for other in ("English", "Bahasa Melayu", "简体中文", "தமிழ்"):
+        assert (other in page) == (other != dict(zh_hans="简体中文", ta="தமிழ்")[
+            language.replace("-", "_")])  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "ms", "zh-hans", "ta"])
+def test_every_message_has_its_sms_in_each_language(language: str) -> None:
+    from registration.confirmations import messages
+
+    for kind in ("booked", "changed", "cancelled", "offered"):
+        text = messages.sms_text(
+            messages.Confirmation(
+                reference="K7Q-X3M-HA2",
+                centre="Axiata Arena",
+                date=datetime.date(2021, 5, 28),
+                window="09:00-09:30",
+                lang=language,
+                kind=kind,
+                until="12:30",
+                link="https://vaksin.example/waiting-list/x/",
+            )
+        )
+        assert "Axiata Arena" in text
+        assert text == messages.sms_text(
+            messages.Confirmation(
+                reference="K7Q-X3M-HA2", centre="Axiata Arena", date=datetime.date(2021, 5, 28),
+                window="09:00-09:30", lang=language, kind=kind, until="12:30",
+                link="https://vaksin.example/waiting-list/x/",
+            )
+        )  # fmt: skip
+        if language != "en":
+            assert "Vaksin: your" not in text and "a place is free" not in text

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page, expect
 
 from registration.references import number_for, reference_for
-from registration.services import booking_create, booking_request_clean
+from registration.services import BookingRequest, booking_create, booking_request_clean
 from registration.waitlist import waitlist_join
 from tests.people import mykad
 from tests.public.test_browser import _page, assert_accessible, shots, site_sms
@@ -34,7 +34,7 @@ def _said(language: str, text: str) -> str:
         return gettext(text)
 
 
-def _request(day: datetime.date, *, phone: str, language: str) -> object:
+def _request(day: datetime.date, *, phone: str, language: str) -> BookingRequest:
     return booking_request_clean(
         id_type="mykad",
         id_number=mykad(),

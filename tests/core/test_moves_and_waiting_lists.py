@@ -340,3 +340,52 @@ def test_a_raised_capacity_is_offered_to_the_waiting_list(make_slot) -> None:
     assert waitlist.waitlist_sweep(slot=f"WTCKL|{day}", offer_seconds=600) == (0, 2)
     assert waitlist.waitlist_sweep(slot=f"WTCKL|{day}", offer_seconds=600) == (0, 0)
     assert store_problems() == []
+
+
+def test_concurrent_sweeps_offer_each_free_place_once(make_slot) -> None:
+    day = make_slot(capacity=1)
+    slot = f"WTCKL|{day}"
+    book_someone(location="WTCKL", date=day)
+    _waiters(day, 10)
+    slots.set_capacity(location="WTCKL", date=day.isoformat(), capacity=8)  # 7 places free
+
+    together(lambda i: waitlist.waitlist_sweep(slot=slot, offer_seconds=600), 32)
+
+    offers = _offers()
+    assert len(offers) == 7 and len({offer["waiter"] for offer in offers}) == 7
+    assert slots.read_booked_counts() == {slot: 8}
+    assert store_problems() == []
+
+
+def test_control_a_sweep_that_reads_then_offers_offers_places_twice(make_slot) -> None:
+    """Without the one-script sweep: each sweeper reads the free places and the first waiter,
+    then writes the offer. Racing, two sweepers offer the same place, or to the same waiter."""
+    doubled = 0
+    client = store.client()
+    for round_number in range(5):
+        location = f"S{round_number}"
+        day = make_slot(location=location, capacity=1)
+        slot = f"{location}|{day}"
+        book_someone(location=location, date=day)
+        _waiters_at(location, day, 10)
+        slots.set_capacity(location=location, date=day.isoformat(), capacity=4)  # 3 free
+
+        def naive_sweep(i: int, slot: str = slot) -> None:
+            capacity = int(client.hget(keys.CAPACITY, slot))
+            booked = int(client.hget(keys.BOOKED, slot) or 0)
+            for _ in range(capacity - booked):
+                first = client.zrange(keys.waitlist_key(slot), 0, 0)
+                if not first:
+                    return
+                client.zrem(keys.waitlist_key(slot), first[0])
+                client.hincrby(keys.BOOKED, slot, 1)
+                client.hset(keys.offer_key(slot), first[0], 1)
+                client.rpush(f"control:offers:{slot}", first[0])
+
+        together(naive_sweep, 32)
+        made = client.lrange(f"control:offers:{slot}", 0, -1)
+        booked = int(client.hget(keys.BOOKED, slot))
+        doubled += (len(made) > 3) + (len(set(made)) < len(made)) + (booked > 4)
+        if doubled:
+            break
+    assert doubled > 0

@@ -7,6 +7,7 @@ change is one Lua script (lua/cancel_release.lua, lua/move.lua) and writes an en
 booking log, from which the relay sends its SMS like any confirmation.
 """
 
+import contextlib
 import datetime
 import secrets
 import time
@@ -20,7 +21,7 @@ from registration.errors import BookingError
 from registration.selectors import Appointment, appointment_of
 from registration.verification import verification_confirm, verification_start
 from registration.window import registration_state
-from vaksin.store import StoreError, bookings, keys, rates
+from vaksin.store import StoreError, bookings, keys, metrics, rates
 from vaksin.store.connection import REDIS_GONE
 
 RESEND_QUEUE = "confirmations"
@@ -55,10 +56,17 @@ def appointment_code_confirm(*, appointment: Appointment, code: object) -> None:
     verification_confirm(phone=appointment.phone, code=code, any_time=True)
 
 
+def appointment_counted(outcome: str) -> None:
+    """Counts an outcome for operators (vaksin_appointment_changes); a count lost to a Redis
+    hiccup is not worth failing the change that was made."""
+    with contextlib.suppress(StoreError):
+        metrics.counters_add({f"appointment:{outcome}": 1})
+
+
 def appointment_cancel(*, appointment: Appointment, by: str = "person", reason: str = "") -> bool:
     """Cancels the booking; its place goes to the next on the waiting list, or back to all."""
     try:
-        return bookings.cancel(
+        cancelled = bookings.cancel(
             id_type=appointment.id_type,
             id_number=appointment.id_number,
             phone=appointment.phone,
@@ -70,6 +78,9 @@ def appointment_cancel(*, appointment: Appointment, by: str = "person", reason: 
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
+    if cancelled:
+        appointment_counted("cancelled")
+    return cancelled
 
 
 def appointment_move(
@@ -104,6 +115,7 @@ def appointment_move(
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
+    appointment_counted(outcome.outcome)
     if outcome.outcome != "moved":
         raise BookingError(outcome.outcome)
     entry = bookings.read_entry(outcome.number)
@@ -126,6 +138,7 @@ def appointment_resend(*, appointment: Appointment) -> None:
     try:
         count, seconds = rates.rate_count("resend", str(appointment.number), int(time.time() // 60))
         if count > RESENDS_PER_MINUTE:
+            appointment_counted("resend_limited")
             raise BookingError("rate_limited", retry_after=seconds)
         nonce = secrets.token_hex(8)
         django_rq.get_queue(RESEND_QUEUE).enqueue(
@@ -138,3 +151,4 @@ def appointment_resend(*, appointment: Appointment) -> None:
         )
     except (StoreError, *REDIS_GONE):
         raise BookingError("unavailable", retry_after=2) from None
+    appointment_counted("resent")

@@ -4,6 +4,7 @@ Python validates; the Lua script decides. Nothing here reads availability before
 the script is the only judge of whether a place is free (see vaksin/store/lua/book.lua).
 """
 
+import contextlib
 import datetime
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from registration.errors import BookingError
 from registration.references import number_for, reference_for
 from registration.validation import collect
 from registration.window import registration_state
-from vaksin.store import StoreError, bookings, keys, rates
+from vaksin.store import StoreError, bookings, keys, metrics, rates
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
     entry = bookings.read_entry(number) if number else None
     if not number or not entry or entry.get("kind") != "booked":
         return False
-    return bookings.cancel(
+    cancelled = bookings.cancel(
         id_type=entry["id_type"],
         id_number=entry["id_number"],
         phone=entry["phone"],
@@ -176,6 +177,10 @@ def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
         reason=reason,
         offer_seconds=settings.OFFER_MINUTES * 60,
     )
+    if cancelled:
+        with contextlib.suppress(StoreError):
+            metrics.counters_add({"appointment:cancelled_by_staff": 1})
+    return cancelled
 
 
 def invalid_attempt_count(*, client_address: str) -> int:

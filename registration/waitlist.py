@@ -8,6 +8,7 @@ SMS with a signed link. Accepting books the place through the booking script its
 taken lapses and the place goes to the next in line (`manage.py waitlist_sweep --loop`).
 """
 
+import contextlib
 import datetime
 import logging
 import time
@@ -23,7 +24,7 @@ from registration.errors import BookingError
 from registration.references import reference_for
 from registration.services import BookingConfirmation, BookingRequest
 from registration.window import registration_state
-from vaksin.store import StoreError, slots, waitlist
+from vaksin.store import StoreError, metrics, slots, waitlist
 from vaksin.store.connection import REDIS_GONE
 
 OFFER_SALT = "vaksin.waitlist-offer"
@@ -49,9 +50,18 @@ def waitlist_join(*, request: BookingRequest) -> int:
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
+    _counted(f"join_{outcome.outcome}")
     if outcome.outcome != "waiting":
         raise BookingError(outcome.outcome)
     return outcome.position
+
+
+def _counted(event: str, count: int = 1) -> None:
+    """Counts a waiting-list event for operators (vaksin_waitlist); offers made are counted
+    by the scripts that make them."""
+    if count:
+        with contextlib.suppress(StoreError):
+            metrics.counters_add({f"waitlist:{event}": count})
 
 
 def offer_token(*, slot: str, waiter: str, until: int) -> str:
@@ -134,6 +144,7 @@ def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
+    _counted("accepted" if outcome.outcome == "booked" else f"accept_{outcome.outcome}")
     if outcome.outcome != "booked":
         raise BookingError(outcome.outcome, retry_after=outcome.retry_after)
     return BookingConfirmation(
@@ -151,6 +162,7 @@ def waitlist_sweep_once() -> tuple[int, int]:
     for slot in waitlist.waitlist_slots():
         gone, made = waitlist.waitlist_sweep(slot=slot, offer_seconds=settings.OFFER_MINUTES * 60)
         lapsed, offered = lapsed + gone, offered + made
+    _counted("lapsed", lapsed)
     return lapsed, offered
 
 

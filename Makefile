@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: run test bench lint manage services stop status clean bootstrap bootstrap-dev
+.PHONY: run test bench lint manage services stop status clean bootstrap bootstrap-dev messages
 
 # Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
 run: bootstrap
@@ -53,6 +53,15 @@ lint: bootstrap-dev
 # Start the private Redis and PostgreSQL (a no-op when they already run).
 services:
 	scripts/services.sh start
+
+# Translations: refresh locale/*/django.po from the code and templates, then compile the .mo
+# files that are committed. Only the project's own files: never .venv, node_modules or var.
+MESSAGE_IGNORES := --ignore=.venv --ignore=node_modules --ignore=var --ignore=staticfiles \
+	--ignore=tests --ignore=bench
+messages: bootstrap-dev
+	$(TEST_ENV) $(VENV)/python manage.py makemessages -l ms -l zh_Hans -l ta --no-obsolete \
+		$(MESSAGE_IGNORES)
+	$(TEST_ENV) $(VENV)/python manage.py compilemessages -l ms -l zh_Hans -l ta $(MESSAGE_IGNORES)
 
 # Stop the private Redis and PostgreSQL.
 stop:

@@ -18,4 +18,7 @@ class Centre(models.Model):
         ordering = ["state", "name"]
 
     def __str__(self) -> str:
+        # The 2021 centres' names end with their code already: "... Kuala Lumpur (WTCKL)".
+        if self.name.endswith(f"({self.id})"):
+            return self.name
         return f"{self.name} ({self.id})"

@@ -148,6 +148,23 @@ class NoonCollector:
         yield CounterMetricFamily(
             "vaksin_codes_sent", "One-time codes sent by SMS", value=f.counter("codes_sent")
         )
+        yield _labelled(
+            CounterMetricFamily(
+                "vaksin_appointment_changes",
+                "Changes people and staff made to bookings at /appointment/ and in the admin, "
+                "by outcome",
+                labels=["outcome"],
+            ),
+            sorted(_fields(f.counters, "appointment").items()),
+        )
+        yield _labelled(
+            CounterMetricFamily(
+                "vaksin_waitlist",
+                "Waiting-list events: joins (by outcome), offers made, lapsed and accepted",
+                labels=["event"],
+            ),
+            sorted(_fields(f.counters, "waitlist").items()),
+        )
         if f.places is not None:
             yield _labelled(
                 GaugeMetricFamily(

@@ -67,6 +67,15 @@ MESSAGES: dict[str, Promise] = {
     "rate_limited": _("Too many attempts. Wait a minute, then try again"),
     "unavailable": _("The service is very busy. Your answers are kept: try again in a few seconds"),
     "idempotency_conflict": _("This request key was already used for a different booking"),
+    # Managing a booking, and the waiting list
+    "same_slot": _(
+        "That is the date and centre you are booked for already. Choose a different one"
+    ),
+    "offer_gone": _(
+        "This place is no longer held for you: the time to book it has passed, or it was "
+        "booked. Choose another date, or join the waiting list again"
+    ),
+    "available": _("That date has a place free now. Choose it and book it"),
 }
 
 
@@ -78,6 +87,9 @@ STATUS = {
     "sold_out": 409,
     "already_registered": 409,
     "phone_limit": 409,
+    "same_slot": 409,
+    "offer_gone": 410,
+    "too_young": 400,
     "phone_unverified": 401,
     "not_admitted": 403,
     "idempotency_conflict": 422,

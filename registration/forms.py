@@ -124,6 +124,15 @@ def refusal_of(error: BookingError, *, lapsed: bool = False) -> ValidationError:
     return _refusal(error.code)
 
 
+def sold_out_on(day: datetime.date, *, alternatives: bool) -> str:
+    """The date that has just sold out, by name, and where to look instead."""
+    if alternatives:
+        text = _("%(date)s is now fully booked. These places nearby still have room")
+    else:
+        text = _("%(date)s is now fully booked. Choose another date or centre")
+    return str(text) % {"date": date_format(day, "l j F Y")}
+
+
 def phone_limit_message(limit: int) -> str:
     return ngettext(
         "This mobile number already holds %(count)d appointment, the most one number may hold. "

@@ -6,7 +6,11 @@ import django_rq
 
 from registration.confirmations.backends import Sms, sms_backend
 from registration.confirmations.relay import QUEUE, enqueue_batches
-from registration.confirmations.services import confirmations_send, incomplete_error
+from registration.confirmations.services import (
+    confirmation_resend,
+    confirmations_send,
+    incomplete_error,
+)
 from registration.verification import code_for, code_sms_text
 from vaksin.store import StoreError, metrics
 
@@ -35,3 +39,8 @@ def verification_code_send_job(phone: str, nonce: str, lang: str) -> None:
     with contextlib.suppress(StoreError):
         # Counted for operators; a count lost to a Redis hiccup must not send the code again.
         metrics.counters_add({"codes_sent": 1}, {"codes_sent": 1})
+
+
+def confirmation_resend_job(reference: str, message_id: str) -> str:
+    """Sends a booking's confirmation again, as its holder asked at /appointment/."""
+    return confirmation_resend(reference=reference, message_id=message_id)

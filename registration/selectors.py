@@ -21,6 +21,18 @@ class Appointment:
     # Its personal data was purged RETENTION_DAYS after its date (registration/purge.py): the
     # booking stands, but we no longer hold the person's name, phone or e-mail.
     purged: bool = False
+    # "confirmed"; "cancelled" (by the person or by staff); "changed" (the person now holds a
+    # newer booking, whose reference their latest SMS gives).
+    status: str = "confirmed"
+    number: int = 0
+    id_type: str = ""
+    id_number: str = ""
+    phone: str = ""
+
+    @property
+    def phone_ending(self) -> str:
+        """The last two digits of the booking's phone: enough to recognise it, not to use it."""
+        return self.phone[-2:]
 
 
 class LookupRefused(Exception):
@@ -47,11 +59,12 @@ def appointment_lookup(
 ) -> Appointment | None:
     """The appointment held by the person with `id_number` under `reference`, or None.
 
-    An unknown reference, someone else's reference and a cancelled booking all give None, so
-    the answer never tells whether a reference exists. A booking whose personal data was purged
-    is still found by its person (their ID number's keyed HMAC still holds it), marked purged.
-    Each attempt counts against the client address and the ID number, in the same round trip
-    that reads the booking.
+    An unknown reference and someone else's reference both give None, so the answer never
+    tells whether a reference exists. A booking of this very person that is no longer active
+    comes back with its status ("cancelled" or "changed"), so that nobody takes a cancellation
+    for a typo. A booking whose personal data was purged is still found by its person (their ID
+    number's keyed HMAC still holds it), marked purged. Each attempt counts against the client
+    address and the ID number, in the same round trip that reads the booking.
     """
     minute = int(time.time() // 60)
     limits: list[tuple[str, int]] = []
@@ -69,8 +82,20 @@ def appointment_lookup(
     if any(count > limit for count, (_, limit) in zip(read.attempts, limits, strict=True)):
         raise LookupRefused(retry_after=60 - int(time.time()) % 60)
     entry = read.entry
-    if not number or number not in read.held or entry is None or entry.get("kind") != "booked":
+    if not number or entry is None or entry.get("kind") != "booked":
         return None
+    if is_purged(entry):
+        # No ID number is left to compare: the person's keyed name is what still holds it.
+        return appointment_of(number, entry, status="confirmed") if number in read.held else None
+    booked_as = (entry["id_type"], entry["id_number"])
+    if booked_as not in people:
+        return None
+    held = read.held[people.index(booked_as)]
+    status = "confirmed" if held == number else "changed" if held else "cancelled"
+    return appointment_of(number, entry, status=status)
+
+
+def appointment_of(number: int, entry: dict[str, str], *, status: str) -> Appointment:
     centre = slots.read_centre(entry["location"])
     return Appointment(
         reference=reference_for(number),
@@ -79,4 +104,9 @@ def appointment_lookup(
         date=entry["date"],
         arrival_window=entry["window"],
         purged=is_purged(entry),
+        status=status,
+        number=number,
+        id_type=entry["id_type"],
+        id_number=entry["id_number"],
+        phone=entry["phone"],
     )

@@ -4,6 +4,7 @@ Python validates; the Lua script decides. Nothing here reads availability before
 the script is the only judge of whether a place is free (see vaksin/store/lua/book.lua).
 """
 
+import contextlib
 import datetime
 import time
 from dataclasses import dataclass
@@ -12,11 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from registration import validation
+from registration.confirmations.messages import LANGUAGE_CODES
 from registration.errors import BookingError
 from registration.references import number_for, reference_for
 from registration.validation import collect
 from registration.window import registration_state
-from vaksin.store import StoreError, bookings, rates
+from vaksin.store import StoreError, bookings, keys, metrics, rates
 from vaksin.store.purged import is_purged
 from waiting_room.services import booking_pass_ms, queue_standing
 
@@ -99,7 +101,7 @@ def booking_request_clean(
         email=collect(errors, "email", validation.clean_email, email) or "",
         location=collect(errors, "location", validation.clean_location, location) or "",
         date=slot_date.isoformat() if slot_date else "",
-        lang=lang if lang in ("en", "ms") else "en",
+        lang=lang if lang in LANGUAGE_CODES else "en",
     )
     if errors:
         raise BookingError("invalid", fields=errors)
@@ -172,20 +174,27 @@ def _queue_position(outcome: bookings.BookingOutcome, phone: str) -> int | None:
 
 
 def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
-    """Cancels a booking, returning its place; False when there is no such active booking."""
+    """Cancels a booking, returning its place (to the next on its slot's waiting list, if any);
+    False when there is no such active booking. The person gets an SMS saying so."""
     number = number_for(reference)
     entry = bookings.read_entry(number) if number else None
     # A purged booking is long past: it stays as it was (cancel.lua refuses it too).
     if not number or not entry or entry.get("kind") != "booked" or is_purged(entry):
         return False
-    return bookings.cancel(
+    cancelled = bookings.cancel(
         id_type=entry["id_type"],
         id_number=entry["id_number"],
         phone=entry["phone"],
         number=number,
+        slot=keys.slot_field(entry["location"], entry["date"]),
         by=by,
         reason=reason,
+        offer_seconds=settings.OFFER_MINUTES * 60,
     )
+    if cancelled:
+        with contextlib.suppress(StoreError):
+            metrics.counters_add({"appointment:cancelled_by_staff": 1})
+    return cancelled
 
 
 def invalid_attempt_count(*, client_address: str) -> int:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from registration import api, queue_api, verification_api
-from registration.views import appointment, waiting, wizard
+from registration.views import appointment, waiting, waitlist, wizard
 
 urlpatterns = [
     path("", wizard.home, name="home"),
@@ -23,7 +23,25 @@ urlpatterns = [
         wizard.already_registered,
         name="register_already_registered",
     ),
+    path("register/waiting-list/", waitlist.waitlist_join_step, name="register_waiting_list"),
+    path(
+        "register/confirmation/calendar.ics",
+        wizard.confirmation_calendar,
+        name="register_calendar",
+    ),
+    path("waiting-list/<str:token>/", waitlist.waitlist_offer, name="waitlist_offer"),
     path("appointment/", appointment.appointment, name="appointment"),
+    path("appointment/code/", appointment.appointment_code, name="appointment_code"),
+    path("appointment/manage/", appointment.appointment_manage, name="appointment_manage"),
+    path("appointment/cancel/", appointment.appointment_cancel_page, name="appointment_cancel"),
+    path("appointment/change/", appointment.appointment_change, name="appointment_change"),
+    path("appointment/resend/", appointment.appointment_resend_page, name="appointment_resend"),
+    path("appointment/done/", appointment.appointment_done, name="appointment_done"),
+    path(
+        "appointment/calendar.ics",
+        appointment.appointment_calendar,
+        name="appointment_calendar",
+    ),
     path("api/bookings", api.bookings_api, name="bookings_api"),
     path("api/queue", queue_api.queue_api, name="queue_api"),
     path("api/verifications", verification_api.verifications_api, name="verifications_api"),

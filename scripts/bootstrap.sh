@@ -73,6 +73,9 @@ postgres_ok || missing+=(postgresql)
 python_ok || missing+=(python3 python3-venv)
 if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium fonts-liberation)
+  # The browser tests' screenshots of the Chinese and Tamil pages need their scripts' fonts.
+  fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  fc-list 2>/dev/null | grep -qi "Lohit Tamil" || missing+=(fonts-lohit-taml)
   command -v npm >/dev/null || missing+=(nodejs npm)
   command -v nginx >/dev/null || missing+=(nginx-light)
   command -v wrk >/dev/null || missing+=(wrk)

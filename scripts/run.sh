@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PORT=${PORT:-8000}
+# The links in waiting-list offers point here.
+export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}
 mkdir -p var
 REDIS_PORT=${REDIS_PORT:-6391}
 PG_PORT=${PG_PORT:-5441}

@@ -41,3 +41,24 @@ def code_sent_to(path: Path, phone: str, *, after: int, seconds: float = 15) -> 
 
 def sends_per_reference(path: Path) -> Counter[str]:
     return Counter(line["id"].split(":")[0] for line in sms_lines(path))
+
+
+def relay_and_send() -> list[str]:
+    """What the relay and a confirmation worker do with new log entries, in this process:
+    returns what happened to each message ("sent", "already_sent", "cancelled", ...)."""
+    # Imported here: bench scripts import this module before Django's settings are set up.
+    import django_rq
+
+    from registration.confirmations.messages import is_sent
+    from registration.confirmations.relay import relay_entries
+    from registration.confirmations.services import confirmations_send
+    from registration.references import reference_for
+    from vaksin.store import keys, outbox
+
+    outbox.outbox_group_create()
+    entries = outbox.outbox_read(consumer="test", count=1000, block_ms=None)
+    relay_entries(entries, queue=django_rq.get_queue("confirmations"))
+    references = [
+        reference_for(keys.entry_number(entry)) for entry, fields in entries if is_sent(fields)
+    ]
+    return list(confirmations_send(references=references).outcomes.values())

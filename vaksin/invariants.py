@@ -6,7 +6,7 @@ It reads everything, so it runs beside a quiet store, never on the request path.
 from collections import Counter
 from collections.abc import Iterable
 
-from vaksin.store import bookings, keys, slots
+from vaksin.store import bookings, keys, slots, waitlist
 from vaksin.store.purged import is_purged
 
 LOG_PAGE = 10_000
@@ -30,6 +30,8 @@ def store_problems() -> list[str]:
 
     problems = [f"booking {number}: gone from the log, and not purged" for number in missing]
     per_slot = Counter(keys.slot_field(e["location"], e["date"]) for e in active.values())
+    # A place a waiting-list offer holds is counted as booked, so that no booking can take it.
+    per_slot.update(waitlist.held_counts())
     for slot in sorted(set(capacities) | set(booked) | set(per_slot)):
         capacity, taken = int(capacities.get(slot, 0)), int(booked.get(slot, 0))
         if taken > capacity:
@@ -37,7 +39,9 @@ def store_problems() -> list[str]:
         if taken < 0:
             problems.append(f"{slot}: booked count {taken} is negative")
         if taken != per_slot[slot]:
-            problems.append(f"{slot}: counter says {taken} booked, the log holds {per_slot[slot]}")
+            problems.append(
+                f"{slot}: counter says {taken} booked, the log and the offers hold {per_slot[slot]}"
+            )
 
     persons = bookings.scan_persons()
     holders = Counter(persons.values())

@@ -75,6 +75,13 @@ BOOKING_HORIZON_DAYS = 60
 VERIFICATION_SENDS_PER_PHONE = env_int("VERIFICATION_SENDS_PER_PHONE", 5, minimum=1)
 VERIFICATION_TRIES = 5
 VERIFICATION_CODE_SECONDS = 600
+# A place freed on a full date is offered to the next person on its waiting list, by SMS, and
+# held for them this long before it passes to the one after.
+OFFER_MINUTES = env_int("OFFER_MINUTES", 30, minimum=1)
+# Where the public reaches the site: the links in the SMS of a waiting-list offer start so.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long a code sent to a booking's phone lets /appointment/ change or cancel it.
+APPOINTMENT_SESSION_MINUTES = 15
 # A verified phone's token lasts until registration closes, or this long when no close is set.
 VERIFICATION_TOKEN_HOURS = env_int("VERIFICATION_TOKEN_HOURS", 72, minimum=1)
 
@@ -266,7 +273,12 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ms", "Bahasa Melayu")]
+LANGUAGES = [
+    ("en", "English"),
+    ("ms", "Bahasa Melayu"),
+    ("zh-hans", "简体中文"),
+    ("ta", "தமிழ்"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Kuala_Lumpur"
 USE_I18N = True

@@ -1,4 +1,5 @@
-"""The confirmation texts, in English and Malay.
+"""The confirmation texts (a booking, a change, a cancellation, a waiting-list offer), in
+English, Malay, Chinese (Simplified) and Tamil.
 
 Kept as whole sentences per language rather than gettext fragments: an SMS is read on its own,
 its length matters. Month names come from Django's own (compiled) translations.
@@ -24,11 +25,56 @@ SMS = {
     "arrive {window}. Bring your MyKad or passport.",
     "ms": "Vaksin: janji temu vaksinasi anda telah ditempah. Rujukan {reference}. {centre}, "
     "{date}, sila tiba {window}. Bawa MyKad atau pasport anda.",
+    "zh-hans": "Vaksin：您的疫苗接种已预约。预约编号 {reference}。{centre}，{date}，"
+    "请于 {window} 抵达。请携带您的身份证（MyKad）或护照。",
+    "ta": "Vaksin: உங்கள் தடுப்பூசி சந்திப்பு பதிவு செய்யப்பட்டது. குறிப்பு எண் {reference}. "
+    "{centre}, {date}, {window} நேரத்தில் வரவும். உங்கள் MyKad அல்லது கடவுச்சீட்டைக் "
+    "கொண்டு வரவும்.",
+}
+# The languages a person may use, as Django names them (settings.LANGUAGES).
+LANGUAGE_CODES = tuple(SMS)
+
+# The other kinds of message, by kind then language. A change gets a new reference; the old
+# one no longer works, so the text says so.
+SMS_OF_KIND = {
+    "changed": {
+        "en": "Vaksin: your vaccination appointment is changed. New ref {reference}. {centre}, "
+        "{date}, arrive {window}. Your old reference no longer works.",
+        "ms": "Vaksin: janji temu vaksinasi anda telah diubah. Rujukan baharu {reference}. "
+        "{centre}, {date}, sila tiba {window}. Rujukan lama anda tidak sah lagi.",
+        "zh-hans": "Vaksin：您的疫苗接种预约已更改。新预约编号 {reference}。{centre}，{date}，"
+        "请于 {window} 抵达。旧预约编号已失效。",
+        "ta": "Vaksin: உங்கள் தடுப்பூசி சந்திப்பு மாற்றப்பட்டது. புதிய குறிப்பு எண் "
+        "{reference}. {centre}, {date}, {window} நேரத்தில் வரவும். பழைய குறிப்பு எண் இனி "
+        "செல்லாது.",
+    },
+    "cancelled": {
+        "en": "Vaksin: your vaccination appointment at {centre} on {date} is cancelled. "
+        "Do not go to the centre. You can register again on the Vaksin site.",
+        "ms": "Vaksin: janji temu vaksinasi anda di {centre} pada {date} telah dibatalkan. "
+        "Jangan pergi ke pusat itu. Anda boleh mendaftar semula di laman Vaksin.",
+        "zh-hans": "Vaksin：您在 {centre}（{date}）的疫苗接种预约已取消。请勿前往该中心。"
+        "您可以在 Vaksin 网站重新登记。",
+        "ta": "Vaksin: {centre} இல் {date} அன்று உங்கள் தடுப்பூசி சந்திப்பு ரத்து "
+        "செய்யப்பட்டது. அந்த மையத்திற்குச் செல்ல வேண்டாம். Vaksin தளத்தில் மீண்டும் பதிவு "
+        "செய்யலாம்.",
+    },
+    "offered": {
+        "en": "Vaksin: a place is free at {centre} on {date}. It is held for you until "
+        "{until}. To book it: {link}",
+        "ms": "Vaksin: ada tempat kosong di {centre} pada {date}. Ia dikhaskan untuk anda "
+        "hingga {until}. Untuk menempahnya: {link}",
+        "zh-hans": "Vaksin：{centre}（{date}）有空位，为您保留至 {until}。预约请点击：{link}",
+        "ta": "Vaksin: {centre} இல் {date} அன்று ஓர் இடம் காலியாக உள்ளது. {until} வரை "
+        "உங்களுக்காக ஒதுக்கப்பட்டுள்ளது. பதிவு செய்ய: {link}",
+    },
 }
 
 SUBJECT = {
     "en": "Your vaccination appointment {reference}",
     "ms": "Janji temu vaksinasi anda {reference}",
+    "zh-hans": "您的疫苗接种预约 {reference}",
+    "ta": "உங்கள் தடுப்பூசி சந்திப்பு {reference}",
 }
 
 BODY = {
@@ -52,7 +98,39 @@ Sila tiba antara: {window}
 Bawa MyKad atau pasport anda. Untuk menyemak janji temu anda, gunakan "Semak janji temu anda"
 di laman Vaksin dengan rujukan dan nombor pengenalan anda.
 """,
+    "zh-hans": """您的疫苗接种已预约。
+
+预约编号：{reference}
+疫苗接种中心：{centre}
+日期：{date}
+抵达时间：{window}
+
+请携带您的身份证（MyKad）或护照。如需查询预约，请在 Vaksin 网站使用“查询您的预约”，
+输入预约编号和证件号码。
+""",
+    "ta": """உங்கள் தடுப்பூசி சந்திப்பு பதிவு செய்யப்பட்டது.
+
+குறிப்பு எண்: {reference}
+தடுப்பூசி மையம்: {centre}
+தேதி: {date}
+வர வேண்டிய நேரம்: {window}
+
+உங்கள் MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும். உங்கள் சந்திப்பைச் சரிபார்க்க, Vaksin
+தளத்தில் "உங்கள் சந்திப்பைச் சரிபார்க்கவும்" என்பதில் குறிப்பு எண்ணையும் அடையாள எண்ணையும்
+பயன்படுத்தவும்.
+""",
 }
+
+
+# The log entries a person is told of: a booking (or the new booking of a change), a
+# cancellation (not the one a change writes: its new booking's SMS says it all) and a
+# waiting-list offer.
+SENT_KINDS = ("booked", "cancelled", "offered")
+
+
+def is_sent(entry: dict[str, str]) -> bool:
+    """Whether a log entry gets a message of its own."""
+    return entry.get("kind") in SENT_KINDS and not entry.get("moved_to")
 
 
 @dataclass(frozen=True)
@@ -62,6 +140,9 @@ class Confirmation:
     date: datetime.date
     window: str
     lang: str
+    kind: str = "booked"  # "booked", "changed", "cancelled" or "offered"
+    until: str = ""  # for an offer: when it lapses, "HH:MM" Malaysian time
+    link: str = ""  # for an offer: where to accept it
 
 
 def _fields(confirmation: Confirmation) -> dict[str, str]:
@@ -69,8 +150,14 @@ def _fields(confirmation: Confirmation) -> dict[str, str]:
     return {
         "reference": confirmation.reference,
         "centre": confirmation.centre,
-        "date": f"{day.day} {month_names(lang)[day.month - 1]} {day.year}",
+        "date": (
+            f"{day.year}年{day.month}月{day.day}日"
+            if lang == "zh-hans"
+            else f"{day.day} {month_names(lang)[day.month - 1]} {day.year}"
+        ),
         "window": confirmation.window,
+        "until": confirmation.until,
+        "link": confirmation.link,
     }
 
 
@@ -79,7 +166,8 @@ def _lang(confirmation: Confirmation) -> str:
 
 
 def sms_text(confirmation: Confirmation) -> str:
-    return SMS[_lang(confirmation)].format(**_fields(confirmation))
+    texts = SMS_OF_KIND.get(confirmation.kind, SMS)
+    return texts.get(_lang(confirmation), texts["en"]).format(**_fields(confirmation))
 
 
 def email_subject(confirmation: Confirmation) -> str:

@@ -28,6 +28,7 @@ from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
 
+from registration.confirmations.messages import is_sent
 from registration.references import number_for, reference_for
 from vaksin.backoff import Backoff
 from vaksin.store import StoreError, keys, outbox
@@ -108,11 +109,12 @@ class RelayCounts:
 
 
 def relay_entries(entries: outbox.Entries, *, queue: Queue, recheck: bool = False) -> RelayCounts:
-    """Enqueues the bookings among `entries` in batches, then acknowledges all the entries."""
+    """Enqueues the entries that get a message (bookings, cancellations, offers) in batches,
+    then acknowledges all the entries."""
     references = [
         reference_for(keys.entry_number(entry_id))
         for entry_id, fields in entries
-        if fields.get("kind") == "booked"
+        if is_sent(fields)
     ]
     enqueued = enqueue_batches(
         batches_of(references, settings.CONFIRMATION_BATCH_SIZE), queue=queue, recheck=recheck

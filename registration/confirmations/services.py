@@ -30,7 +30,8 @@ from rq.timeouts import BaseTimeoutException
 from registration.confirmations import messages
 from registration.confirmations.backends import Sms, sms_backend
 from registration.references import number_for, reference_for
-from vaksin.store import StoreError, outbox
+from registration.waitlist import offer_link, offer_until_text
+from vaksin.store import StoreError, bookings, keys, outbox, slots
 from vaksin.store.slots import PublishedCentre
 
 logger = logging.getLogger(__name__)
@@ -66,23 +67,39 @@ class BatchResult:
         return counted
 
 
+def _kind(entry: dict[str, str]) -> str:
+    if entry.get("kind") == "booked" and entry.get("moved_from"):
+        return "changed"
+    return entry.get("kind", "booked")
+
+
 def _confirmation(
     reference: str, entry: dict[str, str], centres: dict[str, PublishedCentre]
 ) -> messages.Confirmation:
     centre = centres.get(entry["location"])
     name = centre.name if centre else entry["location"]
+    until = link = ""
+    if entry.get("kind") == "offered":
+        ends = int(entry["until"])
+        slot = keys.slot_field(entry["location"], entry["date"])
+        until = offer_until_text(ends)
+        link = offer_link(slot=slot, waiter=entry["waiter"], until=ends)
     return messages.Confirmation(
         reference=reference,
         centre=name,
         date=datetime.date.fromisoformat(entry["date"]),
-        window=entry["window"],
+        window=entry.get("window", ""),
         lang=entry.get("lang", "en"),
+        kind=_kind(entry),
+        until=until,
+        link=link,
     )
 
 
 def channels_for(entry: dict[str, str]) -> list[str]:
-    """The channels a booking is confirmed on: SMS always, e-mail when one was given."""
-    return ["sms", "email"] if entry.get("email") else ["sms"]
+    """The channels an entry is sent on: SMS always, and e-mail for a booking (or the new
+    booking of a change) when one was given."""
+    return ["sms", "email"] if entry.get("email") and entry.get("kind") == "booked" else ["sms"]
 
 
 def _address(channel: str, entry: dict[str, str]) -> str:
@@ -149,7 +166,7 @@ def confirmations_send(
     bookings: list[tuple[int, dict[str, str]]] = []
     for number, reference in wanted.items():
         entry = entries.get(number)
-        if entry and entry.get("kind") == "booked":
+        if entry and messages.is_sent(entry):
             bookings.append((number, entry))
         else:
             result.outcomes[reference] = "unknown"
@@ -160,7 +177,10 @@ def confirmations_send(
 
     token = secrets.token_hex(16)
     states = outbox.confirmation_batch_claim(
-        [(number, entry["id_type"], entry["id_number"]) for number, entry in bookings],
+        [
+            (number, entry.get("id_type", ""), entry.get("id_number", ""))
+            for number, entry in bookings
+        ],
         token=token,
         seconds=settings.CONFIRMATION_JOB_TIMEOUT + 5,
     )
@@ -174,7 +194,7 @@ def confirmations_send(
             channels = channels_for(entry)
             if all(state.sent[channel] for channel in channels):
                 result.outcomes[reference] = "already_sent"
-            elif state.holder != number:
+            elif entry["kind"] == "booked" and state.holder != number:
                 result.outcomes[reference] = "cancelled"
             elif not state.claimed:
                 result.outcomes[reference] = "busy"
@@ -222,3 +242,23 @@ def incomplete_error(result: BatchResult) -> ConfirmationsIncomplete:
         parts.append(f"not tried (time or gateway): {', '.join(deferred)}")
     left, total = len(result.having("failed", "busy", "deferred")), len(result.outcomes)
     return ConfirmationsIncomplete(f"{left} of {total} not sent; " + "; ".join(parts))
+
+
+def confirmation_resend(*, reference: str, message_id: str) -> str:
+    """Sends a booking's confirmation SMS again, as the person asked at /appointment/, under
+    `message_id` (the same for a retry of the same request). Returns "sent", or "cancelled"
+    when the person no longer holds the booking."""
+    number = number_for(reference)
+    entry = bookings.read_entry(number) if number else None
+    if not number or entry is None or entry.get("kind") != "booked":
+        return "cancelled"
+    if bookings.read_person_number(entry["id_type"], entry["id_number"]) != number:
+        return "cancelled"
+    centre = slots.read_centre(entry["location"])
+    confirmation = _confirmation(
+        reference_for(number), entry, {entry["location"]: centre} if centre else {}
+    )
+    sms_backend().send(
+        Sms(to=entry["phone"], text=messages.sms_text(confirmation), message_id=message_id)
+    )
+    return "sent"

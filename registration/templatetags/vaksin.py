@@ -4,6 +4,8 @@ import datetime
 
 from django import template
 from django.templatetags.static import static
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from registration.validation import phone_national
 
@@ -43,3 +45,34 @@ def id_display(value: str) -> str:
 def phone_display(value: str) -> str:
     """An E.164 Malaysian number as people write it (012-345 6789)."""
     return phone_national(value)
+
+
+@register.filter
+def thousands(value: object) -> str:
+    """A whole number with thousands separators (6,762): Malaysia writes them so in each of
+    its languages."""
+    try:
+        return f"{int(str(value)):,}"
+    except ValueError:
+        return str(value)
+
+
+# How each language writes a date: Chinese puts the year first and marks each part.
+LONG_DATE = {"zh-hans": "Y年n月j日 l"}
+PLAIN_DATE = {"zh-hans": "Y年n月j日"}
+
+
+@register.filter
+def longdate(value: object) -> str:
+    """A date with its weekday, as the current language writes it ("Friday 28 May 2021")."""
+    if not isinstance(value, datetime.date):
+        return str(value)
+    return date_format(value, LONG_DATE.get(get_language() or "", "l j F Y"))
+
+
+@register.filter
+def plaindate(value: object) -> str:
+    """A date without its weekday, as the current language writes it ("28 May 2021")."""
+    if not isinstance(value, datetime.date):
+        return str(value)
+    return date_format(value, PLAIN_DATE.get(get_language() or "", "j F Y"))

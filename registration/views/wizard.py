@@ -44,7 +44,7 @@ from registration.verification import (
     verification_confirm,
     verification_start,
 )
-from registration.views.responses import busy, see_other
+from registration.views.responses import busy, calendar_response, see_other
 from registration.window import registration_state, verification_state
 from registration.wizard import (
     ORDER,
@@ -131,16 +131,38 @@ def _page(
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
+    number, count = _step_of(state, step)
     context = {
         "step": step,
+        "step_number": number,
+        "step_count": count,
         "answers": state.answers,
         "phone": state.phone,
         **(form.page_context(notices) if form else {}),
-        "back_url": _back_url(request, step),
+        "back_url": _back_url(request, step, state),
         "action": request.get_full_path(),
         **extra,
     }
     return render(request, f"registration/{step}.html", context, status=status)
+
+
+def _single_centre(code: str) -> str:
+    """The one centre of a state that has only one (its step is skipped), else ""."""
+    if not code:
+        return ""
+    try:
+        centres = centre_choices(availability_snapshot().data, code)
+    except store.StoreError:
+        return ""
+    return str(centres[0]["id"]) if len(centres) == 1 else ""
+
+
+def _step_of(state: WizardState, step: str) -> tuple[int, int]:
+    """ "Step N of M": a state with one centre skips the centre step, once it is chosen."""
+    steps = list(ORDER)
+    if _single_centre(state.answers.get("state", "")):
+        steps.remove("centre")
+    return (steps.index(step) + 1 if step in steps else 0), len(steps)
 
 
 # Where a step's Back link goes, when not the step before it: the start page, or from the
@@ -148,10 +170,12 @@ def _page(
 BACK = {"phone": "", "id": "phone"}
 
 
-def _back_url(request: HttpRequest, step: str) -> str:
+def _back_url(request: HttpRequest, step: str, state: WizardState | None = None) -> str:
     if request.GET.get("change") == "1":
         return _step_url("check")
     previous = BACK.get(step, ORDER[ORDER.index(step) - 1])
+    if previous == "centre" and state and _single_centre(state.answers.get("state", "")):
+        previous = "state"
     return _step_url(previous) if previous else reverse("home")
 
 
@@ -350,7 +374,13 @@ def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
 def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
     form = forms.StateForm(forms.posted(request), kept=state.answers, listing=listing)
-    return _answer(request, state, "state", form, states=state_choices(listing), **freshness)
+    if form.is_valid() and (only := _single_centre(form.cleaned_data["state"])):
+        # One centre in the state: nothing to choose, straight on to its dates.
+        return _advance(request, state.answered({**form.answers, "location": only}), "centre")
+    choices = state_choices(listing)
+    listed = {choice["code"] for choice in choices}
+    unlisted = [name for code, name in STATES.items() if code not in listed]
+    return _answer(request, state, "state", form, states=choices, unlisted=unlisted, **freshness)
 
 
 @wizard_step("centre")
@@ -386,7 +416,14 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
         ):
             other = centre_in_listing(listing, offer["location"])
             alternatives.append({**offer, "name": other["name"] if other else offer["location"]})
-    return {"centre": centre, "alternatives": alternatives}
+    full_dates = [slot["date"] for slot in centre["slots"] if slot["available"] <= 0]
+    return {
+        "centre": centre,
+        "alternatives": alternatives,
+        "full_dates": full_dates,
+        "single_centre": bool(_single_centre(state.answers.get("state", ""))),
+        "sold_out_date": wanted if state.notice == "sold_out" else "",
+    }
 
 
 @wizard_step("date")
@@ -398,7 +435,11 @@ def date_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     extra = {**_date_context(state, listing), **freshness}
     if state.notice and not form.is_bound:
         # The booking attempt that sent the person here failed: say why, once.
-        response = _page(request, state, "date", form=form, notices={"slot": state.notice}, **extra)
+        notice = state.notice
+        if notice == "sold_out" and extra["sold_out_date"]:
+            day = datetime.date.fromisoformat(extra["sold_out_date"])
+            notice = forms.sold_out_on(day, alternatives=bool(extra["alternatives"]))
+        response = _page(request, state, "date", form=form, notices={"slot": notice}, **extra)
         wizard_save(response, state.without_notice())
         return response
     return _page(request, state, "date", form=form, **extra)
@@ -520,6 +561,21 @@ def confirmation(request: HttpRequest) -> HttpResponse:
         return see_other("register")
     context = {"booking": state.done, "phone_limit": settings.PHONE_BOOKING_LIMIT}
     return render(request, "registration/confirmation.html", context)
+
+
+@never_cache
+def confirmation_calendar(request: HttpRequest) -> HttpResponse:
+    """The booking just made, as an .ics file for the phone's calendar."""
+    state = wizard_load(request)
+    if not state.done:
+        return see_other("register")
+    done = state.done
+    return calendar_response(
+        reference=done["reference"],
+        centre_name=done["centre_name"],
+        date=done["date"],
+        arrival_window=done["arrival_window"],
+    )
 
 
 @never_cache

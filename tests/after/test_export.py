@@ -134,3 +134,30 @@ def test_two_exports_at_once_write_each_booking_once(
     assert Booking.objects.count() == 300
     assert Booking.objects.filter(cancelled_at__isnull=False).count() == 30
     assert bookings_verify().differences == []
+
+
+def test_moves_and_waiting_list_offers_export_exactly(make_slot: SlotMaker, tomorrow) -> None:
+    from registration.appointments import appointment_cancel, appointment_current, appointment_move
+    from registration.references import number_for
+    from registration.waitlist import waitlist_join
+
+    day = make_slot(location="WTCKL", capacity=2)
+    later = make_slot(location="WTCKL", capacity=5, date=tomorrow + datetime.timedelta(days=1))
+    references = [book(i, day) for i in range(2)]
+    held = [
+        appointment_current(
+            number=number_for(reference) or 0, id_type="mykad", id_number=booking_request(
+                i, location="WTCKL", date=day).id_number
+        )
+        for i, reference in enumerate(references)
+    ]  # fmt: skip
+    waitlist_join(request=booking_request(7, location="WTCKL", date=day))
+    assert held[0] and held[1]
+    appointment_move(appointment=held[0], slot=f"WTCKL|{later}")  # frees a place: offered
+    appointment_cancel(appointment=held[1])  # frees a place: nobody left waiting
+
+    summary = export()
+
+    assert "Verified" in summary
+    assert Booking.objects.filter(cancelled_at__isnull=True).count() == 1
+    assert bookings_verify().differences == []

@@ -181,3 +181,35 @@ def test_the_confirmation_and_export_lags_are_measured_until_they_catch_up(
     assert sample(caught_up, "vaksin_confirmation_delay_seconds_count") == 1
     assert sample(caught_up, "vaksin_export_pending_entries") == 0
     assert sample(caught_up, "vaksin_export_lag_seconds") == 0
+
+
+def test_changes_and_the_waiting_list_are_counted(client, settings, make_slot) -> None:
+    from django.utils import timezone
+
+    from registration.appointments import appointment_cancel, appointment_current
+    from registration.references import number_for
+    from registration.services import booking_request_clean
+    from registration.waitlist import waitlist_join
+    from tests.people import book_someone, mykad, new_phone
+    from vaksin.store import bookings
+
+    settings.METRICS_TOKEN = "t0ken"
+    day = make_slot(capacity=1)
+    reference = book_someone(location="WTCKL", date=day)
+    waitlist_join(
+        request=booking_request_clean(
+            id_type="mykad", id_number=mykad(), name="Lim", phone=new_phone(), email="",
+            location="WTCKL", date=day.isoformat(), today=timezone.localdate(),
+        )
+    )  # fmt: skip
+    entry = bookings.read_entry(number_for(reference) or 0) or {}
+    held = appointment_current(
+        number=number_for(reference) or 0, id_type="mykad", id_number=entry["id_number"]
+    )
+    assert held and appointment_cancel(appointment=held)
+
+    text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer t0ken").content.decode()
+
+    assert 'vaksin_appointment_changes_total{outcome="cancelled"} 1.0' in text
+    assert 'vaksin_waitlist_total{event="join_waiting"} 1.0' in text
+    assert 'vaksin_waitlist_total{event="offered"} 1.0' in text

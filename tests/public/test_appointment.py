@@ -44,12 +44,23 @@ def test_unknown_and_mismatched_combinations_get_the_same_answer(client: Client,
     assert "No appointment matches that ID number and booking reference" in page
 
 
-def test_a_cancelled_booking_is_not_shown(client: Client, make_slot):
+def test_a_cancelled_booking_is_said_to_be_cancelled_not_unknown(client: Client, make_slot):
     day = make_slot()
     number = mykad()
     reference = book_someone(location="WTCKL", date=day, id_number=number)
-    assert booking_cancel(reference=reference, by="test")
+    assert booking_cancel(reference=reference, by="staff:someone")
     page = client.post("/appointment/", {"id_number": number, "reference": reference})
+    text = page.content.decode()
+    assert "This appointment was cancelled" in text
+    assert "No appointment matches" not in text
+    assert "Send me a code" not in text
+
+
+def test_a_cancelled_booking_of_someone_else_is_not_found(client: Client, make_slot):
+    day = make_slot()
+    reference = book_someone(location="WTCKL", date=day)
+    assert booking_cancel(reference=reference, by="test")
+    page = client.post("/appointment/", {"id_number": mykad(), "reference": reference})
     assert "No appointment matches" in page.content.decode()
 
 

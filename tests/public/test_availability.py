@@ -163,3 +163,12 @@ def test_the_listing_is_sent_gzipped_to_clients_that_accept_it(client: Client, m
     assert gzip.decompress(zipped.content) == plain.content == refused.content
     assert len(zipped.content) < len(plain.content) / 3
     assert "Accept-Encoding" in zipped["Vary"]
+
+
+def test_a_centre_is_named_with_its_code_once(db) -> None:
+    from availability.models import Centre
+
+    named = Centre(id="WTCKL", name="World Trade Centre Kuala Lumpur (WTCKL)", state="MY-14")
+    plain = Centre(id="AXIATA", name="Axiata Arena", state="MY-14")
+    assert str(named) == "World Trade Centre Kuala Lumpur (WTCKL)"
+    assert str(plain) == "Axiata Arena (AXIATA)"

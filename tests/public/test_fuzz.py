@@ -82,3 +82,52 @@ def test_every_form_step_never_answers_5xx(client: Client, make_slot, walk, pers
 def test_the_listing_never_answers_5xx(client: Client, make_slot, state: str, query: str):
     make_slot()
     assert client.get("/api/availability", {"state": state, "q": query}).status_code == 200
+
+
+@FUZZ
+@given(data=st.data())
+def test_managing_an_appointment_and_the_waiting_list_never_answer_5xx(
+    client: Client, make_slot, walk, person, data
+):
+    import time
+
+    from django.http import HttpResponse
+
+    from registration.appointment_session import (
+        COOKIE,
+        AppointmentSession,
+        session_save,
+    )
+    from registration.references import number_for
+    from tests.people import book_someone, mykad
+
+    day = make_slot(capacity=1)
+    make_slot(location="UM", date=day)
+    walk(person, location="WTCKL", date=day.isoformat(), until="centre")
+    holder = mykad()
+    reference = book_someone(location="WTCKL", date=day, id_number=holder)
+    # The cookie a person has once they typed the code sent to the booking's phone.
+    saved = HttpResponse()
+    session_save(
+        saved,
+        AppointmentSession(
+            number=number_for(reference) or 0,
+            id_type="mykad",
+            id_number=holder,
+            verified_until=int(time.time()) + 600,
+        ),
+    )
+    client.cookies[COOKIE] = saved.cookies[COOKIE].value
+    for url, names in {
+        "/appointment/code/": ("code", "send"),
+        "/appointment/change/": ("slot",),
+        "/register/waiting-list/": ("slot",),
+        "/appointment/resend/": (),
+        "/appointment/cancel/": (),
+    }.items():
+        values = {name: data.draw(_form_text(), label=f"{url}{name}") for name in names}
+        response = client.post(url, values)
+        assert response.status_code < 500, (url, values)
+    token = data.draw(_form_text().filter(lambda t: "/" not in t and t.strip()), label="token")
+    for method in (client.get, client.post):
+        assert method(f"/waiting-list/{token}/").status_code < 500

@@ -172,14 +172,35 @@ def test_change_links_return_to_the_check_page(client: Client, make_slot, walk, 
 def test_changing_the_state_asks_for_a_new_centre_and_date(client: Client, make_slot, walk, person):
     day = make_slot(location="WTCKL", state="MY-14")
     make_slot(location="IDCC", state="MY-10", date=day)
+    make_slot(location="UKM", state="MY-10", date=day)
     walk(person, location="WTCKL", date=day.isoformat())
     changed = client.post("/register/state/?change=1", {"state": "MY-10"})
     assert changed["Location"] == "/register/centre/"
     assert client.get("/register/check/")["Location"] == "/register/centre/"
 
 
+def test_a_state_with_one_centre_skips_the_centre_step_and_counts_one_step_fewer(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot(location="WTCKL", state="MY-14")
+    make_slot(location="IDCC", state="MY-10", date=day)
+    make_slot(location="UKM", state="MY-10", date=day)
+    walk(person, location="WTCKL", date=day.isoformat(), until="details")
+    assert "Step 4 of 8" in client.get("/register/details/").content.decode()
+    chosen = client.post("/register/state/", {"state": "MY-14"})
+    assert chosen["Location"] == "/register/date/"
+    page = client.get("/register/date/").content.decode()
+    assert "Step 6 of 7" in page
+    assert 'href="/register/state/" class="back-link"' in page
+    assert "Choose another state" in page
+    assert client.post("/register/date/", {"slot": f"WTCKL|{day}"})["Location"] == (
+        "/register/check/"
+    )
+
+
 def test_back_links_go_to_the_previous_step(client: Client, make_slot, walk, person):
     day = make_slot()
+    make_slot(location="UM", date=day)
     walk(person, location="WTCKL", date=day.isoformat())
     assert (
         'href="/register/centre/" class="back-link"'
@@ -251,10 +272,11 @@ def test_a_sold_out_date_returns_to_the_date_page_with_nearby_alternatives(
     assert refused["Location"] == "/register/date/"
     page = client.get("/register/date/").content.decode()
     assert "<title>Error: " in page
-    assert "That date is now fully booked" in page
-    assert f'value="AXIATA|{day.isoformat()}"' in page
+    assert f"{day:%A} {day.day} {day:%B %Y} is now fully booked" in page
+    # The places left come first: on a phone they would otherwise be far below.
+    assert page.index(f'value="AXIATA|{day.isoformat()}"') < page.index(f'value="WTCKL|{day}"')
     # The notice is said once.
-    assert "fully booked. Choose" not in client.get("/register/date/").content.decode()
+    assert "is now fully booked" not in client.get("/register/date/").content.decode()
     assert client.post("/register/date/", {"slot": f"AXIATA|{day.isoformat()}"}).status_code == 303
     assert client.post("/register/check/")["Location"] == "/register/confirmation/"
     assert "Axiata Arena" in client.get("/register/confirmation/").content.decode()
@@ -344,3 +366,81 @@ def test_an_unknown_page_is_a_calm_404(client: Client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_figures_carry_their_date_zone_and_thousands_and_missing_states_are_explained(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot(location="WTCKL", capacity=12_345)
+    make_slot(location="UM", capacity=5, date=day)
+    walk(person, location="WTCKL", date=day.isoformat(), until="details")
+    page = client.get("/register/state/").content.decode()
+    assert re.search(r"Places left as of \d\d:\d\d:\d\d on \d{1,2} \w+ \d{4}, Malaysia time", page)
+    assert "12,350 places left" in page
+    assert "Not listed: Johor, Kedah" in page and "W.P. Kuala Lumpur," not in page
+    assert 'rel="icon"' in page
+    assert "Step 5 of 8" in page
+
+
+def test_the_confirmation_offers_the_appointment_as_a_calendar_file(
+    client: Client, make_slot, walk, person
+):
+    day = make_slot(name="Axiata Arena")
+    walk(person, location="WTCKL", date=day.isoformat())
+    client.post("/register/check/")
+    page = client.get("/register/confirmation/").content.decode()
+    assert 'href="/register/confirmation/calendar.ics"' in page
+    ics = client.get("/register/confirmation/calendar.ics")
+    assert ics["Content-Type"].startswith("text/calendar")
+    text = ics.content.decode()
+    assert f"UID:{_reference(page)}@vaksin" in text and "LOCATION:Axiata Arena" in text
+    assert text.endswith("END:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "error"),
+    [
+        ("zh-hans", "您的身份证件是什么？", "请以12位数字输入您的身份证（MyKad）号码"),
+        ("ta", "உங்கள் அடையாள ஆவணம் எது?", "உங்கள் MyKad எண்ணை 12 இலக்கங்களாக உள்ளிடவும்"),
+    ],
+)
+def test_pages_and_errors_are_in_chinese_and_tamil_too(
+    client: Client, make_slot, verify, language, heading, error
+):
+    verify("012-345 6789")
+    client.cookies["django_language"] = language
+    page = client.post("/register/id/", {"id_type": "mykad", "id_number": "12"}).content.decode()
+    assert f'<html lang="{language}">' in page
+    assert heading in page and error in page
+    for other in ("English", "Bahasa Melayu", "简体中文", "தமிழ்"):
+        assert (other in page) == (other != dict(zh_hans="简体中文", ta="தமிழ்")[
+            language.replace("-", "_")])  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "ms", "zh-hans", "ta"])
+def test_every_message_has_its_sms_in_each_language(language: str) -> None:
+    from registration.confirmations import messages
+
+    for kind in ("booked", "changed", "cancelled", "offered"):
+        text = messages.sms_text(
+            messages.Confirmation(
+                reference="K7Q-X3M-HA2",
+                centre="Axiata Arena",
+                date=datetime.date(2021, 5, 28),
+                window="09:00-09:30",
+                lang=language,
+                kind=kind,
+                until="12:30",
+                link="https://vaksin.example/waiting-list/x/",
+            )
+        )
+        assert "Axiata Arena" in text
+        assert text == messages.sms_text(
+            messages.Confirmation(
+                reference="K7Q-X3M-HA2", centre="Axiata Arena", date=datetime.date(2021, 5, 28),
+                window="09:00-09:30", lang=language, kind=kind, until="12:30",
+                link="https://vaksin.example/waiting-list/x/",
+            )
+        )  # fmt: skip
+        if language != "en":
+            assert "Vaksin: your" not in text and "a place is free" not in text

@@ -1,4 +1,4 @@
-"""Booking and cancelling (one Lua script each), and reading the booking log.
+"""Booking, cancelling and moving (one Lua script each), and reading the booking log.
 
 The booking log is a stream whose entry ids are "<number>-0": a booking or a cancellation is
 entry `number`, so a reference (which encodes the number) points straight at its entry.
@@ -6,6 +6,7 @@ entry `number`, so a reference (which encodes the number) points straight at its
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from vaksin.store import keys
 from vaksin.store.connection import answering, client, run_script
@@ -65,6 +66,46 @@ def book(
     outcome for operators in the same step (vaksin/store/metrics.py). With `pass_ms` (the
     waiting room is on), the phone's ticket must have been admitted less than that long ago
     (lua/queue.lua)."""
+    script_keys, script_args = book_call(
+        id_type=id_type,
+        id_number=id_number,
+        name=name,
+        phone=phone,
+        email=email,
+        location=location,
+        date=date,
+        lang=lang,
+        address=address,
+        address_limit=address_limit,
+        person_limit=person_limit,
+        phone_limit=phone_limit,
+        idempotency=idempotency,
+        counted=counted,
+        pass_ms=pass_ms,
+    )
+    return booking_outcome(run_script("book", keys=script_keys, args=script_args))
+
+
+def book_call(
+    *,
+    id_type: str,
+    id_number: str,
+    name: str,
+    phone: str,
+    email: str,
+    location: str,
+    date: str,
+    lang: str,
+    address: str = "",
+    address_limit: int = 0,
+    person_limit: int = 0,
+    phone_limit: int = 0,
+    idempotency: str = "",
+    counted: bool = True,
+    pass_ms: int | None = None,
+) -> tuple[list[str], list[Any]]:
+    """The booking script's keys and arguments (see book()); the waiting list's acceptance of
+    an offer passes the same to the same script."""
     (bucket, field), *older = keys.person_keys(id_type, id_number)
     (phone_bucket, phone_field), *older_phone = keys.phone_keys(phone)
     minute = int(time.time() // 60)
@@ -78,9 +119,8 @@ def book(
     metrics_key, series_key = metrics_keys() if counted else ("", "")
     ticket_bucket, ticket_field = keys.ticket_key(phone) if pass_ms else ("", "")
     queue_keys = [keys.QUEUE, keys.QUEUE_STEPS, keys.QUEUE_USED] if pass_ms else ["", "", ""]
-    reply = run_script(
-        "book",
-        keys=[
+    return (
+        [
             keys.CAPACITY,
             keys.BOOKED,
             bucket,
@@ -96,7 +136,7 @@ def book(
             ticket_bucket,
             *(old_bucket for old_bucket, _ in older + older_phone),
         ],
-        args=[
+        [
             slot,
             field,
             address_limit,
@@ -119,6 +159,10 @@ def book(
             *(old_field for _, old_field in older + older_phone),
         ],
     )
+
+
+def booking_outcome(reply: list[Any]) -> BookingOutcome:
+    """The booking script's reply, parsed."""
     outcome = str(reply[0])
     if outcome in ("booked", "repeat"):
         return BookingOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
@@ -129,15 +173,82 @@ def book(
     return BookingOutcome(outcome)
 
 
-def cancel(*, id_type: str, id_number: str, phone: str, number: int, by: str, reason: str) -> bool:
-    """Cancels booking `number` if the person still holds it; see lua/cancel.lua."""
+def cancel(
+    *,
+    id_type: str,
+    id_number: str,
+    phone: str,
+    number: int,
+    slot: str,
+    by: str,
+    reason: str,
+    offer_seconds: int,
+) -> bool:
+    """Cancels booking `number` if the person still holds it, and offers its place to the next
+    waiter of its `slot` (read from the booking's entry) in the same step; see
+    lua/cancel_release.lua and lua/cancel.lua."""
     names = keys.person_keys(id_type, id_number) + keys.phone_keys(phone)
     reply = run_script(
-        "cancel",
-        keys=[keys.BOOKED, keys.BOOKINGS, *(bucket for bucket, _ in names)],
-        args=[number, by, reason, len(names) // 2, *(field for _, field in names)],
+        "cancel_release",
+        keys=[
+            keys.BOOKED,
+            keys.BOOKINGS,
+            keys.CAPACITY,
+            *keys.waitlist_keys(slot),
+            *(bucket for bucket, _ in names),
+        ],
+        args=[
+            slot,
+            offer_seconds,
+            number,
+            by,
+            reason,
+            len(names) // 2,
+            *(field for _, field in names),
+        ],
     )
     return bool(reply[0] == "cancelled")
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    """What the move script decided: "moved", "not_found", "unknown_slot", "same_slot" or
+    "sold_out"."""
+
+    outcome: str
+    number: int = 0  # the new booking's number, for "moved"
+    window: str = ""
+
+
+def move(
+    *,
+    id_type: str,
+    id_number: str,
+    phone: str,
+    number: int,
+    old_slot: str,
+    location: str,
+    date: str,
+    offer_seconds: int,
+) -> MoveOutcome:
+    """Moves booking `number` (held by this person, booked with this phone, in `old_slot`) to
+    another slot in one step; see lua/move.lua."""
+    names = keys.person_keys(id_type, id_number)
+    reply = run_script(
+        "move",
+        keys=[
+            keys.CAPACITY,
+            keys.BOOKED,
+            keys.BOOKINGS,
+            keys.CENTRES,
+            *keys.waitlist_keys(old_slot),
+            *(bucket for bucket, _ in names),
+        ],
+        args=[number, phone, location, date, offer_seconds, *(field for _, field in names)],
+    )
+    if reply[0] == "moved":
+        return MoveOutcome("moved", number=int(reply[1]), window=str(reply[2]))
+    return MoveOutcome(str(reply[0]))
 
 
 def read_entry(number: int) -> LogEntry | None:

@@ -1,5 +1,6 @@
 """The lazy Redis client, the one exception type and the Lua scripts (loaded once, run by SHA)."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -49,10 +50,29 @@ def answering() -> Iterator[None]:
         raise StoreError(str(error)) from error
 
 
+# A script that starts with "-- uses: book waitlist" runs those scripts as local functions
+# `book(KEYS, ARGV)` and `waitlist(KEYS, ARGV)`: one script, so still one atomic step, and the
+# booking an offer makes is decided by the very same book.lua as any other booking.
+USES = re.compile(r"\A-- uses:((?: [a-z_]+)+)\n")
+
+
+def script_source(name: str) -> str:
+    """The text Redis runs for script `name`: its file, after the scripts it uses."""
+    source = (SCRIPTS / f"{name}.lua").read_text()
+    found = USES.match(source)
+    used = found.group(1).split() if found else []
+    return (
+        "".join(
+            f"local {each} = function(KEYS, ARGV)\n{script_source(each)}\nend\n" for each in used
+        )
+        + source
+    )
+
+
 @cache
 def script(name: str) -> Script:
     # register_script calls by SHA and reloads the source only when Redis has forgotten it.
-    return client().register_script((SCRIPTS / f"{name}.lua").read_text())
+    return client().register_script(script_source(name))
 
 
 def run_script(name: str, *, keys: list[str], args: list[Any]) -> list[Any]:

@@ -24,6 +24,13 @@ QUEUE = f"{PREFIX}:queue"
 QUEUE_STEPS = f"{PREFIX}:queue:steps"
 QUEUE_USED = f"{PREFIX}:queue:used"
 QUEUE_TICKETS_PATTERN = f"{PREFIX}:tickets:*"
+# The waiting lists: the slots that have one (or a live offer), the places offers hold per slot
+# (counted in BOOKED too, so no booking can take them), and every live offer by its expiry.
+WAITING_SLOTS = f"{PREFIX}:waiting"
+HELD = f"{PREFIX}:held"
+OFFERS = f"{PREFIX}:offers"
+# How many offers the booking log holds: the export's check counts every other entry.
+OFFERS_MADE = f"{PREFIX}:offers-made"
 PERSONS_PATTERN = f"{PREFIX}:persons:*"
 PHONES_PATTERN = f"{PREFIX}:phones:*"
 # 65,536 buckets keep each person hash small enough for Redis's compact listpack encoding
@@ -149,3 +156,31 @@ def confirmation_claim_key(number: int) -> str:
 def series_key(bucket: int) -> str:
     """The counters of one SERIES_SECONDS bucket (Unix time // SERIES_SECONDS)."""
     return f"{PREFIX}:series:{bucket}"
+
+
+def waitlist_key(slot: str) -> str:
+    """One slot's waiting list: a sorted set of waiters (phone names) by when they joined."""
+    return f"{PREFIX}:wait:{slot}"
+
+
+def waiters_key(slot: str) -> str:
+    """What each waiter of one slot asked to book (JSON), by waiter."""
+    return f"{PREFIX}:waiters:{slot}"
+
+
+def offer_key(slot: str) -> str:
+    """One slot's live offers: waiter -> the Unix second the offer lapses."""
+    return f"{PREFIX}:offer:{slot}"
+
+
+def waitlist_keys(slot: str) -> list[str]:
+    """The keys the waiting-list scripts take for one slot, in the order they take them."""
+    return [
+        HELD,
+        OFFERS,
+        WAITING_SLOTS,
+        waitlist_key(slot),
+        waiters_key(slot),
+        offer_key(slot),
+        OFFERS_MADE,
+    ]

@@ -76,10 +76,15 @@ def counters_set(values: Numbers) -> None:
 
 
 def counters_read() -> Numbers:
-    """Every shared total and gauge, by name."""
+    """Every shared total and gauge, by name; with the waiting lists' offers made, which the
+    offering scripts count in a key of their own ("waitlist:offered")."""
+    pipe = client().pipeline(transaction=False)
+    pipe.hgetall(keys.METRICS).get(keys.OFFERS_MADE)
     with answering():
-        found = client().hgetall(keys.METRICS)
-    return {name: float(value) for name, value in found.items()}
+        found, offered = pipe.execute()
+    return {name: float(value) for name, value in found.items()} | {
+        "waitlist:offered": float(offered or 0)
+    }
 
 
 def series_read(*, first: int, last: int) -> dict[int, Numbers]:

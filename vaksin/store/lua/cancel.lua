@@ -1,6 +1,7 @@
 -- Cancels one booking: returns its place to the slot, frees the person to book again and gives
 -- the phone back one of its places. The booking stays in the stream (the log the export and the
--- audit read); a 'cancelled' entry follows it.
+-- audit read); a 'cancelled' entry follows it, naming the phone, language, centre and date, so
+-- that the relay can send its SMS from that entry alone.
 --
 -- KEYS[1] booked hash   KEYS[2] bookings stream
 -- ARGV[1] booking number   ARGV[2] who cancels   ARGV[3] why
@@ -45,5 +46,7 @@ if phone_bucket then
   if on_phone > 1 then redis.call('HINCRBY', phone_bucket, phone_field, -1) else redis.call('HDEL', phone_bucket, phone_field) end
 end
 redis.call('XADD', KEYS[2], next_number .. '-0', 'kind', 'cancelled', 'booking', number,
-  'by', ARGV[2], 'reason', ARGV[3], 'at', redis.call('TIME')[1])
+  'by', ARGV[2], 'reason', ARGV[3], 'at', redis.call('TIME')[1],
+  'phone', held['phone'], 'lang', held['lang'] or 'en', 'location', held['location'],
+  'date', held['date'])
 return {'cancelled', tostring(next_number)}

@@ -1,0 +1,46 @@
+"""An appointment as an iCalendar event (RFC 5545), for a phone's calendar app."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+MALAYSIA = ZoneInfo("Asia/Kuala_Lumpur")
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _utc(day: datetime.date, hhmm: str) -> str:
+    hours, minutes = (int(part) for part in hhmm.split(":"))
+    local = datetime.datetime.combine(day, datetime.time(hours, minutes), tzinfo=MALAYSIA)
+    return local.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def appointment_ics(
+    *, reference: str, centre_name: str, date: str, arrival_window: str, title: str
+) -> str:
+    """One event over the arrival window, in UTC (every calendar reads it the same way)."""
+    day = datetime.date.fromisoformat(date)
+    starts, _, ends = arrival_window.partition("-")
+    stamp = datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Vaksin//Appointment//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{reference}@vaksin",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{_utc(day, starts)}",
+        f"DTEND:{_utc(day, ends or starts)}",
+        f"SUMMARY:{_escaped(title)}",
+        f"LOCATION:{_escaped(centre_name)}",
+        f"DESCRIPTION:{_escaped(reference)}",
+        f"URL:{settings.SITE_URL}/appointment/",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"

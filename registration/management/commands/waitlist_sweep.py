@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from registration.waitlist import waitlist_sweep_once, waitlist_sweep_run
+from vaksin.stopping import stop_on_signals
+
+
+class Command(BaseCommand):
+    help = (
+        "Looks at every waiting list: offers that have lapsed (OFFER_MINUTES) let their place "
+        "go to the next person in line, and places freed by a raised capacity are offered. "
+        "Each slot is one Lua script, so it is safe to run twice at once. --loop sweeps every "
+        "second until stopped (the Procfile's waitlist), waiting out any Redis outage."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Sweep every second until stopped.")
+
+    def handle(self, *args: Any, loop: bool, **options: Any) -> None:
+        if not loop:
+            lapsed, offered = waitlist_sweep_once()
+            self.stdout.write(f"{lapsed:,} offers lapsed, {offered:,} places offered.")
+            return
+        self.stdout.write("Sweeping the waiting lists every second until stopped.")
+        self.stdout.flush()
+        lapsed, offered = waitlist_sweep_run(interval=1.0, should_stop=stop_on_signals())
+        self.stdout.write(f"Stopped: {lapsed:,} offers lapsed, {offered:,} places offered.")

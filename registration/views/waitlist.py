@@ -1,0 +1,93 @@
+"""The waiting list: joining it from the date step of the wizard, and the page an offer's SMS
+links to, where the person books the place held for them."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from availability.selectors import availability_snapshot, centre_in_listing
+from registration import forms
+from registration.errors import STATUS, BookingError
+from registration.services import booking_request_clean
+from registration.views.responses import busy, see_other
+from registration.views.wizard import wizard_step
+from registration.waitlist import offer_accept, offer_read, waitlist_join
+from registration.wizard import WizardState
+from vaksin import store
+from vaksin.addresses import client_address
+
+
+@require_POST
+@wizard_step("date")
+def waitlist_join_step(request: HttpRequest, state: WizardState) -> HttpResponse:
+    """Puts the wizard's verified phone in line for a full date at the chosen centre."""
+    location, _, date = str(request.POST.get("slot", "")).partition("|")
+    centre = centre_in_listing(availability_snapshot().data, location)
+    if centre is None or centre["state"] != state.answers.get("state"):
+        return see_other("register_date")
+    answers = state.answers
+    try:
+        booking = booking_request_clean(
+            id_type=answers.get("id_type"),
+            id_number=answers.get("id_number"),
+            name=answers.get("name"),
+            phone=None,
+            email=answers.get("email"),
+            location=location,
+            date=date,
+            birth_date=answers.get("birth_date"),
+            verified_phone=state.phone,
+            lang=get_language() or "en",
+            today=timezone.localdate(),
+        )
+        position = waitlist_join(request=booking)
+    except BookingError as error:
+        if error.code == "unavailable":
+            return busy(request)
+        if error.code == "already_registered":
+            return see_other("register_already_registered")
+        # A place is free after all ("available"), or the date is not offered: choose again.
+        return see_other("register_date")
+    context = {
+        "centre_name": centre["name"],
+        "date": date,
+        "position": position,
+        "offer_minutes": settings.OFFER_MINUTES,
+    }
+    return render(request, "registration/waiting_list.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
+    """The place held for a waiter: shown on a GET, booked on a POST."""
+    try:
+        offer = offer_read(token)
+        if offer is None:
+            return render(request, "registration/offer_gone.html", status=410)
+        if request.method != "POST":
+            return render(request, "registration/offer.html", {"offer": offer})
+        booked = offer_accept(offer=offer, client_address=client_address(request))
+    except store.StoreError:
+        return busy(request)
+    except BookingError as error:
+        if error.code == "unavailable":
+            return busy(request)
+        if error.code == "offer_gone":
+            return render(request, "registration/offer_gone.html", status=410)
+        errors = [{"anchor": "submit", "message": forms.message(error.code)}]
+        context = {"offer": offer, "errors": errors}
+        return render(
+            request, "registration/offer.html", context, status=STATUS.get(error.code, 409)
+        )
+    booking = {
+        "reference": booked.reference,
+        "centre_name": offer.centre_name,
+        "date": booked.date,
+        "arrival_window": booked.arrival_window,
+    }
+    return render(request, "registration/offer_booked.html", {"booking": booking})

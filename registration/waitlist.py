@@ -1,0 +1,190 @@
+"""The waiting list of a full date: joining it from the wizard, the SMS offer of a freed place,
+and its acceptance; and the sweep that lets lapsed offers go to the next in line.
+
+A place freed on a date with a waiting list (a cancellation, a change of date, a capacity
+raised) is held for the next verified phone in line, OFFER_MINUTES long, and offered to it by
+SMS with a signed link. Accepting books the place through the booking script itself
+(vaksin/store/lua/waitlist_accept.lua), so one person still holds one booking. An offer not
+taken lapses and the place goes to the next in line (`manage.py waitlist_sweep --loop`).
+"""
+
+import contextlib
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from registration.errors import BookingError
+from registration.references import reference_for
+from registration.services import BookingConfirmation, BookingRequest
+from registration.window import registration_state
+from vaksin.store import StoreError, metrics, slots, waitlist
+from vaksin.store.connection import REDIS_GONE
+
+OFFER_SALT = "vaksin.waitlist-offer"
+logger = logging.getLogger(__name__)
+
+
+def waitlist_join(*, request: BookingRequest) -> int:
+    """Puts the request's verified phone in line for its full slot; returns the position (0: a
+    place is offered to it already). Raises BookingError: "available" (book it instead),
+    "already_registered", "unknown_slot", "closed" or "unavailable"."""
+    if registration_state() != "open":
+        raise BookingError("closed")
+    try:
+        outcome = waitlist.waitlist_join(
+            id_type=request.id_type,
+            id_number=request.id_number,
+            name=request.name,
+            phone=request.phone,
+            email=request.email,
+            location=request.location,
+            date=request.date,
+            lang=request.lang,
+        )
+    except StoreError:
+        raise BookingError("unavailable", retry_after=2) from None
+    _counted(f"join_{outcome.outcome}")
+    if outcome.outcome != "waiting":
+        raise BookingError(outcome.outcome)
+    return outcome.position
+
+
+def _counted(event: str, count: int = 1) -> None:
+    """Counts a waiting-list event for operators (vaksin_waitlist); offers made are counted
+    by the scripts that make them."""
+    if count:
+        with contextlib.suppress(StoreError):
+            metrics.counters_add({f"waitlist:{event}": count})
+
+
+def offer_token(*, slot: str, waiter: str, until: int) -> str:
+    """The signed part of an offer's link: which slot, which waiter, which offer (its end)."""
+    return signing.dumps({"s": slot, "w": waiter, "x": until}, salt=OFFER_SALT)
+
+
+def offer_link(*, slot: str, waiter: str, until: int) -> str:
+    token = offer_token(slot=slot, waiter=waiter, until=until)
+    return settings.SITE_URL + reverse("waitlist_offer", args=[token])
+
+
+@dataclass(frozen=True)
+class Offer:
+    slot: str
+    waiter: str
+    until: int
+    location: str
+    date: str
+    centre_name: str
+    asked: dict[str, str]
+
+    @property
+    def ends_at(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.until, tz=datetime.UTC)
+
+
+def offer_read(token: str) -> Offer | None:
+    """The live offer a link names, or None: forged, lapsed, taken, or replaced."""
+    try:
+        payload = signing.loads(token, salt=OFFER_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    slot, waiter, until = payload.get("s"), payload.get("w"), payload.get("x")
+    if not (isinstance(slot, str) and isinstance(waiter, str) and isinstance(until, int)):
+        return None
+    if until <= time.time():
+        return None
+    asked = waitlist.waiter_read(slot=slot, waiter=waiter)
+    if asked is None or asked["until"] != str(until):
+        return None
+    centre = slots.read_centre(asked["location"])
+    return Offer(
+        slot=slot,
+        waiter=waiter,
+        until=until,
+        location=asked["location"],
+        date=asked["date"],
+        centre_name=centre.name if centre else asked["location"],
+        asked=asked,
+    )
+
+
+def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
+    """Books the offered place for the person who asked, or raises BookingError: "offer_gone",
+    "closed", "already_registered", "phone_limit", "rate_limited" or "unavailable"."""
+    if registration_state() != "open":
+        raise BookingError("closed")
+    asked = offer.asked
+    try:
+        outcome = waitlist.offer_accept(
+            slot=offer.slot,
+            waiter=offer.waiter,
+            until=offer.until,
+            id_type=asked["id_type"],
+            id_number=asked["id_number"],
+            name=asked["name"],
+            phone=asked["phone"],
+            email=asked["email"],
+            location=asked["location"],
+            date=asked["date"],
+            lang=asked["lang"],
+            address=client_address,
+            address_limit=settings.RATE_LIMIT_PER_IP,
+            person_limit=settings.RATE_LIMIT_PER_ID,
+            phone_limit=settings.PHONE_BOOKING_LIMIT,
+            counted=settings.METRICS_ENABLED,
+        )
+    except StoreError:
+        raise BookingError("unavailable", retry_after=2) from None
+    _counted("accepted" if outcome.outcome == "booked" else f"accept_{outcome.outcome}")
+    if outcome.outcome != "booked":
+        raise BookingError(outcome.outcome, retry_after=outcome.retry_after)
+    return BookingConfirmation(
+        reference=reference_for(outcome.number),
+        location=asked["location"],
+        date=asked["date"],
+        arrival_window=outcome.window,
+        created=True,
+    )
+
+
+def waitlist_sweep_once() -> tuple[int, int]:
+    """Every waiting list, looked at once: returns (offers lapsed, offers made)."""
+    lapsed = offered = 0
+    for slot in waitlist.waitlist_slots():
+        gone, made = waitlist.waitlist_sweep(slot=slot, offer_seconds=settings.OFFER_MINUTES * 60)
+        lapsed, offered = lapsed + gone, offered + made
+    _counted("lapsed", lapsed)
+    return lapsed, offered
+
+
+def waitlist_sweep_run(
+    *, interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False
+) -> tuple[int, int]:
+    """Sweeps every `interval` seconds until should_stop(); waits out a Redis outage."""
+    lapsed = offered = 0
+    while not should_stop():
+        try:
+            gone, made = waitlist_sweep_once()
+        except (StoreError, *REDIS_GONE) as error:
+            logger.warning("redis unreachable, waiting: %s", error)
+        else:
+            lapsed, offered = lapsed + gone, offered + made
+        deadline = time.monotonic() + interval
+        while time.monotonic() < deadline and not should_stop():
+            time.sleep(0.1)
+    return lapsed, offered
+
+
+def offer_until_text(until: int) -> str:
+    """When an offer lapses, as its SMS says it: "HH:MM" in Malaysian time."""
+    moment = datetime.datetime.fromtimestamp(until, tz=datetime.UTC)
+    return timezone.localtime(moment).strftime("%H:%M")

@@ -1,0 +1,121 @@
+"""The waiting lists of full slots: joining one, the sweep that offers freed places and lets
+lapsed offers go, and the acceptance of an offer (which books through lua/book.lua itself)."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from vaksin.store import keys
+from vaksin.store.bookings import BookingOutcome, book_call, booking_outcome
+from vaksin.store.connection import answering, client, run_script
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    """What the joining script decided: "waiting" (with the position in line, 0 when a place
+    is offered to this phone now), "available" (a place is free: book it instead),
+    "already_registered" or "unknown_slot"."""
+
+    outcome: str
+    position: int = 0
+
+
+def waiter_name(phone: str) -> str:
+    """How a phone stands in a waiting list: its keyed name, never the number itself."""
+    bucket, field = keys.phone_key(phone)
+    return keys.bucketed_name(bucket, field)
+
+
+def waitlist_join(
+    *,
+    id_type: str,
+    id_number: str,
+    name: str,
+    phone: str,
+    email: str,
+    location: str,
+    date: str,
+    lang: str,
+) -> JoinOutcome:
+    """Puts `phone` in line for one slot, for this person; see lua/waitlist_join.lua."""
+    slot = keys.slot_field(location, date)
+    person_bucket, person_field = keys.person_key(id_type, id_number)
+    asked = {
+        "id_type": id_type,
+        "id_number": id_number,
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "location": location,
+        "date": date,
+        "lang": lang,
+        "person_bucket": person_bucket,
+        "person_field": person_field,
+    }
+    reply = run_script(
+        "waitlist_join",
+        keys=[keys.CAPACITY, keys.BOOKED, keys.CENTRES, person_bucket, *keys.waitlist_keys(slot)],
+        args=[
+            slot,
+            location,
+            waiter_name(phone),
+            json.dumps(asked, ensure_ascii=False, separators=(",", ":")),
+            person_field,
+        ],
+    )
+    if reply[0] == "waiting":
+        return JoinOutcome("waiting", position=int(reply[1]))
+    return JoinOutcome(str(reply[0]))
+
+
+def waitlist_sweep(*, slot: str, offer_seconds: int) -> tuple[int, int]:
+    """Lets one slot's lapsed offers go and offers its free places; returns (lapsed, offered)."""
+    reply = run_script(
+        "waitlist_sweep",
+        keys=[keys.CAPACITY, keys.BOOKED, keys.BOOKINGS, *keys.waitlist_keys(slot)],
+        args=[slot, offer_seconds],
+    )
+    return int(reply[0]), int(reply[1])
+
+
+def waitlist_slots() -> list[str]:
+    """The slots to sweep: those with a waiting list or a live offer."""
+    with answering():
+        return sorted(client().smembers(keys.WAITING_SLOTS))
+
+
+def waiter_read(*, slot: str, waiter: str) -> dict[str, str] | None:
+    """What a waiter asked to book, and when their live offer lapses (field "until"), or None
+    when they have no live offer for this slot."""
+    pipe = client().pipeline(transaction=False)
+    pipe.hget(keys.waiters_key(slot), waiter).hget(keys.offer_key(slot), waiter)
+    with answering():
+        asked, until = pipe.execute()
+    if asked is None or until is None:
+        return None
+    found: dict[str, Any] = json.loads(asked)
+    return {str(name): str(value) for name, value in found.items()} | {"until": str(until)}
+
+
+def offer_accept(*, slot: str, waiter: str, until: int, **booking: Any) -> BookingOutcome:
+    """Books the place offered to `waiter` (the offer lapsing at `until`, as its SMS said);
+    "offer_gone" when it lapsed, was taken or replaced. See lua/waitlist_accept.lua."""
+    book_keys, book_args = book_call(**booking)
+    reply = run_script(
+        "waitlist_accept",
+        keys=[*keys.waitlist_keys(slot), *book_keys],
+        args=[slot, waiter, until, *book_args],
+    )
+    return booking_outcome(reply)
+
+
+def held_counts() -> dict[str, int]:
+    """Places held by live offers, per slot (they are counted as booked too)."""
+    with answering():
+        return {slot: int(count) for slot, count in client().hgetall(keys.HELD).items()}
+
+
+def offers_made() -> int:
+    """How many offers the booking log holds."""
+    with answering():
+        return int(client().get(keys.OFFERS_MADE) or 0)

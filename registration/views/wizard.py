@@ -57,7 +57,7 @@ from registration.wizard import (
 )
 from vaksin import store
 from vaksin.addresses import client_address
-from waiting_room.services import queue_standing, room_on
+from waiting_room.services import queue_applies, queue_standing
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
 
@@ -105,7 +105,7 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
 
 def _queued(state: WizardState, step: str) -> HttpResponse | None:
     """While the waiting room is on, the booking steps are for phones whose turn has come."""
-    if step in PHONE_STEPS or not state.phone or not room_on():
+    if step in PHONE_STEPS or not state.phone or not queue_applies():
         return None
     if queue_standing(phone=state.phone).admitted:
         return None
@@ -206,7 +206,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
-    if state.phone and not state.done and room_on():
+    if state.phone and not state.done and queue_applies():
         return see_other("register_wait")
     if state.phone and not state.done and registration_state() == "not_yet_open":
         return see_other("register_ready")
@@ -313,7 +313,7 @@ def _verified(state: WizardState, verified: VerifiedPhone | None = None) -> Http
     to come back then."""
     if verified:
         state = state.verified(verified.phone, until=int(verified.expires_at.timestamp()))
-    if room_on():
+    if queue_applies():
         response = see_other("register_wait")
     elif registration_state() == "not_yet_open":
         response = see_other("register_ready")

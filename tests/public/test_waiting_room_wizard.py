@@ -66,6 +66,9 @@ def test_when_every_place_is_gone_the_waiting_say_so_at_once(
     page = client.get("/register/wait/").content.decode()
     assert "Every place has been booked" in page
     assert "/appointment/" in page
+    # Nothing is left to queue for: the wizard is open, to join a full date's waiting list.
+    assert "join its waiting list" in page
+    assert client.get("/register/id/").status_code == 200
 
 
 def test_without_a_phone_the_waiting_page_sends_to_the_start(client: Client, room) -> None:

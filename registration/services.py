@@ -111,7 +111,9 @@ def booking_request_clean(
 def _booking_phone(value: object, *, verified: str | None) -> str:
     if verified is None:
         return validation.clean_phone(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or value == verified or (isinstance(value, str) and not value.strip()):
+        # The verified phone as the token gives it (E.164), as most clients send it: nothing to
+        # parse (parsing a number is a good part of a booking's validation).
         return verified
     if validation.clean_phone(value) != verified:
         raise validation.FieldError("phone_not_verified")

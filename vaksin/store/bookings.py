@@ -7,8 +7,16 @@ entry `number`, so a reference (which encodes the number) points straight at its
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from vaksin.store import keys
-from vaksin.store.connection import answering, client, run_script
+from vaksin.store.connection import (
+    NotReplicated,
+    answering,
+    client,
+    run_script,
+    run_script_replicated,
+)
 from vaksin.store.metrics import SERIES_KEEP_SECONDS, metrics_keys
 
 # A log entry's fields, e.g. {"kind": "booked", "id_type": ..., "location": ..., "window": ...}.
@@ -70,9 +78,8 @@ def book(
     )
     slot = keys.slot_field(location, date)
     metrics_key, series_key = metrics_keys() if counted else ("", "")
-    reply = run_script(
-        "book",
-        keys=[
+    script_keys, script_args = (
+        [
             keys.CAPACITY,
             keys.BOOKED,
             bucket,
@@ -86,7 +93,7 @@ def book(
             series_key,
             *(old_bucket for old_bucket, _ in older + older_phone),
         ],
-        args=[
+        [
             slot,
             field,
             address_limit,
@@ -107,6 +114,22 @@ def book(
             *(old_field for _, old_field in older + older_phone),
         ],
     )
+    replicas = settings.REDIS_MIN_REPLICAS
+    if not replicas:
+        reply = run_script("book", keys=script_keys, args=script_args)
+    else:
+        reply, acknowledged = run_script_replicated(
+            "book",
+            keys=script_keys,
+            args=script_args,
+            replicas=replicas,
+            timeout_ms=settings.REDIS_WAIT_MS,
+        )
+        if str(reply[0]) in ("booked", "repeat") and acknowledged < replicas:
+            # On the primary (and its disk) but not yet on enough replicas: a failover now
+            # could lose it, so it is not reported as booked. Sent again, it answers "repeat"
+            # once the replicas have it (or books afresh if the primary was lost meanwhile).
+            raise NotReplicated(f"{acknowledged} of {replicas} replicas acknowledged")
     outcome = str(reply[0])
     if outcome in ("booked", "repeat"):
         return BookingOutcome(outcome, number=int(reply[1]), window=str(reply[2]))

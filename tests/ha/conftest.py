@@ -1,0 +1,96 @@
+"""The high-availability stack of `make run-ha` (deploy/ha.py) on free loopback ports, and this
+test process pointed at it through its Sentinels."""
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from deploy.ha import MASTER_NAME, HaStack, Ports
+from registration.errors import BookingError
+from registration.services import booking_create
+from tests.people import booking_request
+from tests.processes import stack_environment
+from vaksin import store
+
+
+@pytest.fixture
+def ha_stack(tmp_path: Path) -> Iterator[Callable[..., HaStack]]:
+    stacks: list[HaStack] = []
+
+    def make(*, min_replicas: int = 1, replicas: int = 2, web_nodes: int = 2) -> HaStack:
+        run = tmp_path / f"ha-{len(stacks)}"
+        (run / "log").mkdir(parents=True)
+        stack = HaStack(
+            run=run,
+            ports=Ports.free(replicas=replicas, web_nodes=web_nodes),
+            password=secrets.token_hex(12),
+            env=stack_environment(),
+            min_replicas=min_replicas,
+        )
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop()
+
+
+def point_at(settings: SettingsWrapper, stack: HaStack) -> None:
+    """This process's store (and queues) find the primary through the stack's Sentinels."""
+    settings.REDIS_URL = stack.redis_url
+    settings.REDIS_PASSWORD = stack.password
+    settings.REDIS_DB = 0
+    settings.REDIS_SENTINEL_MASTER = MASTER_NAME
+    settings.REDIS_MIN_REPLICAS = stack.min_replicas
+    settings.REDIS_SENTINELS = [("127.0.0.1", port) for port in stack.ports.sentinels]
+    store.client.cache_clear()
+
+
+@dataclass
+class Clients:
+    """Eight clients booking as fast as they can, each a person at a time, through
+    booking_create (the booking path of the web nodes, without HTTP)."""
+
+    date: str
+    threads: int = 8
+    acknowledged: list[tuple[float, str]] = field(default_factory=list)
+    refused: list[float] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    workers: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> "Clients":
+        self.workers = [threading.Thread(target=self._book, args=(n,)) for n in range(self.threads)]
+        for worker in self.workers:
+            worker.start()
+        return self
+
+    def _book(self, first: int) -> None:
+        i = first
+        while not self.stopping.is_set():
+            try:
+                reference = booking_create(
+                    request=booking_request(i, location="WTCKL", date=self.date)
+                ).reference
+                self.acknowledged.append((time.monotonic(), reference))
+            except BookingError as error:
+                assert error.code == "unavailable", error.code
+                self.refused.append(time.monotonic())
+                time.sleep(0.05)  # what Retry-After asks of a client, shortened
+            i += self.threads
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for worker in self.workers:
+            worker.join()
+
+    def since(self, moment: float) -> list[str]:
+        return [reference for at, reference in self.acknowledged if at > moment]
+
+    def before(self, moment: float) -> list[str]:
+        return [reference for at, reference in self.acknowledged if at <= moment]

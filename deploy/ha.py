@@ -300,22 +300,21 @@ class HaStack:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        # The front first, Redis last: nothing is left half-way when its store goes.
-        order = sorted(self.processes, key=lambda n: (n.startswith(("redis", "sentinel")), n))
-        for name in order:
-            process = self.processes[name]
-            if process.poll() is None:
+        # The front and the workers first, Redis once they are gone: a worker finishing its job
+        # on the way out still has its store.
+        stores = [n for n in self.processes if n.startswith(("redis", "sentinel"))]
+        for group in ([n for n in self.processes if n not in stores], stores):
+            for name in group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.processes[name].pid, signal.SIGTERM)
+            for name in group:
+                process = self.processes[name]
                 try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-        for name in order:
-            process = self.processes[name]
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
 
 
 def main() -> None:
@@ -335,6 +334,9 @@ def main() -> None:
     )
     env = dict(os.environ)
     env.setdefault("DJANGO_SECURE_COOKIES", "0")
+    # nginx sets X-Forwarded-For to the client's address: per-address limits count clients.
+    env.setdefault("TRUSTED_PROXY_HEADER", "X-Forwarded-For")
+    env.setdefault("TRUSTED_PROXIES", "127.0.0.1/32")
     stack = HaStack(
         run=run,
         ports=ports,

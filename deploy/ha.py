@@ -54,7 +54,9 @@ class Ports:
         )
 
     @classmethod
-    def from_base(cls, *, redis: int, sentinel: int, edge: int, replicas: int, web_nodes: int):
+    def from_base(
+        cls, *, redis: int, sentinel: int, edge: int, replicas: int, web_nodes: int
+    ) -> "Ports":
         """Consecutive ports from each base: the web nodes right after the edge's."""
         return cls(
             redis=[redis + i for i in range(replicas + 1)],

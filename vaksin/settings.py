@@ -197,25 +197,28 @@ TEMPLATES = [
 # request without a session cookie never creates one). They live on the server, in Redis with
 # PostgreSQL behind it, so logging out ends a session for good; a signed-cookie session stayed
 # valid after logout until it expired. An idle session ends after SESSION_COOKIE_AGE seconds.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "sessions": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        # Its own prefix beside the booking keys ({vk}:...): nothing else reads these.
-        "KEY_PREFIX": "staff-sessions",
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},
-    },
-}
+_session_redis: dict[str, object] = {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5}
 if REDIS_SENTINELS:
-    # The primary only (a replica may not have a session written a moment ago).
-    CACHES["sessions"]["LOCATION"] = f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_DB}?is_master=1"
-    CACHES["sessions"]["OPTIONS"] |= {
+    _session_redis |= {
         "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
         "SENTINELS": REDIS_SENTINELS,
         "SENTINEL_KWARGS": {"password": REDIS_PASSWORD, "socket_timeout": 1},
         "PASSWORD": REDIS_PASSWORD,
     }
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        # With Sentinels, the primary that they name (a replica may lack a session written a
+        # moment ago).
+        "LOCATION": f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_DB}?is_master=1"
+        if REDIS_SENTINELS
+        else REDIS_URL,
+        # Its own prefix beside the booking keys ({vk}:...): nothing else reads these.
+        "KEY_PREFIX": "staff-sessions",
+        "OPTIONS": _session_redis,
+    },
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60, minimum=60)

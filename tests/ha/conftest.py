@@ -1,6 +1,9 @@
 """The high-availability stack of `make run-ha` (deploy/ha.py) on free loopback ports, and this
 test process pointed at it through its Sentinels."""
 
+import datetime
+import http.client
+import json
 import secrets
 import threading
 import time
@@ -14,7 +17,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from deploy.ha import MASTER_NAME, HaStack, Ports
 from registration.errors import BookingError
 from registration.services import booking_create
-from tests.people import booking_request
+from tests.people import api_body, bearer, booking_request
 from tests.processes import stack_environment
 from vaksin import store
 
@@ -94,3 +97,19 @@ class Clients:
 
     def before(self, moment: float) -> list[str]:
         return [reference for at, reference in self.acknowledged if at <= moment]
+
+
+def book_at(connection: http.client.HTTPConnection, day: datetime.date) -> tuple[int, str]:
+    """A new person books through POST /api/bookings: the status and the reference (or the
+    error) it answered."""
+    body = api_body(day)
+    connection.request(
+        "POST", "/api/bookings", body=json.dumps(body),
+        headers={"Content-Type": "application/json", "Authorization": bearer(body["phone"])},
+    )  # fmt: skip
+    answer = connection.getresponse()
+    content = answer.read()
+    if answer.headers.get("Content-Type") != "application/json":
+        return answer.status, ""  # nginx's own page: the node behind it died mid-request
+    reply = json.loads(content)
+    return answer.status, reply.get("reference") or reply.get("error", "")

@@ -3,7 +3,6 @@ the only failed requests are those that were in flight on the killed node, and n
 booking is lost."""
 
 import http.client
-import json
 import threading
 import time
 from collections import Counter
@@ -11,8 +10,7 @@ from collections import Counter
 import pytest
 
 from registration.references import number_for
-from tests.ha.conftest import point_at
-from tests.people import api_body, bearer
+from tests.ha.conftest import book_at, point_at
 from tests.processes import wait_until
 from vaksin.invariants import store_problems
 from vaksin.store import bookings
@@ -36,23 +34,16 @@ def test_nginx_routes_around_a_killed_web_node(
     def keep_booking() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", stack.ports.edge, timeout=30)
         while not stopping.is_set():
-            body = api_body(day)
             try:
-                connection.request(
-                    "POST", "/api/bookings", body=json.dumps(body),
-                    headers={"Content-Type": "application/json",
-                             "Authorization": bearer(body["phone"])},
-                )  # fmt: skip
-                answer = connection.getresponse()
-                reply = answer.read()
+                status, reference = book_at(connection, day)
             except (OSError, http.client.HTTPException) as error:
                 failures[type(error).__name__] += 1
                 connection.close()
                 continue
-            if answer.status == 201:
-                acknowledged.append(json.loads(reply)["reference"])
+            if status == 201:
+                acknowledged.append(reference)
             else:
-                failures[str(answer.status)] += 1
+                failures[str(status)] += 1
 
     threads = [threading.Thread(target=keep_booking) for _ in range(CLIENTS)]
     for thread in threads:

@@ -292,6 +292,22 @@ class HaStack:
                 os.kill(pid, signal.SIGKILL)
         process.wait()
 
+    def diagnosis(self, lines: int = 15) -> str:
+        """The primary's view of its replicas and the end of every Redis and Sentinel log, for
+        a test that failed."""
+        parts = []
+        port = self.primary_port()
+        if port:
+            try:
+                parts.append(f"primary {port}: {self.node(port).info('replication')}")
+            except redis.RedisError as error:
+                parts.append(f"primary {port}: {error}")
+        for log in sorted((self.run / "log").glob("*.log")):
+            if log.name.startswith(("redis", "sentinel")):
+                tail = log.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {log.name}\n" + "\n".join(tail))
+        return "\n".join(parts)
+
     def supervise(self, should_stop: Callable[[], bool], *, say: Callable[[str], None]) -> None:
         """Restarts any process that exits, until should_stop()."""
         while not should_stop():

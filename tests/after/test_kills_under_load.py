@@ -1,5 +1,10 @@
 """kill -9 of the confirmation worker 20 times and of the relay 20 times while people book:
-every booking still gets its confirmation, none gets two, and the backlog drains by itself."""
+every booking still gets its confirmation, and the backlog drains by itself.
+
+Delivery is at least once (SPEC, invariant 4): a worker killed after the gateway took a message
+and before Redis recorded it leaves the message to be sent again, under the same message id
+(`<reference>:sms`), by which the gateway de-duplicates it. The worker sends one message at a
+time, so each kill can repeat at most one."""
 
 import threading
 import time
@@ -66,14 +71,16 @@ def test_every_booking_is_confirmed_once_through_20_kills_of_the_worker_and_of_t
     )
     caught_up = time.monotonic()
     sends = sends_per_reference(stack.sms_path)
+    twice = [reference for reference, count in sends.items() if count > 1]
     print(
         f"\n{KILLS} kills of the worker and {KILLS} of the relay under load: "
         f"{len(references)} bookings, {len(sends)} confirmed, "
-        f"{sum(1 for n in sends.values() if n > 1)} twice; the backlog drained "
+        f"{len(twice)} twice (same message id); the backlog drained "
         f"{caught_up - load_stopped:.1f} s after the load stopped "
         f"({caught_up - last_kill:.1f} s after the last kill)"
     )
     assert drained
-    assert all(sends[reference] == 1 for reference in references)
-    assert len(sms_lines(stack.sms_path)) == len(references)
+    assert set(sends) == everything
+    assert len(twice) <= KILLS and all(sends[reference] == 2 for reference in twice)
+    assert len(sms_lines(stack.sms_path)) == len(references) + len(twice)
     assert relay.poll() is None and worker.poll() is None

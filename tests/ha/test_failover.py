@@ -62,7 +62,7 @@ def test_a_failover_under_load_loses_no_acknowledged_booking(
         f"{len(after)} acknowledged since"
     )
     assert new_primary not in (None, first_primary)
-    assert resumed
+    assert resumed, stack.diagnosis()
     assert store_problems() == []
     if wait:
         assert lost == []

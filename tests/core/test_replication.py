@@ -7,7 +7,7 @@ import pytest
 from registration.errors import BookingError
 from registration.services import booking_create
 from tests.people import booking_request
-from vaksin.store import outbox
+from vaksin.store import keys, outbox
 from vaksin.store.connection import NotReplicated
 
 
@@ -33,7 +33,7 @@ def test_a_booking_no_replica_acknowledged_is_not_reported_as_booked(
     # acknowledged until a replica has it.
     with pytest.raises(BookingError):
         booking_create(request=request)
-    assert redis_client.hget("{vk}:booked", f"WTCKL|{day.isoformat()}") == "1"
+    assert redis_client.hget(keys.BOOKED, keys.slot_field("WTCKL", day.isoformat())) == "1"
 
     outbox.outbox_group_create()
     with pytest.raises(NotReplicated):

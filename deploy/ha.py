@@ -224,22 +224,31 @@ class HaStack:
                 raise RuntimeError("the Sentinels name no primary; see the sentinel logs")
             time.sleep(0.2)
 
-    def wait_replicated(self, seconds: float = 30) -> None:
-        """Until the primary has every replica online (so that writes are accepted)."""
+    def wait_replicated(self, seconds: float = 60) -> None:
+        """Until every replica follows the primary and has caught up with it: writes are
+        accepted (min-replicas-to-write), and a failover now loses nothing written so far."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             port = self.primary_port()
-            if port:
-                try:
-                    info = self.node(port).info("replication")
-                    online = [v for k, v in info.items() if k.startswith("slave") and
-                              isinstance(v, dict) and v.get("state") == "online"]  # fmt: skip
-                    if len(online) >= len(self.ports.redis) - 1:
-                        return
-                except redis.RedisError:
-                    pass
+            try:
+                if port and self._caught_up(port):
+                    return
+            except redis.RedisError:
+                pass
             time.sleep(0.2)
         raise RuntimeError("the replicas did not come online")
+
+    def _caught_up(self, primary: int) -> bool:
+        info = self.node(primary).info("replication")
+        offset = int(info["master_repl_offset"])
+        replicas = [port for port in self.ports.redis if port != primary]
+        for port in replicas:
+            own = self.node(port).info("replication")
+            if own.get("master_link_status") != "up" or own.get("master_sync_in_progress"):
+                return False
+            if int(own.get("slave_repl_offset", -1)) < offset:
+                return False
+        return True
 
     def manage(self, *args: str) -> None:
         subprocess.run(

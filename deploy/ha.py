@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -225,18 +226,37 @@ class HaStack:
             time.sleep(0.2)
 
     def wait_replicated(self, seconds: float = 60) -> None:
-        """Until every replica follows the primary and has caught up with it: writes are
-        accepted (min-replicas-to-write), and a failover now loses nothing written so far."""
+        """Until every replica follows the primary and has caught up with it (writes are
+        accepted, min-replicas-to-write), and every Sentinel knows every replica and the other
+        Sentinels: one that has not yet seen a replica would leave it, after a failover,
+        following the dead primary, and the new primary with no replica to accept writes."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             port = self.primary_port()
             try:
-                if port and self._caught_up(port):
+                if port and self._caught_up(port) and self._sentinels_know_everyone():
                     return
             except redis.RedisError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("the replicas did not come online")
+
+    def _sentinels_know_everyone(self) -> bool:
+        for port in self.ports.sentinels:
+            sentinel = redis.Redis(port=port, password=self.password, socket_timeout=2)
+            replicas = [
+                replica
+                for replica in sentinel.sentinel_slaves(MASTER_NAME)
+                # redis-py gives the flags as a set, or as the raw comma-separated string.
+                if not {"s_down", "o_down", "disconnected"} & _flags(replica["flags"])
+            ]
+            others: list[dict[str, Any]] = sentinel.sentinel_sentinels(MASTER_NAME)  # type: ignore[assignment]
+            if (
+                len(replicas) < len(self.ports.redis) - 1
+                or len(others) < len(self.ports.sentinels) - 1
+            ):
+                return False
+        return True
 
     def _caught_up(self, primary: int) -> bool:
         info = self.node(primary).info("replication")
@@ -343,6 +363,10 @@ class HaStack:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
+
+
+def _flags(value: object) -> set[str]:
+    return set(value.split(",")) if isinstance(value, str) else set(value or ())  # type: ignore[call-overload]
 
 
 def main() -> None:

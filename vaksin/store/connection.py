@@ -41,6 +41,20 @@ CLIENT_OPTIONS: dict[str, Any] = {
 }
 
 
+def redis_outage(error: BaseException) -> bool:
+    """Whether `error` means Redis cannot take this now (unreachable, still loading, refusing
+    writes for want of replicas, demoted by a failover), to be waited out, rather than a bug.
+    A refusal inside a pipeline or a transaction comes wrapped, hence the search of the
+    message and of the error it was raised from."""
+    while error is not None:
+        if isinstance(error, REDIS_GONE):
+            return True
+        if isinstance(error, redis.ResponseError) and any(r in str(error) for r in REFUSALS):
+            return True
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return False
+
+
 @cache
 def client() -> Any:
     """The shared client (a redis.Redis with decode_responses=True), to the primary that the
@@ -68,10 +82,8 @@ def answering() -> Iterator[None]:
     """Turns a Redis that cannot be reached, or is too busy to answer, into StoreError."""
     try:
         yield
-    except REDIS_GONE as error:
-        raise StoreError(str(error)) from error
-    except redis.ResponseError as error:
-        if str(error).startswith(REFUSALS):
+    except redis.RedisError as error:
+        if redis_outage(error):
             raise StoreError(str(error)) from error
         raise
 

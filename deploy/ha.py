@@ -262,6 +262,9 @@ class HaStack:
         info = self.node(primary).info("replication")
         offset = int(info["master_repl_offset"])
         replicas = [port for port in self.ports.redis if port != primary]
+        # What min-replicas-to-write counts: replicas that acknowledged within the lag allowed.
+        if int(info.get("min_slaves_good_slaves", len(replicas))) < len(replicas):
+            return False
         for port in replicas:
             own = self.node(port).info("replication")
             if own.get("master_link_status") != "up" or own.get("master_sync_in_progress"):

@@ -16,12 +16,18 @@ PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: run test bench lint manage services stop status clean bootstrap bootstrap-dev messages
+.PHONY: run run-ha test bench lint manage services stop status clean bootstrap bootstrap-dev messages
 
 # Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
 run: bootstrap
 	scripts/services.sh start
 	scripts/run.sh
+
+# The same on real engines with no single point of failure (deploy/ha.py, docs/deploy.md): a Redis
+# primary, two replicas and three Sentinels, two gunicorn web nodes behind nginx (the load
+# balancer and edge, at $(PORT)), the relay and the workers, all under var/ha. Ctrl-C stops it.
+run-ha: bootstrap-dev
+	scripts/run-ha.sh
 
 # Lint, type-check, then the whole test suite (browser tests included) against real services.
 # Stops the services afterwards only if they were not already running (e.g. beside `make run`).

@@ -11,8 +11,13 @@ from availability.cache import MicroCache, Rendered, Snapshot
 from availability.states import STATES
 from vaksin.store import slots
 
-# Shared caches may keep the listing for the same second as each process does.
-LISTING_CACHE_CONTROL = "public, max-age=1, s-maxage=1"
+# Shared caches may keep the listing for the same second as each process does; after that they
+# may serve the last copy while they fetch a new one, and for ten minutes while the origin
+# fails: the listing is for display only (the booking script decides), so a stale copy is
+# always better than a herd on a struggling origin.
+LISTING_CACHE_CONTROL = (
+    "public, max-age=1, s-maxage=1, stale-while-revalidate=5, stale-if-error=600"
+)
 # The listing for the API and the slot picker: one recomputation per second across all workers.
 LISTING = MicroCache("availability", ttl=1.0)
 

@@ -101,12 +101,15 @@ def nginx_user() -> str:
     return f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
 
 
-def edge_config(*, run: Path, origin_port: int, edge_port: int) -> str:
-    """bench/nginx.conf with its placeholders filled in."""
+def edge_config(*, run: Path, origin_ports: list[int], edge_port: int) -> str:
+    """bench/nginx.conf with its placeholders filled in: the edge in front of every origin."""
     config = (ROOT / "bench" / "nginx.conf").read_text()
+    servers = "\n".join(
+        f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in origin_ports
+    )
     values = {
         "run": str(run),
-        "origin_port": str(origin_port),
+        "origin_servers": servers,
         "edge_port": str(edge_port),
         "user": nginx_user(),
     }
@@ -115,10 +118,10 @@ def edge_config(*, run: Path, origin_port: int, edge_port: int) -> str:
     return config
 
 
-def prepare_edge(*, run: Path, origin_port: int, edge_port: int) -> list[str]:
+def prepare_edge(*, run: Path, origin_ports: list[int], edge_port: int) -> list[str]:
     """Writes the edge's nginx.conf into `run`, with fresh logs; returns the command to run it."""
     (run / "nginx.conf").write_text(
-        edge_config(run=run, origin_port=origin_port, edge_port=edge_port)
+        edge_config(run=run, origin_ports=origin_ports, edge_port=edge_port)
     )
     (run / "nginx-temp").mkdir(exist_ok=True)
     for log in ("origin-hits.log", "queue-origin-hits.log", "nginx-error.log"):
@@ -186,7 +189,7 @@ class Stack:
                 self.spawn(name, command)
 
     def start_edge(self) -> None:
-        command = prepare_edge(run=RUN, origin_port=self.origin_port, edge_port=self.edge_port)
+        command = prepare_edge(run=RUN, origin_ports=[self.origin_port], edge_port=self.edge_port)
         self.spawn("edge", shlex.join(command))
         wait_for(f"{self.edge}/healthz", process=self.processes["edge"])
 

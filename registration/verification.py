@@ -26,6 +26,7 @@ from registration import validation
 from registration.errors import BookingError
 from registration.window import verification_state
 from vaksin.store import StoreError
+from vaksin.store.connection import answering
 from vaksin.store.verification import code_check, code_issue
 
 QUEUE = "verifications"
@@ -113,16 +114,18 @@ def verification_start(
         )
         if outcome.outcome == "rate_limited":
             raise VerificationError("rate_limited", retry_after=outcome.retry_after)
-        django_rq.get_queue(QUEUE).enqueue(
-            JOB,
-            cleaned,
-            nonce,
-            lang,
-            job_id=f"code-{nonce}",
-            result_ttl=0,
-            failure_ttl=settings.VERIFICATION_CODE_SECONDS,
-            retry=Retry(max=3, interval=[0, 2, 5]),
-        )
+        # The queue's own client: an outage (or a failover) there is "unavailable" too.
+        with answering():
+            django_rq.get_queue(QUEUE).enqueue(
+                JOB,
+                cleaned,
+                nonce,
+                lang,
+                job_id=f"code-{nonce}",
+                result_ttl=0,
+                failure_ttl=settings.VERIFICATION_CODE_SECONDS,
+                retry=Retry(max=3, interval=[0, 2, 5]),
+            )
     except StoreError:
         raise VerificationError("unavailable", retry_after=2) from None
     return cleaned

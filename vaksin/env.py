@@ -99,3 +99,14 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     if not value.startswith(tuple(f"{scheme}://" for scheme in schemes)):
         raise _fail(name, value, "a URL starting with " + " or ".join(f"{s}://" for s in schemes))
     return value
+
+
+def env_addresses(name: str) -> list[tuple[str, int]]:
+    """Comma-separated host:port pairs (Redis Sentinels, say), in the order given."""
+    addresses = []
+    for item in env_list(name):
+        host, colon, port = item.rpartition(":")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise _fail(name, item, "host:port pairs separated by commas, e.g. 10.0.0.5:26379")
+        addresses.append((host.strip("[]"), int(port)))
+    return addresses

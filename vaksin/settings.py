@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from vaksin.csp import content_security_policy
 from vaksin.env import (
+    env_addresses,
     env_bool,
     env_datetime,
     env_int,
@@ -46,6 +47,18 @@ REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6391/0", schemes=("redis", "
 DATABASE_URL = env_url(
     "DATABASE_URL", "postgres://vaksin@127.0.0.1:5441/vaksin", schemes=("postgres", "postgresql")
 )
+
+# High availability (docs/deploy.md). With Sentinels, every Redis client (the store, the queues,
+# staff sessions) asks them where the primary is, and REDIS_URL gives only the password and the
+# database number. REDIS_MIN_REPLICAS > 0: a booking is acknowledged only once that many
+# replicas have it (WAIT, at most REDIS_WAIT_MS); 0 (the default) adds no round trip.
+REDIS_SENTINELS = env_addresses("REDIS_SENTINELS")
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "vaksin")
+REDIS_MIN_REPLICAS = env_int("REDIS_MIN_REPLICAS", 0)
+REDIS_WAIT_MS = env_int("REDIS_WAIT_MS", 1000, minimum=1)
+_redis_parts = urlsplit(REDIS_URL)
+REDIS_PASSWORD = unquote(_redis_parts.password or "") or None
+REDIS_DB = int(_redis_parts.path.strip("/")) if _redis_parts.path.strip("/").isdigit() else 0
 
 # Unset means open; both are aware datetimes.
 REGISTRATION_OPENS_AT = env_datetime("REGISTRATION_OPENS_AT")
@@ -217,14 +230,26 @@ TEMPLATES = [
 # request without a session cookie never creates one). They live on the server, in Redis with
 # PostgreSQL behind it, so logging out ends a session for good; a signed-cookie session stayed
 # valid after logout until it expired. An idle session ends after SESSION_COOKIE_AGE seconds.
+_session_redis: dict[str, object] = {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5}
+if REDIS_SENTINELS:
+    _session_redis |= {
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "SENTINELS": REDIS_SENTINELS,
+        "SENTINEL_KWARGS": {"password": REDIS_PASSWORD, "socket_timeout": 1},
+        "PASSWORD": REDIS_PASSWORD,
+    }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "sessions": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
+        # With Sentinels, the primary that they name (a replica may lack a session written a
+        # moment ago).
+        "LOCATION": f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_DB}?is_master=1"
+        if REDIS_SENTINELS
+        else REDIS_URL,
         # Its own prefix beside the booking keys ({vk}:...): nothing else reads these.
         "KEY_PREFIX": "staff-sessions",
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},
+        "OPTIONS": _session_redis,
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -297,9 +322,20 @@ STORAGES = {
 }
 
 # Codes have a queue (and a worker) of their own: a code never waits behind confirmations.
+_queue_redis: dict[str, object] = (
+    {
+        "SENTINELS": REDIS_SENTINELS,
+        "MASTER_NAME": REDIS_SENTINEL_MASTER,
+        "DB": REDIS_DB,
+        "PASSWORD": REDIS_PASSWORD,
+        "SENTINEL_KWARGS": {"password": REDIS_PASSWORD, "socket_timeout": 1},
+    }
+    if REDIS_SENTINELS
+    else {"URL": REDIS_URL}
+)
 RQ_QUEUES = {
-    "confirmations": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
-    "verifications": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 30},
+    "confirmations": {**_queue_redis, "DEFAULT_TIMEOUT": 60},
+    "verifications": {**_queue_redis, "DEFAULT_TIMEOUT": 30},
 }
 
 # Large enough for any honest form or JSON body, small enough to refuse a flood cheaply.

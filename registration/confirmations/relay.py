@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import django_rq
+import redis
 from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
@@ -32,7 +33,7 @@ from registration.confirmations.messages import is_sent
 from registration.references import number_for, reference_for
 from vaksin.backoff import Backoff
 from vaksin.store import StoreError, keys, outbox
-from vaksin.store.connection import REDIS_GONE
+from vaksin.store.connection import redis_outage
 from vaksin.switches import confirmations_paused
 
 QUEUE = "confirmations"
@@ -148,7 +149,9 @@ def relay_run(
         try:
             _relay(counts, consumer=consumer, batch=batch, block_ms=block_ms,
                    should_stop=should_stop, on_batch=on_batch)  # fmt: skip
-        except (StoreError, *REDIS_GONE) as error:
+        except (StoreError, redis.RedisError) as error:
+            if isinstance(error, redis.RedisError) and not redis_outage(error):
+                raise
             delay = backoff.next()
             logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
             deadline = time.monotonic() + delay

@@ -11,18 +11,18 @@ lapses and a worker next runs its maintenance. Its defaults (timeout + 60 s, mai
 confirmation unsent for up to ten minutes; these bring it down to well under a minute.
 """
 
-import contextlib
 import logging
 import time
 from typing import Any
 
+import redis
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 
 from vaksin.backoff import Backoff
 from vaksin.env import env_int
-from vaksin.store.connection import REDIS_GONE
+from vaksin.store.connection import redis_outage
 from vaksin.switches import confirmations_paused
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,8 @@ BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
 
 class ConfirmationWorker(SimpleWorker):
     """RQ's worker, which outlives a Redis outage: RQ itself gives up and exits when Redis
-    goes away in the middle of a job or a heartbeat, which would leave confirmations unsent
+    goes away (or refuses writes for want of replicas, or is demoted by a failover) in the
+    middle of a job or a heartbeat, which would leave confirmations unsent
     until someone restarted it. This one waits for Redis, re-registers and works on; the job
     that was running is retried by RQ's maintenance once its heartbeat lapses."""
 
@@ -50,19 +51,25 @@ class ConfirmationWorker(SimpleWorker):
         while True:
             try:
                 return bool(super().work(*args, **kwargs))
-            except REDIS_GONE as error:
+            except redis.RedisError as error:
+                if not redis_outage(error):
+                    raise
+                problem: redis.RedisError = error
+            # Registering again needs this worker marked dead first, and a Redis that refuses
+            # writes (but answers reads) would otherwise see it still alive: wait until both go.
+            while True:
                 if self._stop_requested:
                     return False
                 delay = backoff.next()
-                logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
+                logger.warning("redis unreachable, waiting %.1f s: %s", delay, problem)
                 time.sleep(delay)
-                self._forget_registration()
-
-    def _forget_registration(self) -> None:
-        """Marks this worker dead, so that registering again is allowed; a no-op (to be tried
-        again next time) while Redis is still unreachable."""
-        with contextlib.suppress(*REDIS_GONE):
-            self.register_death()
+                try:
+                    self.register_death()
+                    break
+                except redis.RedisError as error:
+                    if not redis_outage(error):
+                        raise
+                    problem = error
 
     def check_for_suspension(self, burst: bool) -> None:
         """RQ's `rq suspend` check, and operators' pause of confirmations (vaksin/switches.py):

@@ -47,7 +47,7 @@ def test_the_edge_caches_the_listing_from_a_private_folder(tmp_path: Path, origi
     run.mkdir(parents=True)
     (tmp_path / "private").chmod(0o700)
     edge_port = free_port()
-    command = prepare_edge(run=run, origin_port=origin_port, edge_port=edge_port)
+    command = prepare_edge(run=run, origin_ports=[origin_port], edge_port=edge_port)
     edge = start_process(command, dict(os.environ), tmp_path / "nginx.out")
     try:
         wait_for(f"http://127.0.0.1:{edge_port}/healthz", process=edge)

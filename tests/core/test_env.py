@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from vaksin.env import (
+    env_addresses,
     env_bool,
     env_datetime,
     env_int,
@@ -140,3 +141,20 @@ def test_networks_are_read_as_cidr_and_a_bad_one_is_named(monkeypatch) -> None:
     monkeypatch.setenv("SOME_NETWORKS", "10.0.0.0/8,not-a-network")
     with pytest.raises(ImproperlyConfigured, match="SOME_NETWORKS"):
         env_networks("SOME_NETWORKS")
+
+
+@pytest.mark.parametrize("value", ["10.0.0.5", "10.0.0.5:port", ":26379", "host:0", "h:70000"])
+def test_a_bad_sentinel_address_is_refused_naming_the_variable(setting, value: str) -> None:
+    setting(f"10.0.0.4:26379,{value}")
+    message = refusal(env_addresses)
+    assert NAME in message
+    assert "host:port" in message
+
+
+def test_sentinel_addresses_are_read_in_order(setting) -> None:
+    setting("10.0.0.4:26379, sentinel-b:26380,[2001:db8::1]:26381")
+    assert env_addresses(NAME) == [
+        ("10.0.0.4", 26379),
+        ("sentinel-b", 26380),
+        ("2001:db8::1", 26381),
+    ]

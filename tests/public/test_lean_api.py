@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from availability.selectors import LISTING_CACHE_CONTROL
 from tests.people import api_body, bearer
 
 pytestmark = pytest.mark.e2e
@@ -84,4 +85,4 @@ def test_the_listing_varies_by_encoding_only_through_the_lean_door(web_server, m
     )
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
         assert answer.headers["Vary"] == "Accept-Encoding"
-        assert answer.headers["Cache-Control"] == "public, max-age=1, s-maxage=1"
+        assert answer.headers["Cache-Control"] == LISTING_CACHE_CONTROL

@@ -8,8 +8,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from vaksin.store import keys
-from vaksin.store.connection import answering, client, run_script
+from vaksin.store.connection import (
+    NotReplicated,
+    answering,
+    client,
+    run_script,
+    run_script_replicated,
+)
 from vaksin.store.metrics import SERIES_KEEP_SECONDS, metrics_keys
 from vaksin.store.purged import purged_count, purged_entry, read_purged
 
@@ -83,7 +91,28 @@ def book(
         counted=counted,
         pass_ms=pass_ms,
     )
-    return booking_outcome(run_script("book", keys=script_keys, args=script_args))
+    return booking_outcome(book_run("book", script_keys, script_args))
+
+
+def book_run(name: str, script_keys: list[str], script_args: list[Any]) -> list[Any]:
+    """Runs a script that books (book.lua, or one that uses it); with REDIS_MIN_REPLICAS, a
+    place it gives is reported only once that many replicas hold it too."""
+    replicas = settings.REDIS_MIN_REPLICAS
+    if not replicas:
+        return run_script(name, keys=script_keys, args=script_args)
+    reply, acknowledged = run_script_replicated(
+        name,
+        keys=script_keys,
+        args=script_args,
+        replicas=replicas,
+        timeout_ms=settings.REDIS_WAIT_MS,
+    )
+    if str(reply[0]) in ("booked", "repeat") and acknowledged < replicas:
+        # On the primary (and its disk) but not yet on enough replicas: a failover now could
+        # lose it, so it is not reported as booked. Sent again, it answers "repeat" once the
+        # replicas have it (or books afresh if the primary was lost meanwhile).
+        raise NotReplicated(f"{acknowledged} of {replicas} replicas acknowledged")
+    return reply
 
 
 def book_call(

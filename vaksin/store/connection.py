@@ -25,20 +25,57 @@ class StoreError(Exception):
     """Redis could not be reached or did not answer in time: the caller should try again later."""
 
 
+class NotReplicated(StoreError):
+    """A write reached the primary but not REDIS_MIN_REPLICAS replicas in REDIS_WAIT_MS: it is
+    not certain to survive the primary's loss, so it must not be acknowledged."""
+
+
+# Replies that mean "not now" rather than a bug: the primary refuses writes while too few
+# replicas follow it (min-replicas-to-write), or a node was demoted under us by a failover.
+REFUSALS = ("NOREPLICAS", "READONLY", "MASTERDOWN")
+
+CLIENT_OPTIONS: dict[str, Any] = {
+    "decode_responses": True,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "health_check_interval": 30,
+}
+
+
+def redis_outage(error: BaseException) -> bool:
+    """Whether `error` means Redis cannot take this now (unreachable, still loading, refusing
+    writes for want of replicas, demoted by a failover), to be waited out, rather than a bug.
+    A refusal inside a pipeline or a transaction comes wrapped, hence the search of the
+    message and of the error it was raised from."""
+    while error is not None:
+        if isinstance(error, REDIS_GONE):
+            return True
+        if isinstance(error, redis.ResponseError) and any(r in str(error) for r in REFUSALS):
+            return True
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return False
+
+
 @cache
 def client() -> Any:
-    """The shared client (a redis.Redis with decode_responses=True).
+    """The shared client (a redis.Redis with decode_responses=True), to the primary that the
+    Sentinels name when REDIS_SENTINELS is set, else to REDIS_URL.
 
     Typed Any on purpose: redis-py's annotations cannot express decode_responses, so they type
     every reply as bytes | str | None; the functions of this package state what they return.
     """
-    return redis.Redis.from_url(
-        settings.REDIS_URL,
-        decode_responses=True,
-        socket_connect_timeout=2,
-        socket_timeout=5,
-        health_check_interval=30,
-    )
+    if settings.REDIS_SENTINELS:
+        sentinel = redis.Sentinel(
+            settings.REDIS_SENTINELS,
+            sentinel_kwargs={"password": settings.REDIS_PASSWORD, "socket_timeout": 1},
+        )
+        return sentinel.master_for(
+            settings.REDIS_SENTINEL_MASTER,
+            password=settings.REDIS_PASSWORD,
+            db=settings.REDIS_DB,
+            **CLIENT_OPTIONS,
+        )
+    return redis.Redis.from_url(settings.REDIS_URL, **CLIENT_OPTIONS)
 
 
 @contextmanager
@@ -46,8 +83,10 @@ def answering() -> Iterator[None]:
     """Turns a Redis that cannot be reached, or is too busy to answer, into StoreError."""
     try:
         yield
-    except REDIS_GONE as error:
-        raise StoreError(str(error)) from error
+    except redis.RedisError as error:
+        if redis_outage(error):
+            raise StoreError(str(error)) from error
+        raise
 
 
 # A script that starts with "-- uses: book waitlist" runs those scripts as local functions
@@ -80,6 +119,30 @@ def run_script(name: str, *, keys: list[str], args: list[Any]) -> list[Any]:
         return script(name)(keys=keys, args=args)
 
 
+def run_script_replicated(
+    name: str, *, keys: list[str], args: list[Any], replicas: int, timeout_ms: int
+) -> tuple[list[Any], int]:
+    """Runs a script and then WAIT on the same connection, in one round trip: the reply and how
+    many replicas acknowledged everything the script wrote (WAIT counts this connection's
+    writes only, hence one pipeline rather than two calls from the pool)."""
+    loaded = script(name)
+    for attempt in range(2):
+        pipe = client().pipeline(transaction=False)
+        pipe.evalsha(loaded.sha, len(keys), *keys, *args)
+        pipe.wait(replicas, timeout_ms)
+        with answering():
+            reply, acknowledged = pipe.execute(raise_on_error=False)
+            if isinstance(reply, redis.exceptions.NoScriptError) and attempt == 0:
+                # A new primary (a failover) or a restart: it has not seen the script yet.
+                client().script_load(loaded.script)
+                continue
+            for answer in (reply, acknowledged):
+                if isinstance(answer, Exception):
+                    raise answer
+        return reply, int(acknowledged)
+    raise StoreError(f"script {name} could not be loaded")
+
+
 def ping() -> bool:
     try:
         return bool(client().ping())
@@ -90,6 +153,6 @@ def ping() -> bool:
 @receiver(setting_changed)
 def _forget_client(*, setting: str, **kwargs: Any) -> None:
     # A test (or a command) that points REDIS_URL elsewhere gets a client for the new Redis.
-    if setting == "REDIS_URL":
+    if setting in ("REDIS_URL", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_PASSWORD"):
         client.cache_clear()
         script.cache_clear()

@@ -4,10 +4,11 @@ booking's send claim and send records, read and written by the confirmation jobs
 from dataclasses import dataclass
 
 import redis
+from django.conf import settings
 
 from vaksin.store import keys, metrics
 from vaksin.store.bookings import LogEntry, held_number
-from vaksin.store.connection import answering, client, run_script
+from vaksin.store.connection import NotReplicated, answering, client, run_script
 from vaksin.store.slots import PublishedCentre
 
 # The consumer group through which the relay reads the booking log; its pending list is what
@@ -33,15 +34,27 @@ def outbox_read(
     *, consumer: str, count: int, block_ms: int | None, pending: bool = False
 ) -> Entries:
     """New log entries for this consumer, waiting up to block_ms for some (None: not at all);
-    with pending=True, the ones it read but never acknowledged."""
+    with pending=True, the ones it read but never acknowledged.
+
+    With REDIS_MIN_REPLICAS, only entries the replicas hold too: a booking whose WAIT timed
+    out on the web node must get no confirmation before it is certain. The read and a WAIT go
+    on one connection (XREADGROUP is a write, so the WAIT covers every entry it returned); if
+    the replicas lag, NotReplicated leaves the entries pending, to be read again."""
+    replicas = settings.REDIS_MIN_REPLICAS
+    pipe = client().pipeline(transaction=False) if replicas else client()
     with answering():
-        found = client().xreadgroup(
+        found = pipe.xreadgroup(
             OUTBOX_GROUP,
             consumer,
             {keys.BOOKINGS: "0" if pending else ">"},
             count=count,
             block=None if pending else block_ms,
         )
+        if replicas:
+            pipe.wait(replicas, settings.REDIS_WAIT_MS)
+            found, acknowledged = pipe.execute()
+            if found and acknowledged < replicas:
+                raise NotReplicated(f"{acknowledged} of {replicas} replicas hold the entries")
     # A pending entry deleted since it was read (a purge, vaksin/store/purged.py) comes back
     # without fields: read as an entry of no kind, it is acknowledged and nothing is sent.
     return [(entry, dict(fields or {})) for entry, fields in found[0][1]] if found else []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaksin.store import keys
-from vaksin.store.bookings import BookingOutcome, book_call, booking_outcome
+from vaksin.store.bookings import BookingOutcome, book_call, book_run, booking_outcome
 from vaksin.store.connection import answering, client, run_script
 
 
@@ -101,10 +101,10 @@ def offer_accept(*, slot: str, waiter: str, until: int, **booking: Any) -> Booki
     """Books the place offered to `waiter` (the offer lapsing at `until`, as its SMS said);
     "offer_gone" when it lapsed, was taken or replaced. See lua/waitlist_accept.lua."""
     book_keys, book_args = book_call(**booking)
-    reply = run_script(
+    reply = book_run(
         "waitlist_accept",
-        keys=[*keys.waitlist_keys(slot), *book_keys],
-        args=[slot, waiter, until, *book_args],
+        [*keys.waitlist_keys(slot), *book_keys],
+        [slot, waiter, until, *book_args],
     )
     return booking_outcome(reply)
 

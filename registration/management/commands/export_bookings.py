@@ -2,10 +2,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from registration.export import CHUNK, bookings_export, bookings_export_loop, bookings_verify
 from vaksin.progress import Progress
 from vaksin.stopping import stop_on_signals
+from vaksin.store import StoreError
 
 
 class Command(BaseCommand):
@@ -44,7 +46,17 @@ class Command(BaseCommand):
                 progress = Progress("Exporting", total)
             progress.advance(done - progress.done)
 
-        summary = bookings_export(chunk=chunk, on_progress=advance)
+        try:
+            summary = bookings_export(chunk=chunk, on_progress=advance)
+        except (StoreError, DatabaseError) as error:
+            # Each chunk commits with the watermark that covers it: what was exported stays,
+            # and the next run starts after it.
+            store = "Redis (REDIS_URL)" if isinstance(error, StoreError) else "PostgreSQL"
+            raise CommandError(
+                f"Export stopped: {store} could not be reached ({type(error).__name__}). "
+                "Bookings exported before this are kept and nothing is lost: run "
+                "export_bookings again once it is back."
+            ) from error
         if progress is not None:
             progress.finish()
         self.stdout.write(summary.line())

@@ -6,7 +6,8 @@ fault tests (tests/ha/) kill pieces of.
 - three Redis Sentinels, which promote a replica when the primary dies (quorum 2);
 - N gunicorn web nodes, which find the primary through the Sentinels;
 - nginx in front as the load balancer and the edge (bench/nginx.conf);
-- the Procfile's other processes (relay, confirmation and code workers, export) once each.
+- the Procfile's other processes (relay, confirmation and code workers, export, the waiting
+  lists' sweep) once each.
 
 Every file lives under one run folder. Processes run in the foreground as children: `supervise`
 restarts any that dies (as systemd's Restart=always would), and `stop` ends them all.
@@ -31,7 +32,7 @@ from tests.processes import free_port, wait_for
 
 MASTER_NAME = "vaksin"
 # The Procfile's processes besides web and release, one of each.
-WORKERS = ("relay", "worker", "codes", "export")
+WORKERS = ("relay", "worker", "codes", "export", "waitlist")
 # How fast the Sentinels act on a dead primary: a second of silence, then a vote, and a vote
 # that fails is tried again after twice the failover timeout. Production uses more
 # (docs/deploy.md); on loopback nothing is slow without being dead.
@@ -290,9 +291,7 @@ class HaStack:
             wait_for(f"{self.web_url(node)}/healthz", seconds=60,
                      process=self.processes[f"web-{node + 1}"])  # fmt: skip
 
-    def start_workers(
-        self, names: tuple[str, ...] = ("relay", "worker", "codes", "export")
-    ) -> None:
+    def start_workers(self, names: tuple[str, ...] = WORKERS) -> None:
         for name in names:
             self.spawn(name, ["sh", "-c", f"exec {procfile()[name]}"], self.app_env())
 

@@ -415,9 +415,17 @@ def run_edge(stack: Stack, figures: Figures, what: str, *args: str, seconds: int
     hits = RUN / "origin-hits.log"
     hits.write_text("")  # nginx appends, so the log restarts here
     edge = wrk(f"{stack.edge}/api/availability", *args, seconds=seconds, connections=256)
-    origin = len(hits.read_text().splitlines()) / edge.seconds
+    # The first request finds the copy expired (the last scenario ended seconds ago) and fills
+    # it; after that an edge that holds the listing for its second asks once a second at most,
+    # which nginx counts in whole seconds: N seconds give up to N refreshes besides the fill.
+    fetched = len(hits.read_text().splitlines())
+    origin = max(fetched - 1, 0) / edge.seconds
     figures.add(what, rate(edge), latency(edge))
-    figures.add("  origin requests per second behind the edge", f"{origin:.2f}/s")
+    figures.add(
+        "  origin requests per second behind the edge",
+        f"{origin:.2f}/s",
+        f"{fetched} in {edge.seconds:.0f} s, the first of them filling the expired copy",
+    )
     figures.expect(what.strip(), edge, {200})
     if origin > EDGE_ORIGIN_PER_SECOND:
         figures.problems.append(

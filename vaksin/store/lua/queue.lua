@@ -23,7 +23,7 @@
 -- A ticket's record is "<ticket>:<position>" (position empty until the draw gives one).
 -- Tickets taken before the opening get their position from the draw: a keyed permutation of
 -- 1..drawn (a four-round Feistel network on SHA-1, walked until it lands in range), which
--- anyone can recompute from the revealed seed (registration of the same function in Python:
+-- anyone can recompute from the revealed seed (the same function in Python:
 -- waiting_room/draw.py). Later tickets queue in arrival order behind them.
 --
 -- Returns {ticket, position, through, rate, admitted_at, issued, drawn, commitment, mode}

@@ -67,6 +67,7 @@ def test_nginx_routes_around_a_killed_web_node(
     )
     # Each client has at most one request in flight: at most that many died with the node.
     assert sum(failures.values()) <= CLIENTS
-    assert set(failures) <= {"502", "RemoteDisconnected", "ConnectionResetError"}
+    # Each a request in flight on the killed node: cut before its answer, or in the middle of it.
+    assert set(failures) <= {"502", "RemoteDisconnected", "ConnectionResetError", "IncompleteRead"}
     assert lost == []
     assert store_problems() == []

@@ -52,7 +52,9 @@ def main() -> None:
     # What a booking keeps once its confirmation went out: the SMS's send record.
     for number in range(1, options.count + 1):
         now = time.time()
-        outbox.confirmation_record_sent(number, "sms", int(now * 1000), booked_at=int(now))
+        outbox.confirmation_record_sent(
+            [outbox.SentRecord(number, "sms", int(now * 1000), booked_at=int(now))]
+        )
     confirmed = measure(client, before, options.count)
     client.flushdb()
     print(f"{options.count:,} bookings in {elapsed:.1f} s ({options.count / elapsed:,.0f}/s)")

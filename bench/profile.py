@@ -65,6 +65,11 @@ def main() -> None:
     parser.add_argument("path", help="e.g. /api/bookings or /bench/trivial")
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--confirmations",
+        action="store_true",
+        help="also run the Procfile's workers, and profile the relay and the worker instead",
+    )
     options = parser.parse_args()
     os.environ.update(environment())
     prepare_database()
@@ -83,6 +88,9 @@ def main() -> None:
         workers = subprocess.run(
             ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
         ).stdout.split()
+        if options.confirmations:
+            stack.start_workers()
+            workers = [str(stack.processes[name].pid) for name in ("relay", "worker")]
         mode = ["book", str(18 * 10**7), *spread] if "book" in options.path else ["get"]
         load = subprocess.Popen(
             command(f"{stack.origin}{options.path}", *mode, seconds=options.seconds + 4),

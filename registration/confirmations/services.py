@@ -3,17 +3,18 @@
 A confirmation job carries the references of one relay batch (up to CONFIRMATION_BATCH_SIZE
 bookings). It reads their log entries in one round trip; in a second it claims each booking's
 send (a key with a lifetime), reads its send records and reads which booking the person holds
-now (a cancelled booking gets nothing). Then it sends one message at a time and records each
-as sent right after it went out, one round trip per message: a worker killed mid-batch can
-have sent at most one message it did not record. Last, it frees its claims in one round trip.
+now (a cancelled booking gets nothing), in one script. Then it sends one message at a time and
+records them as sent in groups (RECORD_EVERY messages, or sooner behind a slow gateway), one
+round trip per group: a worker killed mid-batch can have sent at most one group it did not
+record. Last, it frees its claims in one round trip.
 
 A booking that could not be sent (its send failed, or another worker holds its claim) does not
 hold up the rest of the batch: the job raises at the end, RQ retries it with backoff, and the
 retry skips every booking recorded as sent. A claim outlives the job's timeout, so a worker
 killed mid-batch leaves claims that lapse before RQ retries its job: a retry, never silence.
-The one window left is a kill between the gateway accepting a message and the record being
-written; the message id passed to the gateway (the reference and channel) lets a gateway drop
-that copy.
+The one window left is a kill between the gateway accepting messages and their group's record
+being written; the message id passed to the gateway (the reference and channel) lets a gateway
+drop those copies.
 """
 
 import datetime
@@ -39,6 +40,13 @@ logger = logging.getLogger(__name__)
 # After this many failed sends in a row the gateway is taken to be down: the rest of the batch
 # is left to the job's retry instead of each waiting out its own timeout.
 FAILURES_IN_A_ROW = 3
+# Sent messages are recorded in groups rather than one round trip each: with a fast gateway, a
+# record per message cost the worker and Redis (a write and its fsync) more than the send
+# itself. A worker killed before it wrote a group leaves that group to be sent again, under
+# the same message ids: at most RECORD_EVERY messages, or what went out in the last
+# RECORD_WITHIN_SECONDS and one more send.
+RECORD_EVERY = 20
+RECORD_WITHIN_SECONDS = 0.05
 
 
 class ConfirmationsIncomplete(Exception):
@@ -125,6 +133,33 @@ class _Mail:
             self.connection = None
 
 
+class _SentRecords:
+    """The sends of a batch, recorded in groups: a group is written once it holds RECORD_EVERY
+    messages, or once its sends have taken RECORD_WITHIN_SECONDS (so behind a slow gateway each
+    message is recorded as soon as it went out), and whatever is left when the batch ends."""
+
+    def __init__(self) -> None:
+        self.pending: list[outbox.SentRecord] = []
+        self.since = 0.0
+
+    def sending(self) -> None:
+        if not self.pending:
+            self.since = time.monotonic()
+
+    def sent(self, record: outbox.SentRecord) -> None:
+        self.pending.append(record)
+        if (
+            len(self.pending) >= RECORD_EVERY
+            or time.monotonic() - self.since >= RECORD_WITHIN_SECONDS
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            records, self.pending = self.pending, []
+            outbox.confirmation_record_sent(records)
+
+
 def _send(channel: str, confirmation: messages.Confirmation, to: str, mail: _Mail) -> None:
     if settings.CONFIRMATION_SLOW_SEND_MS:
         # Stands in for a slow gateway, so a test can kill a worker in the middle of a send.
@@ -187,7 +222,7 @@ def confirmations_send(
     budget = settings.CONFIRMATION_JOB_TIMEOUT / 2 if budget_seconds is None else budget_seconds
     deadline = time.monotonic() + budget
     failures_in_a_row = 0
-    mail = _Mail()
+    mail, records = _Mail(), _SentRecords()
     try:
         for (number, entry), state in zip(bookings, states, strict=True):
             reference = wanted[number]
@@ -205,12 +240,15 @@ def confirmations_send(
                 try:
                     for channel in channels:
                         if not state.sent[channel]:
+                            records.sending()
                             _send(channel, confirmation, _address(channel, entry), mail)
-                            outbox.confirmation_record_sent(
-                                number,
-                                channel,
-                                int(time.time() * 1000),
-                                booked_at=int(entry.get("at", 0)),
+                            records.sent(
+                                outbox.SentRecord(
+                                    number=number,
+                                    channel=channel,
+                                    at_ms=int(time.time() * 1000),
+                                    booked_at=int(entry.get("at", 0)),
+                                )
                             )
                 except (StoreError, BaseTimeoutException):
                     raise
@@ -226,6 +264,7 @@ def confirmations_send(
                     failures_in_a_row = 0
     finally:
         mail.close()
+        records.flush()
         outbox.confirmation_batch_release(
             [number for (number, _), state in zip(bookings, states, strict=True) if state.claimed],
             token=token,

@@ -22,7 +22,12 @@ from registration.confirmations import relay
 from registration.confirmations.backends import FileSmsBackend, Sms, SmsError, sms_backend
 from registration.confirmations.relay import QUEUE, relay_run
 from registration.confirmations.selectors import confirmation_job_for
-from registration.confirmations.services import ConfirmationsIncomplete, confirmations_send
+from registration.confirmations.services import (
+    RECORD_EVERY,
+    RECORD_WITHIN_SECONDS,
+    ConfirmationsIncomplete,
+    confirmations_send,
+)
 from registration.jobs import confirmations_send_job
 from registration.references import number_for, reference_for
 from registration.services import booking_cancel, booking_create
@@ -203,6 +208,48 @@ def test_a_batch_sends_each_booking_once_and_nothing_to_a_cancelled_one(
     assert sends == Counter({ref: 1 for ref in [*references, with_email] if ref != references[1]})
     [message] = mail.outbox
     assert message.to == ["siti@example.com"] and "Janji temu" in message.subject
+
+
+def recorded_groups(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The groups of booking numbers the worker records as sent, one list per round trip."""
+    groups: list[list[int]] = []
+    record = outbox.confirmation_record_sent
+
+    def recording(records: list[outbox.SentRecord]) -> None:
+        groups.append([each.number for each in records])
+        record(records)
+
+    monkeypatch.setattr(outbox, "confirmation_record_sent", recording)
+    return groups
+
+
+def test_a_batch_records_its_sends_in_groups_not_one_round_trip_per_message(
+    make_slot: SlotMaker, sms_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = make_slot(capacity=100)
+    references = [book(i, day) for i in range(2 * RECORD_EVERY + 5)]
+    groups = recorded_groups(monkeypatch)
+
+    assert confirmations_send_job(references) == {"sent": len(references)}
+
+    assert [len(group) for group in groups] == [RECORD_EVERY, RECORD_EVERY, 5]
+    numbers = [number_for(reference) or 0 for reference in references]
+    assert [number for group in groups for number in group] == numbers
+    assert all(outbox.confirmation_sent(number, ["sms"])["sms"] for number in numbers)
+
+
+def test_behind_a_slow_gateway_each_send_is_recorded_as_soon_as_it_went_out(
+    make_slot: SlotMaker, sms_file: Path, settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A kill then repeats at most the one message in flight, as with a record per message.
+    settings.CONFIRMATION_SLOW_SEND_MS = int(RECORD_WITHIN_SECONDS * 1000) + 10
+    day = make_slot(capacity=10)
+    references = [book(i, day) for i in range(3)]
+    groups = recorded_groups(monkeypatch)
+
+    assert confirmations_send_job(references) == {"sent": 3}
+
+    assert groups == [[number_for(reference)] for reference in references]
 
 
 def test_a_batch_with_one_failing_send_retries_only_that_one(

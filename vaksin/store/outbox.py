@@ -159,28 +159,26 @@ def confirmation_batch_claim(
     One round trip for the whole batch. Each booking's records are read after its claim is
     taken, so a worker that finished and freed the claim just before is seen as having sent.
     """
-    pipe = client().pipeline(transaction=False)
+    if not bookings:
+        return []
     names = [keys.person_keys(id_type, id_number) for _, id_type, id_number in bookings]
+    script_keys: list[str] = []
+    script_args: list[object] = [token, seconds, len(CONFIRMATION_CHANNELS), len(names[0])]
     for (number, _, _), person in zip(bookings, names, strict=True):
-        pipe.set(keys.confirmation_claim_key(number), token, nx=True, ex=seconds)
-        pipe.hmget(
-            keys.sent_key(number), [keys.sent_field(number, c) for c in CONFIRMATION_CHANNELS]
+        script_keys += [keys.confirmation_claim_key(number), keys.sent_key(number)]
+        script_keys += [bucket for bucket, _ in person]
+        script_args += [keys.sent_field(number, channel) for channel in CONFIRMATION_CHANNELS]
+        script_args += [field for _, field in person]
+    replies = run_script("claim_sends", keys=script_keys, args=script_args)
+    channels = len(CONFIRMATION_CHANNELS)
+    return [
+        SendState(
+            claimed=bool(reply[0]),
+            sent=dict(zip(CONFIRMATION_CHANNELS, reply[1 : 1 + channels], strict=True)),
+            holder=held_number(reply[1 + channels :]),
         )
-        for bucket, field in person:
-            pipe.hget(bucket, field)
-    with answering():
-        replies = iter(pipe.execute())
-    states = []
-    for person in names:
-        claimed, sent = next(replies), next(replies)
-        states.append(
-            SendState(
-                claimed=bool(claimed),
-                sent=dict(zip(CONFIRMATION_CHANNELS, sent, strict=True)),
-                holder=held_number([next(replies) for _ in person]),
-            )
-        )
-    return states
+        for reply in replies
+    ]
 
 
 def confirmation_batch_release(numbers: list[int], *, token: str) -> None:
@@ -201,22 +199,37 @@ def confirmation_sent(number: int, channels: list[str]) -> dict[str, str | None]
     return dict(zip(channels, values, strict=True))
 
 
-def confirmation_record_sent(number: int, channel: str, at_ms: int, *, booked_at: int) -> None:
-    """Records a message as sent, and counts it for operators with its delay since the booking
-    (`booked_at`, Unix seconds), in the same round trip."""
-    # No MULTI: the record's writes are idempotent and it stands without its expiry. The counts
-    # are not: a retry after a lost reply counts a message twice, which operators can live with.
-    delay = max(at_ms / 1000 - booked_at, 0.0)
-    bucket = keys.series_key(metrics.series_bucket(at_ms / 1000))
-    pipe = client().pipeline(transaction=False)
-    pipe.hset(keys.sent_key(number), keys.sent_field(number, channel), at_ms)
-    pipe.expire(keys.sent_key(number), SENT_RETENTION_SECONDS)
-    pipe.hincrby(keys.METRICS, f"sent:{channel}", 1)
-    if channel == "sms":
-        pipe.hincrby(keys.METRICS, f"delay:{metrics.bucket_bound(metrics.DELAY_BUCKETS, delay)}", 1)
-        pipe.hincrbyfloat(keys.METRICS, "delay_sum", delay)
-        pipe.hincrby(bucket, "sent", 1)
-        pipe.hincrbyfloat(bucket, "delay_sum", delay)
-        pipe.expire(bucket, metrics.SERIES_KEEP_SECONDS)
-    with answering():
-        pipe.execute()
+@dataclass(frozen=True)
+class SentRecord:
+    """One message that went out: booking `number`'s on `channel`, at `at_ms`; `booked_at` (Unix
+    seconds) gives operators its delay."""
+
+    number: int
+    channel: str
+    at_ms: int
+    booked_at: int
+
+
+def confirmation_record_sent(records: list[SentRecord]) -> None:
+    """Records messages as sent, and counts each for operators with its delay since its booking,
+    in one round trip. A retry after a lost reply counts them twice, which operators can live
+    with; the records themselves are idempotent."""
+    if not records:
+        return
+    script_keys = [keys.METRICS]
+    script_args: list[object] = [SENT_RETENTION_SECONDS, metrics.SERIES_KEEP_SECONDS]
+    for record in records:
+        delay = max(record.at_ms / 1000 - record.booked_at, 0.0)
+        timed = record.channel == "sms"
+        script_keys += [
+            keys.sent_key(record.number),
+            keys.series_key(metrics.series_bucket(record.at_ms / 1000)) if timed else "",
+        ]
+        script_args += [
+            keys.sent_field(record.number, record.channel),
+            record.at_ms,
+            record.channel,
+            metrics.bucket_bound(metrics.DELAY_BUCKETS, delay),
+            repr(delay),
+        ]
+    run_script("record_sent", keys=script_keys, args=script_args)

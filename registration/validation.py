@@ -8,6 +8,7 @@ import datetime
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 import phonenumbers
@@ -75,7 +76,10 @@ def mykad_birth_date(digits: str, *, today: datetime.date) -> datetime.date:
     raise FieldError("mykad_birth_date")
 
 
+@cache
 def _known_birth_place(code: str) -> bool:
+    # Cached: stdnum walks its whole table on each lookup, which cost a booking request more
+    # than the rest of its validation together (bench/profile.py).
     return bool(numdb.get("my/bp").info(code)[0][1])
 
 

@@ -52,10 +52,10 @@ def summarise(files: list[Path], *, top: int) -> None:
         print(f"  {samples / total:6.1%}  {name}")
 
 
-def sample(pid: str, file: Path, *, seconds: int) -> subprocess.Popen[bytes]:
+def sample(pid: str, file: Path, *, seconds: int, gil: bool) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [PY_SPY, "record", "--nonblocking", "-p", pid, "-d", str(seconds), "-f", "raw",
-         "-o", str(file)],
+         "-o", str(file), *(["--gil"] if gil else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
@@ -65,6 +65,11 @@ def main() -> None:
     parser.add_argument("path", help="e.g. /api/bookings or /bench/trivial")
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="only samples that hold the GIL: Python's own work, not waits for Redis or a client",
+    )
     parser.add_argument(
         "--confirmations",
         action="store_true",
@@ -99,7 +104,7 @@ def main() -> None:
         time.sleep(2)
         files = [RUN / f"profile-{pid}.txt" for pid in workers]
         samplers = [
-            sample(pid, file, seconds=options.seconds)
+            sample(pid, file, seconds=options.seconds, gil=options.gil)
             for pid, file in zip(workers, files, strict=True)
         ]
         for sampler in samplers:

@@ -222,6 +222,20 @@ def run_paced(
         figures.problems.append(f"code probe: {len(codes.failures)} failed ({codes.failures[:1]})")
 
 
+def bare_with_confirmations_paused(load: Load, spread: list[str]) -> LoadResult:
+    """The bare booking view once more, with operators' pause of confirmations on during the run:
+    the booking path alone, as on a deployment whose workers have cores of their own."""
+    from vaksin.store.switches import switch_write
+    from vaksin.switches import CONFIRMATIONS, SWITCHES_TTL
+
+    switch_write(CONFIRMATIONS, "paused")
+    time.sleep(SWITCHES_TTL + 0.2)  # every process reads the switches at most this long ago
+    try:
+        return load(SPREAD_PATHS["bare"], *spread)
+    finally:
+        switch_write(CONFIRMATIONS, None)
+
+
 def run_booking_designs(
     stack: Stack, figures: Figures, *, seconds: int, day: datetime.date, spread: list[str]
 ) -> LoadResult:
@@ -280,6 +294,15 @@ def run_booking_designs(
             target=f">= {target:.1f} x",
             note=f"{each(design)} against {each('rival')}, in turn A B C C B A",
         )
+    alone = bare_with_confirmations_paused(load, spread)
+    settle(figures, after="bare spread, confirmations paused")
+    figures.expect("bare spread, confirmations paused", alone, {201})
+    figures.add(
+        "  the same, confirmations paused during the run (sent after it)",
+        rate(alone),
+        f"{alone.per_second / rival.per_second:.2f} x the 2021 design's rate: what sharing "
+        "these two cores with the relay and the worker costs the booking path (no target)",
+    )
     phone_ratio = round(totals["phone"].per_second / bare.per_second, 2)
     figures.target(
         "Bare booking view with the phone's limit / without",

@@ -1,6 +1,8 @@
 """The lazy Redis client, the one exception type and the Lua scripts (loaded once, run by SHA)."""
 
+import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -114,9 +116,76 @@ def script(name: str) -> Script:
     return client().register_script(script_source(name))
 
 
+class _ScriptConnection(threading.local):
+    """Each thread's own connection for scripts, made by the shared client's pool (so by
+    Sentinel's when REDIS_SENTINELS is set) and kept: see run_script."""
+
+    connection: Any = None
+    pool: Any = None
+    pid = 0
+
+
+_script_connection = _ScriptConnection()
+# Sends of a script whose connection broke: the second goes on a fresh connection (after a
+# restart, or to a new primary after a failover), as redis-py itself would retry.
+SCRIPT_SENDS = 2
+
+
 def run_script(name: str, *, keys: list[str], args: list[Any]) -> list[Any]:
+    """Runs script `name` by its SHA, loading it first if Redis does not know it.
+
+    On a connection of this thread's own rather than through redis-py's client: one script is
+    the whole of a booking request's Redis work, and the client's machinery around each command
+    (taking and returning a pooled connection, which polls the socket, its retry wrapper, timing
+    for observability hooks) cost as much CPU in the web process as sending the script and
+    reading its reply (bench/profile.py --gil). What every script writes is safe to send twice
+    (a booking sent again answers "repeat"), as redis-py's own retries already assumed."""
+    loaded = script(name)
     with answering():
-        return script(name)(keys=keys, args=args)
+        for send in range(1, SCRIPT_SENDS + 1):
+            connection = _connection_for_scripts()
+            try:
+                return _evalsha(connection, loaded, keys, args)
+            except redis.ResponseError:
+                raise  # a whole reply was read: the connection is as good as before
+            except (redis.ConnectionError, redis.TimeoutError):
+                connection.disconnect()
+                if send == SCRIPT_SENDS:
+                    raise
+            except BaseException:
+                # Interrupted mid-reply (a job's timeout, say): the reply may still be on its way,
+                # and must not be read as the next script's.
+                connection.disconnect()
+                raise
+    raise AssertionError("unreachable")
+
+
+def _connection_for_scripts() -> Any:
+    pool, mine = client().connection_pool, _script_connection
+    # A forked child (gunicorn's workers) must not share its parent's socket, and a client
+    # made anew (another REDIS_URL, in tests) brings a pool of its own.
+    if mine.connection is None or mine.pool is not pool or mine.pid != os.getpid():
+        # Made as the pool makes its own (Sentinel's finds the primary when it connects), but
+        # outside the pool's count, which caps it at 100: the thread keeps it until it ends.
+        mine.connection = pool.connection_class(**pool.connection_kwargs)
+        mine.pool, mine.pid = pool, os.getpid()
+    if not mine.connection.is_connected:
+        # Its own connect(), as the pool calls it: a send would connect by itself, but to the
+        # address it was made with, not to the primary Sentinel names.
+        mine.connection.connect()
+    return mine.connection
+
+
+def _evalsha(connection: Any, loaded: Script, keys: list[str], args: list[Any]) -> Any:
+    try:
+        connection.send_command("EVALSHA", loaded.sha, len(keys), *keys, *args)
+        return connection.read_response()
+    except redis.exceptions.NoScriptError:
+        # A restart, or a new primary after a failover: it has not seen the script yet.
+        connection.send_command("SCRIPT", "LOAD", loaded.script)
+        connection.read_response()
+        connection.send_command("EVALSHA", loaded.sha, len(keys), *keys, *args)
+        return connection.read_response()
 
 
 def run_script_replicated(

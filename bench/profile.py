@@ -6,7 +6,7 @@ one URL, then prints the functions holding the most samples (inclusive, then sel
     .venv/bin/python -m bench.profile /bench/book-bare --gil    # Python's own work, no waits
     .venv/bin/python -m bench.profile /api/bookings --confirmations  # the relay and the worker
 
-Same stack as `make bench` (web only), loopback only, bounded in time.
+Same stack as `make bench` (web only, unless --confirmations), loopback only, bounded in time.
 """
 
 import argparse

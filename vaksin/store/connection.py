@@ -140,24 +140,61 @@ def run_script(name: str, *, keys: list[str], args: list[Any]) -> list[Any]:
     for observability hooks) cost as much CPU in the web process as sending the script and
     reading its reply (bench/profile.py --gil). What every script writes is safe to send twice
     (a booking sent again answers "repeat"), as redis-py's own retries already assumed."""
+    reply: list[Any] = _send_script(name, keys, args)[0]
+    return reply
+
+
+def run_script_replicated(
+    name: str, *, keys: list[str], args: list[Any], replicas: int, timeout_ms: int
+) -> tuple[list[Any], int]:
+    """Runs a script and then WAIT on the same connection, in one round trip: the reply and how
+    many replicas acknowledged everything the script wrote (WAIT counts what its own connection
+    wrote, hence the same connection)."""
+    reply, acknowledged = _send_script(name, keys, args, ("WAIT", replicas, timeout_ms))
+    return reply, int(acknowledged)
+
+
+def _send_script(name: str, keys: list[str], args: list[Any], *after: tuple[Any, ...]) -> list[Any]:
+    """The replies of script `name` and of the commands `after` it, sent in one write on this
+    thread's connection."""
     loaded = script(name)
+    commands = [("EVALSHA", loaded.sha, len(keys), *keys, *args), *after]
     with answering():
         for send in range(1, SCRIPT_SENDS + 1):
             connection = _connection_for_scripts()
             try:
-                return _evalsha(connection, loaded, keys, args)
-            except redis.ResponseError:
-                raise  # a whole reply was read: the connection is as good as before
+                replies = _send(connection, commands)
+                if isinstance(replies[0], redis.exceptions.NoScriptError):
+                    # A restart, or a new primary after a failover: it has not seen the script.
+                    replies = _send(connection, [("SCRIPT", "LOAD", loaded.script), *commands])[1:]
             except (redis.ConnectionError, redis.TimeoutError):
                 connection.disconnect()
                 if send == SCRIPT_SENDS:
                     raise
             except BaseException:
-                # Interrupted mid-reply (a job's timeout, say): the reply may still be on its way,
+                # Interrupted mid-reply (a job's timeout, say): a reply may still be on its way,
                 # and must not be read as the next script's.
                 connection.disconnect()
                 raise
+            else:
+                for reply in replies:
+                    if isinstance(reply, redis.ResponseError):
+                        raise reply
+                return replies
     raise AssertionError("unreachable")
+
+
+def _send(connection: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Sends `commands` in one write and reads every reply, an error reply included (as the
+    exception, not raised), so that the connection is left with nothing unread."""
+    connection.send_packed_command(connection.pack_commands(commands))
+    replies = []
+    for _ in commands:
+        try:
+            replies.append(connection.read_response())
+        except redis.ResponseError as error:
+            replies.append(error)
+    return replies
 
 
 def _connection_for_scripts() -> Any:
@@ -174,42 +211,6 @@ def _connection_for_scripts() -> Any:
         # address it was made with, not to the primary Sentinel names.
         mine.connection.connect()
     return mine.connection
-
-
-def _evalsha(connection: Any, loaded: Script, keys: list[str], args: list[Any]) -> Any:
-    try:
-        connection.send_command("EVALSHA", loaded.sha, len(keys), *keys, *args)
-        return connection.read_response()
-    except redis.exceptions.NoScriptError:
-        # A restart, or a new primary after a failover: it has not seen the script yet.
-        connection.send_command("SCRIPT", "LOAD", loaded.script)
-        connection.read_response()
-        connection.send_command("EVALSHA", loaded.sha, len(keys), *keys, *args)
-        return connection.read_response()
-
-
-def run_script_replicated(
-    name: str, *, keys: list[str], args: list[Any], replicas: int, timeout_ms: int
-) -> tuple[list[Any], int]:
-    """Runs a script and then WAIT on the same connection, in one round trip: the reply and how
-    many replicas acknowledged everything the script wrote (WAIT counts this connection's
-    writes only, hence one pipeline rather than two calls from the pool)."""
-    loaded = script(name)
-    for attempt in range(2):
-        pipe = client().pipeline(transaction=False)
-        pipe.evalsha(loaded.sha, len(keys), *keys, *args)
-        pipe.wait(replicas, timeout_ms)
-        with answering():
-            reply, acknowledged = pipe.execute(raise_on_error=False)
-            if isinstance(reply, redis.exceptions.NoScriptError) and attempt == 0:
-                # A new primary (a failover) or a restart: it has not seen the script yet.
-                client().script_load(loaded.script)
-                continue
-            for answer in (reply, acknowledged):
-                if isinstance(answer, Exception):
-                    raise answer
-        return reply, int(acknowledged)
-    raise StoreError(f"script {name} could not be loaded")
 
 
 def ping() -> bool:

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.cpu import seconds_by_kind
 from deploy.ha import HaStack, Ports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,21 +43,6 @@ def setup_django() -> None:
     import django
 
     django.setup()
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process and its children, living and reaped."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total, pids = 0.0, [pid]
-    for current in pids:
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(value) for value in fields[11:15]) / ticks
-            for task in Path(f"/proc/{current}/task").glob("*"):
-                pids.extend(int(child) for child in (task / "children").read_text().split())
-        except OSError:
-            continue
-    return total
 
 
 def booking_command(stack: HaStack, slot: str) -> list[str]:
@@ -134,13 +120,14 @@ def main() -> None:
             stack.start(workers=())
             stack.manage("seed_slots", "--demo", "--if-empty", "--capacity", "1000000")
             slot_list = listing_slots(stack)
-            webs = [stack.processes[f"web-{n + 1}"].pid for n in range(len(stack.ports.web))]
-            cpu = sum(tree_cpu_seconds(pid) for pid in webs)
+            webs = {name: process.pid for name, process in stack.processes.items()
+                    if name.startswith("web-")}  # fmt: skip
+            cpu = sum(seconds_by_kind(webs).values())
             load = wrk(
                 f"{stack.edge}/api/bookings", "book", str(10**7), *slot_list,
                 seconds=SECONDS, connections=64,
             )  # fmt: skip
-            cpu = sum(tree_cpu_seconds(pid) for pid in webs) - cpu
+            cpu = sum(seconds_by_kind(webs).values()) - cpu
             booked = load.statuses.get(201, 0)
             rows.append((
                 f"POST /api/bookings at nginx, 2 web nodes x 2 workers, "

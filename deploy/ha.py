@@ -302,14 +302,22 @@ class HaStack:
         self.spawn("edge", command)
         wait_for(f"{self.edge}/healthz", process=self.processes["edge"])
 
-    def start(self, *, workers: tuple[str, ...] = WORKERS) -> None:
-        (self.run / "log").mkdir(parents=True, exist_ok=True)
+    def start_stores(self) -> None:
+        """Redis and the Sentinels, once every replica has caught up and is known."""
         self.start_redis()
         self.start_sentinels()
         self.wait_replicated()
+
+    def start_front(self, *, workers: tuple[str, ...] = WORKERS) -> None:
+        """The web nodes, the `workers` and the edge in front of the nodes."""
         self.start_webs()
         self.start_workers(workers)
         self.start_edge()
+
+    def start(self, *, workers: tuple[str, ...] = WORKERS) -> None:
+        (self.run / "log").mkdir(parents=True, exist_ok=True)
+        self.start_stores()
+        self.start_front(workers=workers)
 
     def kill(self, name: str) -> None:
         """kill -9 of a process and of everything in its session (an RQ work horse too)."""
@@ -407,15 +415,11 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        stack.start_redis()
-        stack.start_sentinels()
-        stack.wait_replicated()
+        stack.start_stores()
         stack.manage("migrate", "--noinput")
         stack.manage("collectstatic", "--noinput", "--verbosity", "0")
         stack.manage("seed_slots", "--demo", "--if-empty")
-        stack.start_webs()
-        stack.start_workers()
-        stack.start_edge()
+        stack.start_front()
         print(
             f"Vaksin (high availability) is running at {stack.edge}/ (Ctrl-C stops it)\n"
             f"  Redis primary 127.0.0.1:{ports.redis[0]}, replicas "

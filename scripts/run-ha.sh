@@ -15,15 +15,8 @@ export DATABASE_URL=${DATABASE_URL:-postgres://vaksin@127.0.0.1:$PG_PORT/vaksin}
 mkdir -p var
 # The same secrets as `make run` (var/secrets.env), but debug off: this is the production shape.
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
-  if [ ! -s var/secrets.env ]; then
-    (umask 077 && printf 'DJANGO_SECRET_KEY=%s\nPERSON_KEY_SECRET=%s\n' \
-      "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-      "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >var/secrets.env)
-  fi
-  set -a
-  # shellcheck source=/dev/null
-  . var/secrets.env
-  set +a
+  # shellcheck source=scripts/local-secrets.sh
+  . scripts/local-secrets.sh
 fi
 export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
 # manage.py beside it reads var/local.env; the HA stack's settings are its own.

@@ -17,15 +17,8 @@ export REDIS_URL DATABASE_URL
 # Without a real secret this is a developer's machine: debug mode, and secrets made up once and
 # kept in var/secrets.env, so that sessions and the names of people survive a restart.
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
-  if [ ! -s var/secrets.env ]; then
-    (umask 077 && printf 'DJANGO_SECRET_KEY=%s\nPERSON_KEY_SECRET=%s\n' \
-      "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-      "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >var/secrets.env)
-  fi
-  set -a
-  # shellcheck source=/dev/null
-  . var/secrets.env
-  set +a
+  # shellcheck source=scripts/local-secrets.sh
+  . scripts/local-secrets.sh
   export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 fi
 # What manage.py needs beside this run, read by vaksin/settings.py for any variable the

@@ -59,6 +59,8 @@ REDIS_WAIT_MS = env_int("REDIS_WAIT_MS", 1000, minimum=1)
 _redis_parts = urlsplit(REDIS_URL)
 REDIS_PASSWORD = unquote(_redis_parts.password or "") or None
 REDIS_DB = int(_redis_parts.path.strip("/")) if _redis_parts.path.strip("/").isdigit() else 0
+# How the queues' and the sessions' clients talk to the Sentinels themselves.
+_sentinel_options = {"password": REDIS_PASSWORD, "socket_timeout": 1}
 
 # Unset means open; both are aware datetimes.
 REGISTRATION_OPENS_AT = env_datetime("REGISTRATION_OPENS_AT")
@@ -235,7 +237,7 @@ if REDIS_SENTINELS:
     _session_redis |= {
         "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
         "SENTINELS": REDIS_SENTINELS,
-        "SENTINEL_KWARGS": {"password": REDIS_PASSWORD, "socket_timeout": 1},
+        "SENTINEL_KWARGS": _sentinel_options,
         "PASSWORD": REDIS_PASSWORD,
     }
 CACHES = {
@@ -328,7 +330,7 @@ _queue_redis: dict[str, object] = (
         "MASTER_NAME": REDIS_SENTINEL_MASTER,
         "DB": REDIS_DB,
         "PASSWORD": REDIS_PASSWORD,
-        "SENTINEL_KWARGS": {"password": REDIS_PASSWORD, "socket_timeout": 1},
+        "SENTINEL_KWARGS": _sentinel_options,
     }
     if REDIS_SENTINELS
     else {"URL": REDIS_URL}

@@ -32,9 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 def failover_under_load(settings, make_slot, ha_stack, *, wait: bool, cut_off: bool):
     stack = ha_stack(min_replicas=1 if wait else 0)
-    stack.start_redis()
-    stack.start_sentinels()
-    stack.wait_replicated()
+    stack.start_stores()
     point_at(settings, stack)
     date = make_slot(location="WTCKL", capacity=1_000_000).isoformat()
     stack.wait_replicated()

@@ -50,7 +50,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from registration.export import BOOKING_COLUMNS, bookings_export, bookings_verify, copy_text
+    from registration.export import bookings_export, bookings_verify
+    from registration.warehouse_rows import BOOKING_COLUMNS, copy_text
     from vaksin import store
     from vaksin.store import bookings
 

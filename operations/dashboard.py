@@ -78,6 +78,14 @@ def _tiles(f: NoonFigures, history: History | None) -> list[Tile]:
             else "",
             alarm=(f.export_lag or 0) > EXPORT_WARNING_SECONDS,
         ),
+        Tile(
+            "Set aside by the export",
+            f"{f.export_set_aside:,}" if f.export_set_aside is not None else "unknown",
+            "bookings the warehouse refused: retry them in Bookings set aside"
+            if f.export_set_aside
+            else "bookings the warehouse refused",
+            alarm=bool(f.export_set_aside),
+        ),
         Tile("Redis", "Up" if f.redis_up else "DOWN", "", alarm=not f.redis_up),
         Tile("PostgreSQL", "Up" if f.database_up else "DOWN", "", alarm=not f.database_up),
     ]

@@ -248,6 +248,17 @@ class NoonCollector:
             "How long the oldest entry not yet in the warehouse has waited (0: up to date)",
             f.export_lag,
         )
+        yield from _gauge(
+            "vaksin_export_set_aside_rows",
+            "Bookings the warehouse refused, set aside until staff retry them (0: none)",
+            f.export_set_aside,
+        )
+        if f.redis_up:
+            yield CounterMetricFamily(
+                "vaksin_export_set_aside",
+                "Bookings the warehouse refused and the export set aside, ever",
+                value=f.counter("export:set_aside"),
+            )
         if last := f.counters.get("export:last_success"):
             yield GaugeMetricFamily(
                 "vaksin_export_last_success_timestamp_seconds",

@@ -8,12 +8,14 @@ import contextlib
 import time
 from dataclasses import dataclass
 
+from django.db import DatabaseError
 from django.utils import timezone
 
 from availability.selectors import places_by_state
 from availability.states import STATES
 from registration.confirmations.selectors import confirmation_lag_seconds
 from registration.export import export_lag
+from registration.set_aside import set_aside_count
 from registration.window import registration_scheduled_state, registration_state
 from vaksin import store
 from vaksin.health import database_ping
@@ -43,6 +45,7 @@ class NoonFigures:
     confirmation_lag: float | None
     export_pending: int | None
     export_lag: float | None
+    export_set_aside: int | None  # bookings the warehouse refused, waiting for staff
     registration: str  # open, closed or not_yet_open, as the public sees it now
     registration_scheduled: str  # what the configured times alone say
     registration_override: str | None  # "open" or "closed" by hand, or None
@@ -73,10 +76,13 @@ def noon_figures() -> NoonFigures:
             lag = confirmation_lag_seconds(now=now)
         except StoreError:
             redis_up = False
-    export_pending, export_seconds = None, None
+    export_pending, export_seconds, set_aside = None, None, None
     if redis_up and database_up:
         with contextlib.suppress(StoreError):
             export_pending, export_seconds = export_lag(now=now)
+    if database_up:
+        with contextlib.suppress(DatabaseError):
+            set_aside = set_aside_count()
     return NoonFigures(
         at=now,
         redis_up=redis_up,
@@ -88,6 +94,7 @@ def noon_figures() -> NoonFigures:
         confirmation_lag=lag,
         export_pending=export_pending,
         export_lag=export_seconds,
+        export_set_aside=set_aside,
         registration=registration_state(),
         registration_scheduled=registration_scheduled_state(),
         registration_override=registration_override(),

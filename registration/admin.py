@@ -5,6 +5,8 @@ Every page here shows a person's details, so each one shown is recorded in the a
 a change: a list of bookings ("view_list"), one booking ("view") and a search ("search", the
 term kept only as a reference or a keyed fingerprint: audit.services.search_fingerprint)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -12,12 +14,13 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from audit.admin import ReadOnlyAdmin, StaffPages
-from audit.services import search_fingerprint, staff_address, staff_read_record
-from registration.models import Booking, ExportWatermark
+from audit.services import audit_record, search_fingerprint, staff_address, staff_read_record
+from registration.models import Booking, ExportWatermark, SetAsideBooking
 from registration.references import number_for, reference_for
+from registration.set_aside import set_aside_retry
 from registration.staff import staff_booking_cancel
 from registration.staff_selectors import booking_live, booking_references_for, mask_id_number
 from vaksin import store
@@ -210,3 +213,72 @@ def _search_target(term: str) -> str:
 @admin.register(ExportWatermark)
 class ExportWatermarkAdmin(ReadOnlyAdmin):
     list_display = ["name", "last_number", "updated_at"]
+
+
+@admin.register(SetAsideBooking)
+class SetAsideBookingAdmin(ReadOnlyAdmin):
+    """The bookings the warehouse refused: why, since when, and a retry once the cause is put
+    right. The entry shows a person's details, so each look is recorded like the bookings'."""
+
+    list_display = ["reference", "number", "error", "set_aside_at", "tries", "cancelled"]
+    readonly_fields = ("reference", "number", "error", "set_aside_at", "tries", "tried_at",
+                       "cancelled_at", "entry_shown")  # fmt: skip
+    fields = readonly_fields
+    actions = ["retry"]
+
+    @admin.display(boolean=True, description="Cancelled")
+    def cancelled(self, row: SetAsideBooking) -> bool:
+        return row.cancelled_at is not None
+
+    @admin.display(description="Log entry")
+    def entry_shown(self, row: SetAsideBooking) -> str:
+        entry = dict(row.entry)
+        if entry.get("id_number"):
+            entry["id_number"] = mask_id_number(entry["id_number"])
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", sorted(entry.items())),
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Viewing a row is allowed to whoever may view bookings; a retry needs change_booking.
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not request.user.has_perm("registration.change_booking"):
+            actions.pop("retry", None)
+        return actions
+
+    @admin.action(description="Retry the selected bookings (once the cause is put right)")
+    def retry(self, request: HttpRequest, queryset: QuerySet[SetAsideBooking]) -> None:
+        numbers = list(queryset.values_list("number", flat=True))
+        result = set_aside_retry(numbers=numbers)
+        audit_record(
+            actor=request.user.get_username(),
+            action="export_retry",
+            target=",".join(reference_for(number) for number in numbers)[:100],
+            before="set aside",
+            after=f"{len(result.exported)} exported, {len(result.refused)} still refused",
+            address=staff_address(request),
+        )
+        if result.exported:
+            messages.success(
+                request,
+                f"{len(result.exported):,} now in the warehouse: {', '.join(result.exported)}.",
+            )
+        for reference, reason in result.refused.items():
+            messages.error(request, f"{reference} is still refused: {reason}")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and hasattr(response, "context_data"):
+            row = response.context_data["original"]
+            staff_read_record(request, action="view", target=row.reference, detail="set aside")
+        return response

@@ -34,6 +34,10 @@ MESSAGES: dict[str, Promise] = {
         "Enter a mobile number, not a landline: we send your appointment details by SMS"
     ),
     "email_format": _("Enter an email address in the correct format, like name@example.com"),
+    "email_too_long": _("Your email address must be 254 characters or fewer"),
+    "email_local_too_long": _(
+        "The part of your email address before the @ must be 64 characters or fewer"
+    ),
     # Choice of slot
     "state_missing": _("Select a state"),
     "location_missing": _("Select a vaccination centre"),

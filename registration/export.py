@@ -2,10 +2,10 @@
 
 Incremental: a watermark row holds the number of the last log entry exported, and moves in the
 same transaction as the rows it covers. Each chunk locks that row first, so two exports at once
-take turns chunk by chunk and never read the same entries. Rows go in through COPY into a
-temporary table, then one INSERT ... ON CONFLICT (reference) DO NOTHING, so a run that
-re-reads entries (a restored warehouse, a reset watermark) adds nothing twice. Cancellation
-entries set cancelled_at on the booking they cancel.
+take turns chunk by chunk and never read the same entries. Rows are written as
+registration/warehouse_rows.py says (COPY, then an INSERT that adds nothing twice); a row
+PostgreSQL refuses is set aside (registration/set_aside.py) in the same transaction, so one bad
+row never stops the export. Cancellation entries set cancelled_at on the booking they cancel.
 """
 
 import logging
@@ -16,35 +16,40 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.utils import Error as DatabaseError
+from django.db.utils import InterfaceError, OperationalError
 
-from registration.models import ExportWatermark
-from registration.references import reference_for
+from registration.models import WATERMARK, ExportWatermark, SetAsideBooking
+from registration.set_aside import set_aside_record
+from registration.warehouse_rows import bookings_write, cancellations_write
 from vaksin.backoff import Backoff
 from vaksin.store import StoreError, bookings, keys, metrics, slots, waitlist
 
 logger = logging.getLogger(__name__)
 
-WATERMARK = "bookings"
+__all__ = ["WATERMARK", "ExportSummary", "VerifyReport", "bookings_export", "bookings_verify"]
+
 CHUNK = 50_000
-BOOKING_COLUMNS = (
-    "number, reference, id_type, id_number, name, phone, email, location_id, date, "
-    "arrival_window, lang, at"
-)
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 @dataclass
 class ExportSummary:
     exported: int = 0
     cancellations: int = 0
+    set_aside: int = 0
     entries: int = 0
     last_number: int = 0
     redis_active: int = 0
     warehouse_active: int = 0
 
     def line(self) -> str:
+        aside = (
+            f" {self.set_aside:,} refused by the warehouse and set aside (export_bookings "
+            "--verify lists them);"
+            if self.set_aside
+            else ""
+        )
         return (
-            f"Exported {self.exported:,} bookings ({self.cancellations:,} cancellations); "
+            f"Exported {self.exported:,} bookings ({self.cancellations:,} cancellations);{aside} "
             f"Redis holds {self.redis_active:,} active bookings, the warehouse "
             f"{self.warehouse_active:,}."
         )
@@ -53,86 +58,34 @@ class ExportSummary:
 @dataclass
 class VerifyReport:
     redis_active: int
-    warehouse_active: int
+    warehouse_active: int  # set-aside bookings included: each is a difference of its own
     redis_entries: int
     warehouse_entries: int
     differences: list[str] = field(default_factory=list)
+    set_aside: list[int] = field(default_factory=list)  # their numbers
 
 
-def _text(value: str) -> str:
-    """A value in COPY's text format. Cleaned names cannot hold control characters, but a
-    backslash is legal and must not be read as an escape."""
-    return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value) else value
+def store_unreachable(error: BaseException) -> bool:
+    """Whether an export error is an outage (Redis or PostgreSQL away), to be waited out, rather
+    than a refusal (a missing table, say) that waiting will not mend."""
+    return isinstance(error, StoreError | OperationalError | InterfaceError)
 
 
-def copy_text(entries: list[tuple[int, dict[str, str]]]) -> str:
-    """The booked entries among `entries` as COPY text rows, in BOOKING_COLUMNS order."""
-    lines = []
-    for number, entry in entries:
-        if entry.get("kind") != "booked":
-            continue
-        lines.append(
-            "\t".join(
-                (
-                    str(number),
-                    reference_for(number),
-                    _text(entry["id_type"]),
-                    _text(entry["id_number"]),
-                    _text(entry["name"]),
-                    _text(entry["phone"]),
-                    _text(entry["email"]),
-                    _text(entry["location"]),
-                    _text(entry["date"]),
-                    _text(entry["window"]),
-                    _text(entry.get("lang", "en")),
-                    entry["at"],
-                )
-            )
-        )
-    lines.append("")
-    return "\n".join(lines)
+def error_reason(error: BaseException) -> str:
+    """What went wrong in PostgreSQL's (or Redis's) own words: the first line only, which names
+    the problem but none of the values (they may be personal data)."""
+    diag = getattr(error.__cause__, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    return primary or (str(error).splitlines() or [type(error).__name__])[0]
 
 
-def _write_chunk(entries: list[tuple[int, dict[str, str]]]) -> tuple[int, int]:
-    """Writes one chunk inside the caller's transaction; returns (rows added, rows cancelled)."""
-    cancels = "".join(
-        f"{int(entry['booking'])}\t{int(entry['at'])}\n"
-        for _, entry in entries
-        if entry.get("kind") == "cancelled"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS export_booking (number bigint, reference text, "
-            "id_type text, id_number text, name text, phone text, email text, location_id text, "
-            "date date, arrival_window text, lang text, at bigint) ON COMMIT DROP"
-        )
-        # Still there only when a caller wraps several chunks in one transaction (tests do).
-        cursor.execute("TRUNCATE export_booking")
-        with cursor.copy(f"COPY export_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy:
-            copy.write(copy_text(entries))
-        cursor.execute(
-            "INSERT INTO registration_booking (number, reference, id_type, id_number, name, "
-            "phone, email, location_id, date, arrival_window, lang, booked_at, exported_at) "
-            "SELECT number, reference, id_type, id_number, name, phone, email, location_id, "
-            "date, arrival_window, lang, to_timestamp(at), now() FROM export_booking "
-            "ORDER BY number ON CONFLICT (reference) DO NOTHING"
-        )
-        added = cursor.rowcount
-        cancelled = 0
-        if cancels:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS export_cancel (booking bigint, at bigint) "
-                "ON COMMIT DROP"
-            )
-            cursor.execute("TRUNCATE export_cancel")
-            with cursor.copy("COPY export_cancel (booking, at) FROM STDIN") as copy:
-                copy.write(cancels)
-            cursor.execute(
-                "UPDATE registration_booking b SET cancelled_at = to_timestamp(c.at) "
-                "FROM export_cancel c WHERE b.number = c.booking AND b.cancelled_at IS NULL"
-            )
-            cancelled = cursor.rowcount
-    return added, cancelled
+def _write_chunk(entries: list[tuple[int, dict[str, str]]]) -> tuple[int, int, int]:
+    """Writes one chunk inside the caller's transaction; returns (rows added, rows cancelled,
+    rows set aside)."""
+    added, refused = bookings_write(entries)
+    set_aside_record(refused)
+    # After the set-asides: a chunk may cancel a booking it has just set aside.
+    return added, cancellations_write(entries), len(refused)
 
 
 def bookings_export(
@@ -164,11 +117,12 @@ def bookings_export(
                     break
                 end = entries[-1][0]
                 ahead = (end, reader.submit(read, end)) if end < target else None
-                added, cancelled = _write_chunk(entries)
+                added, cancelled, set_aside = _write_chunk(entries)
                 watermark.last_number = end
                 watermark.save(update_fields=["last_number", "updated_at"])
             summary.exported += added
             summary.cancellations += cancelled
+            summary.set_aside += set_aside
             summary.entries += len(entries)
             if on_progress:
                 on_progress(end - start, max(target - start, 1))
@@ -206,13 +160,28 @@ def bookings_verify() -> VerifyReport:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM registration_booking WHERE cancelled_at IS NOT NULL")
         (cancelled,) = cursor.fetchone() or (0,)
+    # A set-aside booking is counted where the warehouse would hold it and reported on its own,
+    # so the report names it rather than a slot whose count is one short.
+    aside = list(SetAsideBooking.objects.order_by("number"))
+    for row in aside:
+        if row.cancelled_at is None:
+            slot = keys.slot_field(row.entry.get("location", ""), row.entry.get("date", ""))
+            warehouse_slots[slot] = warehouse_slots.get(slot, 0) + 1
     report = VerifyReport(
         redis_active=sum(redis_slots.values()),
         warehouse_active=active,
         redis_entries=log_length - offers,
         # Every log entry but an offer is a booking row, or a cancellation marked on one.
-        warehouse_entries=rows + cancelled,
+        warehouse_entries=rows + cancelled + sum(1 + bool(row.cancelled_at) for row in aside),
+        set_aside=[row.number for row in aside],
     )
+    for row in aside:
+        report.differences.append(
+            f"booking {row.number:,} ({row.reference}) was refused by the warehouse and set "
+            f"aside on {row.set_aside_at:%Y-%m-%d %H:%M} UTC, {row.tries:,} tries: {row.error}. "
+            "Put the cause right, then retry it: export_bookings --retry, or the admin's "
+            "bookings set aside by the export"
+        )
     for slot in sorted(redis_slots.keys() | warehouse_slots.keys()):
         if redis_slots.get(slot, 0) != warehouse_slots.get(slot, 0):
             report.differences.append(
@@ -259,7 +228,13 @@ def bookings_export_loop(*, interval: float, should_stop: Callable[[], bool]) ->
         except (StoreError, DatabaseError) as error:
             wait = backoff.next()
             logger.warning(
-                "export failed, retrying", extra={"error": type(error).__name__, "wait": wait}
+                "export failed, retrying",
+                extra={
+                    "error": type(error).__name__,
+                    "cause": "unreachable" if store_unreachable(error) else "refused",
+                    "reason": error_reason(error),
+                    "wait": wait,
+                },
             )
             # A broken connection is not reused: the next try opens a new one.
             connection.close()
@@ -267,10 +242,14 @@ def bookings_export_loop(*, interval: float, should_stop: Callable[[], bool]) ->
             continue
         backoff.reset()
         runs += 1
-        if summary.exported or summary.cancellations:
+        if summary.exported or summary.cancellations or summary.set_aside:
             logger.info(
                 "exported",
-                extra={"bookings": summary.exported, "cancellations": summary.cancellations},
+                extra={
+                    "bookings": summary.exported,
+                    "cancellations": summary.cancellations,
+                    "set_aside": summary.set_aside,
+                },
             )
         _sleep(interval - (time.monotonic() - started), should_stop)
     return runs

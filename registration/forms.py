@@ -65,8 +65,11 @@ FIX_AT = {
     "code_tries_used": "resend",
 }
 
-# The longest answer kept; a longer one is cut (and its validator still refuses it).
-ANSWER_LIMIT = 200
+# The longest answer kept: that of the longest field. A longer answer is cut one character past
+# it, so its validator still refuses it as too long, and nothing accepted is ever cut.
+ANSWER_LIMIT = max(
+    validation.EMAIL_MAX_LENGTH, validation.NAME_MAX_LENGTH, validation.ID_NUMBER_MAX_LENGTH
+)
 
 T = TypeVar("T")
 

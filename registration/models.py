@@ -1,20 +1,33 @@
 from django.db import models
 
+from registration.validation import (
+    EMAIL_MAX_LENGTH,
+    ID_NUMBER_MAX_LENGTH,
+    ID_TYPE_MAX_LENGTH,
+    LANGUAGE_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    PHONE_MAX_LENGTH,
+)
+
 
 class Booking(models.Model):
-    """A booking exported from Redis (the system of record) by `manage.py export_bookings`."""
+    """A booking exported from Redis (the system of record) by `manage.py export_bookings`.
+
+    Each column is sized by the limit the door enforces (registration/validation.py), so that
+    nothing accepted can be refused here."""
 
     number = models.BigIntegerField(unique=True, help_text="Position in the Redis booking log")
     reference = models.CharField(max_length=11, unique=True)
-    id_type = models.CharField(max_length=8)
-    id_number = models.CharField(max_length=20, db_index=True)
-    name = models.CharField(max_length=100)
-    phone = models.CharField(max_length=16)
-    email = models.CharField(max_length=254, blank=True)
+    id_type = models.CharField(max_length=ID_TYPE_MAX_LENGTH)
+    id_number = models.CharField(max_length=ID_NUMBER_MAX_LENGTH, db_index=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    phone = models.CharField(max_length=PHONE_MAX_LENGTH)
+    email = models.CharField(max_length=EMAIL_MAX_LENGTH, blank=True)
     location_id = models.CharField(max_length=32)
     date = models.DateField()
     arrival_window = models.CharField(max_length=11)
-    lang = models.CharField(max_length=2, default="en")
+    # As the site names the language ("zh-hans"), not a two-letter code.
+    lang = models.CharField(max_length=LANGUAGE_MAX_LENGTH, default="en")
     booked_at = models.DateTimeField()
     exported_at = models.DateTimeField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -24,6 +37,10 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+# The watermark of the booking log's export (there is one log).
+WATERMARK = "bookings"
 
 
 class ExportWatermark(models.Model):
@@ -39,3 +56,30 @@ class ExportWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_number}"
+
+
+class SetAsideBooking(models.Model):
+    """A booking the warehouse refused, kept aside so that the export goes on without it.
+
+    The export's watermark moves past it, so one bad row never stops the rows behind it; it
+    waits here, with its log entry as Redis held it and PostgreSQL's reason, until staff retry
+    it (the admin, or `export_bookings --retry`). Until then `export_bookings --verify` fails
+    and operators are alerted (vaksin_export_set_aside_rows)."""
+
+    number = models.BigIntegerField(primary_key=True, help_text="Position in the booking log")
+    reference = models.CharField(max_length=11)
+    entry = models.JSONField(help_text="The booking-log entry, as Redis held it")
+    error = models.TextField(help_text="Why PostgreSQL refused it")
+    set_aside_at = models.DateTimeField()
+    # A cancellation of this booking, exported while it waited here.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveIntegerField(default=1)
+    tried_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "booking set aside by the export"
+        verbose_name_plural = "bookings set aside by the export"
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.reference

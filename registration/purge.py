@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from registration.export import WATERMARK
-from registration.models import ExportWatermark
+from registration.models import WATERMARK, ExportWatermark
+from registration.set_aside import set_aside_numbers
 from vaksin.store import bookings, keys, metrics, outbox, purged
 
 # Bookings purged per script call: each call holds Redis for the time it takes (a few ms for
@@ -35,8 +35,8 @@ class PurgeSummary:
         return (
             f"{verb} the personal data of {self.purged:,} bookings dated before "
             f"{self.cutoff.isoformat()}; {self.kept:,} keep theirs (not old enough, not yet "
-            f"exported or relayed, or the log's last entry); {self.purged_before:,} were purged "
-            "before."
+            "exported or relayed, set aside by the export, or the log's last entry); "
+            f"{self.purged_before:,} were purged before."
         )
 
 
@@ -67,6 +67,8 @@ def personal_data_purge(
     # would otherwise copy empty fields, and a relay re-reading its pending list would find a
     # deleted entry. The log's last entry numbers the next booking: the script keeps it.
     limit = min(watermark.last_number if watermark else 0, last - 1)
+    # A booking the warehouse refused is not exported either: it keeps its data until a retry.
+    aside = set_aside_numbers()
     unrelayed = outbox.outbox_oldest_unrelayed()
     if unrelayed is not None:
         limit = min(limit, unrelayed - 1)
@@ -78,7 +80,7 @@ def personal_data_purge(
         for number, entry in page:
             if entry.get("kind") != "booked":
                 continue
-            if number > limit or entry["date"] >= cutoff:
+            if number > limit or entry["date"] >= cutoff or number in aside:
                 summary.kept += 1
                 continue
             items.append(purged.PurgeItem(number=number, record=_record(entry, now)))

@@ -18,8 +18,17 @@ from stdnum import numdb
 
 ID_TYPES = ("mykad", "passport")
 MIN_AGE = 18
+# The longest value each field takes: the one statement of each limit, which the door enforces
+# and every store is sized by (the warehouse's columns, registration/models.py), so that
+# anything accepted fits everywhere it goes. docs/api.md lists them.
 NAME_MAX_LENGTH = 100
-PASSPORT_PATTERN = re.compile(r"[A-Z0-9]{6,20}")
+EMAIL_MAX_LENGTH = 254  # RFC 5321: a path is 256 octets with its angle brackets
+EMAIL_LOCAL_MAX_LENGTH = 64  # RFC 5321, 4.5.3.1.1
+ID_NUMBER_MAX_LENGTH = 20
+PHONE_MAX_LENGTH = 16  # E.164: "+" and at most 15 digits
+LANGUAGE_MAX_LENGTH = 7  # "zh-hans", the longest of settings.LANGUAGES
+ID_TYPE_MAX_LENGTH = 8
+PASSPORT_PATTERN = re.compile(rf"[A-Z0-9]{{6,{ID_NUMBER_MAX_LENGTH}}}")
 LOCATION_PATTERN = re.compile(r"[A-Z0-9_-]{1,32}")
 JOINERS = {"\u200c", "\u200d"}
 # Hangul fillers: letters to Unicode, blank on screen, so a name of nothing but these is empty.
@@ -185,11 +194,18 @@ def phone_national(value: str) -> str:
 
 
 def clean_email(value: object) -> str:
-    """Optional: an empty answer is no e-mail."""
+    """Optional: an empty answer is no e-mail. At most EMAIL_MAX_LENGTH characters, and as
+    long again once an international domain is spelt in ASCII for the mail server."""
     text = _text(value)
     if not text:
         return ""
     local, _, domain = text.rpartition("@")
+    if len(text) > EMAIL_MAX_LENGTH or len(local) + 1 + len(_ascii_domain(domain)) > (
+        EMAIL_MAX_LENGTH
+    ):
+        raise FieldError("email_too_long")
+    if len(local) > EMAIL_LOCAL_MAX_LENGTH:
+        raise FieldError("email_local_too_long")
     # Django accepts quoted local parts (which may hide control characters), IP literals and
     # single-label hosts like localhost; no mailbox a person gives us looks like that.
     if '"' in local or domain.startswith("[") or "." not in domain or not text.isprintable():
@@ -199,6 +215,15 @@ def clean_email(value: object) -> str:
     except ValidationError:
         raise FieldError("email_format") from None
     return text
+
+
+def _ascii_domain(domain: str) -> str:
+    """A domain as a mail server is given it (IDNA); unchanged when it cannot be encoded, which
+    the format check then refuses."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
 
 
 def clean_location(value: object) -> str:

@@ -194,7 +194,11 @@ def wizard_save(response: HttpResponseBase, state: WizardState) -> None:
     keep_for = state.phone_until - int(time.time()) if "v" in payload else None
     response.set_cookie(
         COOKIE,
-        cipher().encrypt(json.dumps(payload, separators=(",", ":")).encode()).decode(),
+        # UTF-8 rather than \u escapes: a name in Chinese or Tamil takes half the room, and a
+        # browser drops a cookie over 4,096 bytes without a word.
+        cipher()
+        .encrypt(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+        .decode(),
         max_age=keep_for,
         path=PATH,
         secure=settings.SESSION_COOKIE_SECURE,

@@ -120,3 +120,20 @@ def test_a_new_secret_key_still_reads_cookies_of_the_one_in_fallbacks(
     assert client.get("/register/check/").status_code == 200
     settings.SECRET_KEY_FALLBACKS = []  # the control: without the old key, nothing is read
     assert client.get("/register/check/")["Location"] == "/register/phone/"
+
+
+def test_the_longest_answers_in_any_script_fit_the_cookie_a_browser_keeps(
+    client: Client, make_slot, walk, person
+) -> None:
+    from tests.population import longest_email
+
+    # A browser drops a cookie over 4,096 bytes (name, value and attributes) without a word,
+    # and the person would start again at every step. The worst answers: 100 characters
+    # outside the Basic Multilingual Plane (4 bytes each in UTF-8), the longest e-mail.
+    person |= {"name": "𠮷" * 100, "email": longest_email(), "id_type": "passport",
+               "id_number": "A" * 20, "birth_day": "1", "birth_month": "1",
+               "birth_year": "1990"}  # fmt: skip
+    payload = _walked(client, walk, make_slot, person)
+
+    assert payload["a"]["name"] == "𠮷" * 100 and payload["a"]["email"] == longest_email()
+    assert len(client.cookies[COOKIE].output(header="").strip()) < 4096

@@ -29,7 +29,8 @@ urlpatterns = [
         wizard.confirmation_calendar,
         name="register_calendar",
     ),
-    path("waiting-list/<str:token>/", waitlist.waitlist_offer, name="waitlist_offer"),
+    # Short: the link is in an SMS, where every character counts.
+    path("o/<str:code>", waitlist.waitlist_offer, name="waitlist_offer"),
     path("appointment/", appointment.appointment, name="appointment"),
     path("appointment/code/", appointment.appointment_code, name="appointment_code"),
     path("appointment/manage/", appointment.appointment_manage, name="appointment_manage"),

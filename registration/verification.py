@@ -34,16 +34,16 @@ JOB = "registration.jobs.verification_code_send_job"
 TOKEN_SALT = "vaksin.verified-phone"  # noqa: S105 (a salt, not a secret)
 PHONE_SPAN_SECONDS = 3600
 
-# Whole sentences per language, as the confirmations are (registration/confirmations/messages.py).
+# Whole sentences per language, as the confirmations are (registration/confirmations/messages.py);
+# each fits one SMS part, so Tamil (70 UCS-2 units in all) says it in fewer words.
 CODE_SMS = {
     "en": "Vaksin: your code is {code}. It expires in 10 minutes. Never share it: nobody from "
     "Vaksin will ask for it.",
     "ms": "Vaksin: kod anda ialah {code}. Ia tamat dalam 10 minit. Jangan kongsi kod ini: tiada "
-    "sesiapa dari Vaksin akan memintanya.",
+    "sesiapa daripada pihak Vaksin akan memintanya.",
     "zh-hans": "Vaksin：您的验证码是 {code}，10分钟内有效。切勿与他人分享："
     "Vaksin 人员绝不会向您索取。",
-    "ta": "Vaksin: உங்கள் குறியீடு {code}. இது 10 நிமிடங்களில் காலாவதியாகும். இதை யாருடனும் "
-    "பகிர வேண்டாம்: Vaksin இலிருந்து யாரும் இதைக் கேட்க மாட்டார்கள்.",
+    "ta": "Vaksin: குறியீடு {code} (10 நிமிடம்). பகிர வேண்டாம்: Vaksin கேட்காது.",
 }
 
 

@@ -3,7 +3,8 @@ and its acceptance; and the sweep that lets lapsed offers go to the next in line
 
 A place freed on a date with a waiting list (a cancellation, a change of date, a capacity
 raised) is held for the next verified phone in line, OFFER_MINUTES long, and offered to it by
-SMS with a signed link. Accepting books the place through the booking script itself
+SMS with a short link (/o/ and ten characters: a signed link of some 150 would cost every offer
+an SMS part more). Accepting books the place through the booking script itself
 (vaksin/store/lua/waitlist_accept.lua), so one person still holds one booking. An offer not
 taken lapses and the place goes to the next in line (`manage.py waitlist_sweep --loop`).
 """
@@ -16,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from registration.errors import BookingError
 from registration.references import reference_for
@@ -27,7 +28,11 @@ from registration.window import registration_state
 from vaksin.store import StoreError, metrics, slots, waitlist
 from vaksin.store.connection import REDIS_GONE
 
-OFFER_SALT = "vaksin.waitlist-offer"
+OFFER_LINK_SALT = "vaksin.waitlist-offer-link"
+# Ten characters of 32 (50 bits), lower case and no look-alikes: unguessable while an offer
+# lives, and short enough for an SMS.
+OFFER_LINK_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+OFFER_LINK_LENGTH = 10
 logger = logging.getLogger(__name__)
 
 
@@ -64,18 +69,28 @@ def _counted(event: str, count: int = 1) -> None:
             metrics.counters_add({f"waitlist:{event}": count})
 
 
-def offer_token(*, slot: str, waiter: str, until: int) -> str:
-    """The signed part of an offer's link: which slot, which waiter, which offer (its end)."""
-    return signing.dumps({"s": slot, "w": waiter, "x": until}, salt=OFFER_SALT)
+def offer_code(*, slot: str, waiter: str, until: int) -> str:
+    """An offer's short code: keyed, so nobody can make one, and the same every time for the
+    same offer, so a message sent twice carries the same link."""
+    digest = salted_hmac(OFFER_LINK_SALT, f"{slot}|{waiter}|{until}", algorithm="sha256").digest()
+    number = int.from_bytes(digest[:8], "big")
+    letters = []
+    for _ in range(OFFER_LINK_LENGTH):
+        number, index = divmod(number, len(OFFER_LINK_ALPHABET))
+        letters.append(OFFER_LINK_ALPHABET[index])
+    return "".join(letters)
 
 
 def offer_link(*, slot: str, waiter: str, until: int) -> str:
-    token = offer_token(slot=slot, waiter=waiter, until=until)
-    return settings.SITE_URL + reverse("waitlist_offer", args=[token])
+    """The link an offer's SMS carries; it works until the offer lapses or is taken."""
+    code = offer_code(slot=slot, waiter=waiter, until=until)
+    waitlist.offer_link_save(code=code, slot=slot, waiter=waiter, until=until)
+    return settings.SITE_URL + reverse("waitlist_offer", args=[code])
 
 
 @dataclass(frozen=True)
 class Offer:
+    code: str  # its short link's
     slot: str
     waiter: str
     until: int
@@ -89,17 +104,14 @@ class Offer:
         return datetime.datetime.fromtimestamp(self.until, tz=datetime.UTC)
 
 
-def offer_read(token: str) -> Offer | None:
-    """The live offer a link names, or None: forged, lapsed, taken, or replaced."""
-    try:
-        payload = signing.loads(token, salt=OFFER_SALT)
-    except signing.BadSignature:
+def offer_read(code: str) -> Offer | None:
+    """The live offer a link names, or None: made up, lapsed, taken, or replaced."""
+    if len(code) != OFFER_LINK_LENGTH or not set(code) <= set(OFFER_LINK_ALPHABET):
         return None
-    if not isinstance(payload, dict):
+    found = waitlist.offer_link_read(code)
+    if found is None:
         return None
-    slot, waiter, until = payload.get("s"), payload.get("w"), payload.get("x")
-    if not (isinstance(slot, str) and isinstance(waiter, str) and isinstance(until, int)):
-        return None
+    slot, waiter, until = found
     if until <= time.time():
         return None
     asked = waitlist.waiter_read(slot=slot, waiter=waiter)
@@ -107,6 +119,7 @@ def offer_read(token: str) -> Offer | None:
         return None
     centre = slots.read_centre(asked["location"])
     return Offer(
+        code=code,
         slot=slot,
         waiter=waiter,
         until=until,
@@ -147,6 +160,9 @@ def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
     _counted("accepted" if outcome.outcome == "booked" else f"accept_{outcome.outcome}")
     if outcome.outcome != "booked":
         raise BookingError(outcome.outcome, retry_after=outcome.retry_after)
+    # Used once: the offer is gone now anyway, and so is its link.
+    with contextlib.suppress(StoreError):
+        waitlist.offer_link_forget(offer.code)
     return BookingConfirmation(
         reference=reference_for(outcome.number),
         location=asked["location"],

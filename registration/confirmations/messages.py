@@ -20,16 +20,18 @@ def month_names(lang: str) -> tuple[str, ...]:
         return tuple(str(MONTHS[number]) for number in range(1, 13))
 
 
+# Each fits its budget in parts with the longest real centre name (tests/after/test_sms_parts.py,
+# docs/translations.md has the arithmetic): 2 parts, and 3 for Tamil, whose words alone take
+# more than the 40 UCS-2 units two parts leave beside the centre, date, window and reference.
 SMS = {
     "en": "Vaksin: your vaccination is booked. Ref {reference}. {centre}, {date}, "
     "arrive {window}. Bring your MyKad or passport.",
     "ms": "Vaksin: janji temu vaksinasi anda telah ditempah. Rujukan {reference}. {centre}, "
-    "{date}, sila tiba {window}. Bawa MyKad atau pasport anda.",
-    "zh-hans": "Vaksin：您的疫苗接种已预约。预约编号 {reference}。{centre}，{date}，"
-    "请于 {window} 抵达。请携带您的身份证（MyKad）或护照。",
-    "ta": "Vaksin: உங்கள் தடுப்பூசி சந்திப்பு பதிவு செய்யப்பட்டது. குறிப்பு எண் {reference}. "
-    "{centre}, {date}, {window} நேரத்தில் வரவும். உங்கள் MyKad அல்லது கடவுச்சீட்டைக் "
-    "கொண்டு வரவும்.",
+    "{date}, sila tiba antara {window}. Bawa MyKad atau pasport anda.",
+    "zh-hans": "Vaksin：疫苗接种已预约。预约编号 {reference}。{centre}，{date} {window} 抵达。"
+    "请携带身份证（MyKad）或护照。",
+    "ta": "Vaksin: உங்கள் தடுப்பூசி முன்பதிவு எண் {reference}. {centre}, {date}, {window} "
+    "இடையே வரவும். MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும்.",
 }
 # The languages a person may use, as Django names them (settings.LANGUAGES).
 LANGUAGE_CODES = tuple(SMS)
@@ -41,12 +43,11 @@ SMS_OF_KIND = {
         "en": "Vaksin: your vaccination appointment is changed. New ref {reference}. {centre}, "
         "{date}, arrive {window}. Your old reference no longer works.",
         "ms": "Vaksin: janji temu vaksinasi anda telah diubah. Rujukan baharu {reference}. "
-        "{centre}, {date}, sila tiba {window}. Rujukan lama anda tidak sah lagi.",
-        "zh-hans": "Vaksin：您的疫苗接种预约已更改。新预约编号 {reference}。{centre}，{date}，"
-        "请于 {window} 抵达。旧预约编号已失效。",
-        "ta": "Vaksin: உங்கள் தடுப்பூசி சந்திப்பு மாற்றப்பட்டது. புதிய குறிப்பு எண் "
-        "{reference}. {centre}, {date}, {window} நேரத்தில் வரவும். பழைய குறிப்பு எண் இனி "
-        "செல்லாது.",
+        "{centre}, {date}, sila tiba antara {window}. Rujukan lama anda tidak sah lagi.",
+        "zh-hans": "Vaksin：疫苗接种预约已更改。新预约编号 {reference}。{centre}，{date} "
+        "{window} 抵达。旧预约编号已失效。",
+        "ta": "Vaksin: உங்கள் சந்திப்பு மாற்றப்பட்டது. புதிய முன்பதிவு எண் {reference}. "
+        "{centre}, {date}, {window} இடையே வரவும். பழைய எண் இனி செல்லாது.",
     },
     "cancelled": {
         "en": "Vaksin: your vaccination appointment at {centre} on {date} is cancelled. "
@@ -55,9 +56,8 @@ SMS_OF_KIND = {
         "Jangan pergi ke pusat itu. Anda boleh mendaftar semula di laman Vaksin.",
         "zh-hans": "Vaksin：您在 {centre}（{date}）的疫苗接种预约已取消。请勿前往该中心。"
         "您可以在 Vaksin 网站重新登记。",
-        "ta": "Vaksin: {centre} இல் {date} அன்று உங்கள் தடுப்பூசி சந்திப்பு ரத்து "
-        "செய்யப்பட்டது. அந்த மையத்திற்குச் செல்ல வேண்டாம். Vaksin தளத்தில் மீண்டும் பதிவு "
-        "செய்யலாம்.",
+        "ta": "Vaksin: {centre}, {date} தடுப்பூசி சந்திப்பு ரத்து செய்யப்பட்டது. "
+        "மையத்திற்குச் செல்ல வேண்டாம். Vaksin தளத்தில் மீண்டும் பதிவு செய்யலாம்.",
     },
     "offered": {
         "en": "Vaksin: a place is free at {centre} on {date}. It is held for you until "
@@ -65,8 +65,8 @@ SMS_OF_KIND = {
         "ms": "Vaksin: ada tempat kosong di {centre} pada {date}. Ia dikhaskan untuk anda "
         "hingga {until}. Untuk menempahnya: {link}",
         "zh-hans": "Vaksin：{centre}（{date}）有空位，为您保留至 {until}。预约请点击：{link}",
-        "ta": "Vaksin: {centre} இல் {date} அன்று ஓர் இடம் காலியாக உள்ளது. {until} வரை "
-        "உங்களுக்காக ஒதுக்கப்பட்டுள்ளது. பதிவு செய்ய: {link}",
+        "ta": "Vaksin: {centre}, {date} அன்று ஓர் இடம் காலி. {until} வரை உங்களுக்காக "
+        "ஒதுக்கப்பட்டுள்ளது. முன்பதிவு செய்ய: {link}",
     },
 }
 
@@ -110,13 +110,13 @@ di laman Vaksin dengan rujukan dan nombor pengenalan anda.
 """,
     "ta": """உங்கள் தடுப்பூசி சந்திப்பு பதிவு செய்யப்பட்டது.
 
-குறிப்பு எண்: {reference}
+முன்பதிவு எண்: {reference}
 தடுப்பூசி மையம்: {centre}
 தேதி: {date}
 வர வேண்டிய நேரம்: {window}
 
 உங்கள் MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும். உங்கள் சந்திப்பைச் சரிபார்க்க, Vaksin
-தளத்தில் "உங்கள் சந்திப்பைச் சரிபார்க்கவும்" என்பதில் குறிப்பு எண்ணையும் அடையாள எண்ணையும்
+தளத்தில் "உங்கள் முன்பதிவைப் பார்க்கவும்" என்பதில் முன்பதிவு எண்ணையும் அடையாள எண்ணையும்
 பயன்படுத்தவும்.
 """,
 }

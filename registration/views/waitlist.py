@@ -63,10 +63,10 @@ def waitlist_join_step(request: HttpRequest, state: WizardState) -> HttpResponse
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
+def waitlist_offer(request: HttpRequest, code: str) -> HttpResponse:
     """The place held for a waiter: shown on a GET, booked on a POST."""
     try:
-        offer = offer_read(token)
+        offer = offer_read(code)
         if offer is None:
             return render(request, "registration/offer_gone.html", status=410)
         if request.method != "POST":

@@ -19,7 +19,7 @@ from registration.appointments import appointment_cancel, appointment_current, a
 from registration.errors import BookingError
 from registration.references import number_for
 from registration.services import booking_cancel, booking_create, booking_request_clean
-from registration.waitlist import offer_accept, offer_read, offer_token, waitlist_join
+from registration.waitlist import offer_accept, offer_link, offer_read, waitlist_join
 from tests.people import book_someone, mykad, new_phone
 from vaksin import store
 from vaksin.invariants import store_problems
@@ -245,7 +245,7 @@ def test_an_offer_not_taken_lapses_to_the_next_in_line(make_slot) -> None:
     assert appointment_cancel(appointment=holder)
     [offer] = _offers()
     assert offer["phone"] == first.phone
-    stale = offer_token(slot=slot, waiter=offer["waiter"], until=int(offer["until"]))
+    stale = offer_link(slot=slot, waiter=offer["waiter"], until=int(offer["until"]))[-10:]
 
     _expire_offers(slot)
     assert waitlist.waitlist_sweep(slot=slot, offer_seconds=600) == (1, 1)
@@ -270,7 +270,7 @@ def test_accepting_an_offer_books_it_once_and_nobody_holds_two_places(make_slot)
     [waiter] = _waiters(day, 1)
     assert appointment_cancel(appointment=holder)
     [entry] = _offers()
-    token = offer_token(slot=slot, waiter=entry["waiter"], until=int(entry["until"]))
+    token = offer_link(slot=slot, waiter=entry["waiter"], until=int(entry["until"]))[-10:]
     offer = offer_read(token)
     assert offer is not None
 

@@ -173,6 +173,11 @@ def offer_key(slot: str) -> str:
     return f"{PREFIX}:offer:{slot}"
 
 
+def offer_link_key(code: str) -> str:
+    """What an offer's short link stands for: "<slot>\t<waiter>\t<until>", lapsing with it."""
+    return f"{PREFIX}:offer-link:{code}"
+
+
 def waitlist_keys(slot: str) -> list[str]:
     """The keys the waiting-list scripts take for one slot, in the order they take them."""
     return [

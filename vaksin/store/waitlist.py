@@ -119,3 +119,25 @@ def offers_made() -> int:
     """How many offers the booking log holds."""
     with answering():
         return int(client().get(keys.OFFERS_MADE) or 0)
+
+
+def offer_link_save(*, code: str, slot: str, waiter: str, until: int) -> None:
+    """Maps an offer's short link to the offer until the offer lapses. Saving the same link
+    again (a message sent twice) changes nothing."""
+    with answering():
+        client().set(keys.offer_link_key(code), f"{slot}\t{waiter}\t{until}", exat=until)
+
+
+def offer_link_read(code: str) -> tuple[str, str, int] | None:
+    """The (slot, waiter, until) a short link stands for, or None once it lapsed or was used."""
+    with answering():
+        found = client().get(keys.offer_link_key(code))
+    if not found:
+        return None
+    slot, waiter, until = str(found).split("\t")
+    return slot, waiter, int(until)
+
+
+def offer_link_forget(code: str) -> None:
+    with answering():
+        client().delete(keys.offer_link_key(code))

@@ -22,7 +22,14 @@ from io import StringIO
 import django
 
 from bench.codes import CodeProbe
-from bench.confirmations import LagProbe, percentile, sms_per_booking, wait_until_sent
+from bench.confirmations import (
+    LagProbe,
+    percentile,
+    sms_parts_by_language,
+    sms_parts_note,
+    sms_per_booking,
+    wait_until_sent,
+)
 from bench.cpu import seconds_by_kind
 from bench.listing import listing_sent, write_national_slots
 from bench.load import LoadResult, combined, wrk, wrk_until
@@ -168,6 +175,10 @@ def run_api_spread(
         f"{sum(used.values()):,.0f} µs",
         ", ".join(f"{kind} {micros:,.0f}" for kind, micros in used.items())
         + f"; {booked:,} bookings, from the first until every confirmation was sent",
+    )
+    figures.add(
+        "  SMS parts per booking, by language",
+        *sms_parts_note(sms_parts_by_language(RUN / "sms.log")),
     )
     return result, booked / result.seconds
 

@@ -12,6 +12,23 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
+def _folded(line: str) -> str:
+    """A content line folded as RFC 5545 (3.1) asks: at most 75 octets a line, each further one
+    starting with a space, never splitting a character's UTF-8 octets (a Tamil or Chinese title
+    takes three octets a character)."""
+    lines, current, size = [], "", 0
+    for char in line:
+        octets = len(char.encode())
+        limit = 75 if not lines else 74  # a continuation line's leading space is one octet
+        if size + octets > limit:
+            lines.append(current)
+            current, size = "", 0
+        current += char
+        size += octets
+    lines.append(current)
+    return "\r\n ".join(lines)
+
+
 def _utc(day: datetime.date, hhmm: str) -> str:
     hours, minutes = (int(part) for part in hhmm.split(":"))
     local = datetime.datetime.combine(day, datetime.time(hours, minutes), tzinfo=MALAYSIA)
@@ -43,4 +60,4 @@ def appointment_ics(
         "END:VEVENT",
         "END:VCALENDAR",
     ]
-    return "\r\n".join(lines) + "\r\n"
+    return "\r\n".join(_folded(line) for line in lines) + "\r\n"

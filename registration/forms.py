@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
-from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -22,6 +21,7 @@ from django.utils.translation import ngettext
 from availability.selectors import centre_in_listing
 from registration import validation
 from registration.errors import MESSAGES, BookingError
+from registration.formats import long_date, plain_date
 from registration.validation import FieldError
 
 # Messages only the wizard needs, beside the shared ones in registration.errors.
@@ -97,7 +97,7 @@ def too_young_by(day: datetime.date) -> ValidationError:
             "You must be 18 or over on the date of your appointment. You will not be 18 by "
             "%(date)s, the last date appointments are offered, so you cannot register now"
         )
-        % {"date": date_format(day, "j F Y")},
+        % {"date": plain_date(day)},
         code="too_young",
     )
 
@@ -133,7 +133,7 @@ def sold_out_on(day: datetime.date, *, alternatives: bool) -> str:
         text = _("%(date)s is now fully booked. These places nearby still have room")
     else:
         text = _("%(date)s is now fully booked. Choose another date or centre")
-    return str(text) % {"date": date_format(day, "l j F Y")}
+    return str(text) % {"date": long_date(day)}
 
 
 def phone_limit_message(limit: int) -> str:

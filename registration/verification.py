@@ -39,11 +39,11 @@ PHONE_SPAN_SECONDS = 3600
 CODE_SMS = {
     "en": "Vaksin: your code is {code}. It expires in 10 minutes. Never share it: nobody from "
     "Vaksin will ask for it.",
-    "ms": "Vaksin: kod anda ialah {code}. Ia tamat dalam 10 minit. Jangan kongsi kod ini: tiada "
-    "sesiapa daripada pihak Vaksin akan memintanya.",
+    "ms": "Vaksin: kod anda ialah {code}. Kod ini sah selama 10 minit. Jangan kongsikan kod ini: "
+    "tiada sesiapa daripada pihak Vaksin akan memintanya.",
     "zh-hans": "Vaksin：您的验证码是 {code}，10分钟内有效。切勿与他人分享："
     "Vaksin 人员绝不会向您索取。",
-    "ta": "Vaksin: குறியீடு {code} (10 நிமிடம்). பகிர வேண்டாம்: Vaksin கேட்காது.",
+    "ta": "Vaksin குறியீடு {code} (10 நிமிடம்). பகிராதீர்: நாங்கள் கேட்கமாட்டோம்.",
 }
 
 

@@ -78,6 +78,8 @@ if [ "$dev" = 1 ]; then
   fc-list 2>/dev/null | grep -qi "Lohit Tamil" || missing+=(fonts-lohit-taml)
   command -v npm >/dev/null || missing+=(nodejs npm)
   command -v nginx >/dev/null || missing+=(nginx-light)
+  # makemessages, which the translation tests run on a copy of the tree.
+  command -v xgettext >/dev/null || missing+=(gettext)
   command -v wrk >/dev/null || missing+=(wrk)
 fi
 if [ ${#missing[@]} -gt 0 ]; then

@@ -132,17 +132,39 @@ local function mykad(n)
   return os.date("!%y%m%d", born) .. "14" .. string.format("%04d", n % 10000)
 end
 
+-- People as Malaysia has them, not tidy English: names in Malay, Chinese and Tamil (some as
+-- long as the field takes), each booking in the language it reads, one in ten with the longest
+-- e-mail accepted. Ten people: five read Malay, three Chinese, one Tamil, one English.
+local PEOPLE = {
+  {"ms", "Nur Aisyah binti Ahmad"},
+  {"zh-hans", "陈美玲"},
+  {"ms", "Muhammad Hafiz bin Che Abdullah"},
+  {"ta", "முத்துலட்சுமி சுப்பிரமணியம்"},
+  {"zh-hans", "林志强 Lim Chee Keong"},
+  {"ms", "Nik Nurul 'Ain binti Nik Abdul Rahman"},
+  {"en", "Joseph Anak Jimbun"},
+  {"zh-hans", string.rep("黄", 100)},
+  {"ms", "Wan Ahmad Faizal bin Wan Ismail" .. string.rep(" bin Wan Ismail", 4)},
+  {"ms", "Siti Nurhaliza binti Tarudin"},
+}
+local LONGEST_EMAIL = string.rep("a", 64) .. "@" .. string.rep("b", 63) .. "." ..
+  string.rep("b", 63) .. "." .. string.rep("b", 58) .. ".my"
+
 local function book()
   sent = sent + 1
   local n = first + sent
   local slot = slots[(sent % #slots) + 1]
   local location, date = slot:match("^(.-)|(.*)$")
+  local person = PEOPLE[n % #PEOPLE + 1]
+  local email = (n % 10 == 3) and ('"' .. LONGEST_EMAIL .. '"') or "null"
   local body = string.format(
     -- Every booking from the bench's one verified phone (bench/stack.py BENCH_PHONE).
-    '{"id_type":"mykad","id_number":"%s","name":"Person %d","phone":"+60123456789",' ..
-    '"email":null,"location":"%s","date":"%s"}',
-    mykad(n), n, location, date)
-  return wrk.format("POST", nil, with_headers({["Content-Type"] = "application/json"}), body)
+    '{"id_type":"mykad","id_number":"%s","name":"%s","phone":"+60123456789",' ..
+    '"email":%s,"location":"%s","date":"%s"}',
+    mykad(n), person[2], email, location, date)
+  return wrk.format("POST", nil, with_headers({
+    ["Content-Type"] = "application/json", ["Accept-Language"] = person[1],
+  }), body)
 end
 
 -- A code for a new phone each time: +60179 and six digits, each thread from its own block.

@@ -26,9 +26,9 @@ def month_names(lang: str) -> tuple[str, ...]:
 SMS = {
     "en": "Vaksin: your vaccination is booked. Ref {reference}. {centre}, {date}, "
     "arrive {window}. Bring your MyKad or passport.",
-    "ms": "Vaksin: janji temu vaksinasi anda telah ditempah. Rujukan {reference}. {centre}, "
-    "{date}, sila tiba antara {window}. Bawa MyKad atau pasport anda.",
-    "zh-hans": "Vaksin：疫苗接种已预约。预约编号 {reference}。{centre}，{date} {window} 抵达。"
+    "ms": "Vaksin: janji temu vaksinasi anda telah ditempah. Rujukan tempahan {reference}. "
+    "{centre}, {date}, sila tiba antara {window}. Bawa MyKad atau pasport anda.",
+    "zh-hans": "Vaksin：疫苗接种已预约。预约编号 {reference}。{centre}，请于{date} {window}抵达。"
     "请携带身份证（MyKad）或护照。",
     "ta": "Vaksin: உங்கள் தடுப்பூசி முன்பதிவு எண் {reference}. {centre}, {date}, {window} "
     "இடையே வரவும். MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும்.",
@@ -42,10 +42,11 @@ SMS_OF_KIND = {
     "changed": {
         "en": "Vaksin: your vaccination appointment is changed. New ref {reference}. {centre}, "
         "{date}, arrive {window}. Your old reference no longer works.",
-        "ms": "Vaksin: janji temu vaksinasi anda telah diubah. Rujukan baharu {reference}. "
-        "{centre}, {date}, sila tiba antara {window}. Rujukan lama anda tidak sah lagi.",
-        "zh-hans": "Vaksin：疫苗接种预约已更改。新预约编号 {reference}。{centre}，{date} "
-        "{window} 抵达。旧预约编号已失效。",
+        "ms": "Vaksin: janji temu vaksinasi anda telah diubah. Rujukan tempahan baharu "
+        "{reference}. {centre}, {date}, sila tiba antara {window}. Rujukan tempahan lama anda "
+        "tidak sah lagi.",
+        "zh-hans": "Vaksin：疫苗接种预约已更改。新预约编号 {reference}。{centre}，请于{date} "
+        "{window}抵达。旧预约编号已失效。",
         "ta": "Vaksin: உங்கள் சந்திப்பு மாற்றப்பட்டது. புதிய முன்பதிவு எண் {reference}. "
         "{centre}, {date}, {window} இடையே வரவும். பழைய எண் இனி செல்லாது.",
     },
@@ -53,7 +54,8 @@ SMS_OF_KIND = {
         "en": "Vaksin: your vaccination appointment at {centre} on {date} is cancelled. "
         "Do not go to the centre. You can register again on the Vaksin site.",
         "ms": "Vaksin: janji temu vaksinasi anda di {centre} pada {date} telah dibatalkan. "
-        "Jangan pergi ke pusat itu. Anda boleh mendaftar semula di laman Vaksin.",
+        "Jangan pergi ke pusat pemberian vaksin itu. Anda boleh mendaftar semula di laman "
+        "Vaksin.",
         "zh-hans": "Vaksin：您在 {centre}（{date}）的疫苗接种预约已取消。请勿前往该中心。"
         "您可以在 Vaksin 网站重新登记。",
         "ta": "Vaksin: {centre}, {date} தடுப்பூசி சந்திப்பு ரத்து செய்யப்பட்டது. "
@@ -90,13 +92,13 @@ the Vaksin site with your reference and ID number.
 """,
     "ms": """Janji temu vaksinasi anda telah ditempah.
 
-Rujukan: {reference}
-Pusat: {centre}
+Rujukan tempahan: {reference}
+Pusat pemberian vaksin: {centre}
 Tarikh: {date}
-Sila tiba antara: {window}
+Tiba antara: {window}
 
 Bawa MyKad atau pasport anda. Untuk menyemak janji temu anda, gunakan "Semak janji temu anda"
-di laman Vaksin dengan rujukan dan nombor pengenalan anda.
+di laman Vaksin dengan rujukan tempahan dan nombor pengenalan anda.
 """,
     "zh-hans": """您的疫苗接种已预约。
 
@@ -108,14 +110,14 @@ di laman Vaksin dengan rujukan dan nombor pengenalan anda.
 请携带您的身份证（MyKad）或护照。如需查询预约，请在 Vaksin 网站使用“查询您的预约”，
 输入预约编号和证件号码。
 """,
-    "ta": """உங்கள் தடுப்பூசி சந்திப்பு பதிவு செய்யப்பட்டது.
+    "ta": """உங்கள் தடுப்பூசி சந்திப்பு முன்பதிவு செய்யப்பட்டது.
 
 முன்பதிவு எண்: {reference}
 தடுப்பூசி மையம்: {centre}
 தேதி: {date}
 வர வேண்டிய நேரம்: {window}
 
-உங்கள் MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும். உங்கள் சந்திப்பைச் சரிபார்க்க, Vaksin
+உங்கள் MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும். உங்கள் முன்பதிவைப் பார்க்க, Vaksin
 தளத்தில் "உங்கள் முன்பதிவைப் பார்க்கவும்" என்பதில் முன்பதிவு எண்ணையும் அடையாள எண்ணையும்
 பயன்படுத்தவும்.
 """,

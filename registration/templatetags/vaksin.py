@@ -4,9 +4,8 @@ import datetime
 
 from django import template
 from django.templatetags.static import static
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 
+from registration import formats
 from registration.validation import phone_national
 
 register = template.Library()
@@ -49,30 +48,21 @@ def phone_display(value: str) -> str:
 
 @register.filter
 def thousands(value: object) -> str:
-    """A whole number with thousands separators (6,762): Malaysia writes them so in each of
-    its languages."""
+    """A whole number with thousands separators (6,762), in every language alike."""
     try:
-        return f"{int(str(value)):,}"
+        return formats.thousands(int(str(value)))
     except ValueError:
         return str(value)
 
 
-# How each language writes a date: Chinese puts the year first and marks each part.
-LONG_DATE = {"zh-hans": "Y年n月j日 l"}
-PLAIN_DATE = {"zh-hans": "Y年n月j日"}
-
-
-@register.filter
+# expects_localtime: a moment is shown on the day it falls in Malaysia, not in UTC.
+@register.filter(expects_localtime=True)
 def longdate(value: object) -> str:
     """A date with its weekday, as the current language writes it ("Friday 28 May 2021")."""
-    if not isinstance(value, datetime.date):
-        return str(value)
-    return date_format(value, LONG_DATE.get(get_language() or "", "l j F Y"))
+    return formats.long_date(value) if isinstance(value, datetime.date) else str(value)
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def plaindate(value: object) -> str:
     """A date without its weekday, as the current language writes it ("28 May 2021")."""
-    if not isinstance(value, datetime.date):
-        return str(value)
-    return date_format(value, PLAIN_DATE.get(get_language() or "", "j F Y"))
+    return formats.plain_date(value) if isinstance(value, datetime.date) else str(value)

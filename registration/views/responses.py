@@ -32,7 +32,8 @@ def calendar_response(
         centre_name=centre_name,
         date=date,
         arrival_window=arrival_window,
-        title=f"{gettext('Vaccination appointment')} {reference}",
+        # Not inside an f-string: xgettext does not look there, so the title was never translated.
+        title=gettext("Vaccination appointment %(reference)s") % {"reference": reference},
     )
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="vaksin-{reference}.ics"'

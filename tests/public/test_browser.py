@@ -530,3 +530,58 @@ def test_a_phone_at_its_limit_is_told_to_use_another_family_members_number(
     summary.get_by_role("link").click()
     expect(page.locator("h1")).to_have_text("What is your mobile number?")
     page.context.close()
+
+
+# A person who reads Chinese or Tamil, with a name in its script: how each language says the
+# page they reach, and how it writes the date of their appointment.
+IN_THEIR_SCRIPT = {
+    "zh-hans": ("简体中文", "陈美玲", "预约", "{day.year}年{day.month}月{day.day}日"),
+    "ta": ("தமிழ்", "முத்துலட்சுமி சுப்பிரமணியம்", "முன்பதிவு", "{day.day} "),
+}
+
+
+@pytest.mark.parametrize("lang", IN_THEIR_SCRIPT)
+def test_a_person_books_in_chinese_or_tamil_from_the_first_page_to_the_confirmation(
+    browser: Browser, site: str, site_sms: Path, make_slot, shots: Path, lang: str
+) -> None:
+    language, name, booked_word, date_shape = IN_THEIR_SCRIPT[lang]
+    day = _seed(make_slot)
+    page = _page(browser, viewport="phone")
+    page.goto(f"{site}/")
+    page.get_by_role("button", name=language).click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    wizard = Wizard(page, site_sms, shots=shots, prefix=f"{lang}-phone-")
+    wizard.look("start")
+    page.locator("a.button--start").click()
+    wizard.look("phone")
+    seen = sms_size(site_sms)
+    page.locator("#phone").fill("012-345 6789")
+    page.locator("#submit").click()
+    wizard.look("code")
+    _code(page, site_sms, seen=seen)
+    page.locator("#submit").click()
+    page.locator("#id_type-mykad").check()
+    page.locator("#id_number").fill(mykad())
+    wizard.look("identity")
+    page.locator("#submit").click()
+    page.locator("#name").fill(name)
+    wizard.look("details")
+    page.locator("#submit").click()
+    page.locator("input[value='MY-14']").check()
+    wizard.look("state")
+    page.locator("#submit").click()
+    page.locator("input[value='WTCKL']").check()
+    wizard.look("centre")
+    page.locator("#submit").click()
+    page.locator("#slot-first").check()
+    wizard.look("date")
+    page.locator("#submit").click()
+    expect(page.locator(".summary")).to_contain_text(name)
+    expect(page.locator(".summary")).to_contain_text(date_shape.format(day=day))
+    wizard.look("check")
+    page.locator("#submit").click()
+    expect(page.locator(".reference")).to_have_text(re.compile(r"^\w{3}-\w{3}-\w{3}$"))
+    expect(page.locator("h1")).to_contain_text(booked_word)
+    expect(page.locator("main")).to_contain_text(date_shape.format(day=day))
+    wizard.look("confirmation")
+    page.context.close()

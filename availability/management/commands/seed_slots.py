@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from availability.services import MAX_CAPACITY, CapacityError, centre_save, slot_set_capacity
@@ -131,6 +132,12 @@ class Command(BaseCommand):
             self.seed(rows)
         except store.StoreError as error:
             raise CommandError(f"Redis is not reachable at REDIS_URL: {error}") from error
+        except (OperationalError, InterfaceError) as error:
+            # Seeding again is safe: whatever was seeded before this stays as it is.
+            raise CommandError(
+                f"PostgreSQL is not reachable at DATABASE_URL ({str(error).splitlines()[0]}). "
+                "Run seed_slots again once it is back: it is safe to repeat."
+            ) from error
 
     def seed(self, rows: list[Row]) -> None:
         counts = {"new": 0, "changed": 0, "unchanged": 0}

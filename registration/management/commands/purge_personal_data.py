@@ -2,10 +2,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils import timezone
 
+from registration.export import error_reason
 from registration.purge import BATCH, personal_data_purge
 from vaksin.progress import Progress
+from vaksin.store import StoreError
 
 
 class Command(BaseCommand):
@@ -58,13 +61,22 @@ class Command(BaseCommand):
                 progress = Progress("Purging", total)
             progress.advance(done - progress.done)
 
-        summary = personal_data_purge(
-            today=timezone.localdate(),
-            retention_days=days,
-            dry_run=dry_run,
-            batch=batch,
-            on_progress=advance,
-        )
+        try:
+            summary = personal_data_purge(
+                today=timezone.localdate(),
+                retention_days=days,
+                dry_run=dry_run,
+                batch=batch,
+                on_progress=advance,
+            )
+        except (StoreError, DatabaseError) as error:
+            # Each batch is purged in one script: what was purged stays purged.
+            where = "Redis at REDIS_URL" if isinstance(error, StoreError) else "PostgreSQL"
+            raise CommandError(
+                f"Purge stopped: {where} could not be reached ({error_reason(error)}). What "
+                "was purged before this stays purged: run purge_personal_data again once it "
+                "is back."
+            ) from error
         if progress is not None:
             progress.finish()
         self.stdout.write(summary.line())

@@ -16,7 +16,8 @@ def _folded(line: str) -> str:
     """A content line folded as RFC 5545 (3.1) asks: at most 75 octets a line, each further one
     starting with a space, never splitting a character's UTF-8 octets (a Tamil or Chinese title
     takes three octets a character)."""
-    lines, current, size = [], "", 0
+    lines: list[str] = []
+    current, size = "", 0
     for char in line:
         octets = len(char.encode())
         limit = 75 if not lines else 74  # a continuation line's leading space is one octet

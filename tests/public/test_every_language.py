@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -140,7 +141,9 @@ def purged_booking(day: datetime.date) -> tuple[str, str]:
     old = datetime.date(2021, 6, 1)
     slot_seed(location="CENTREA", capacity=10, date=old, state="MY-14", name="Centre A")
     number = mykad()
-    person = {"id_type": "mykad", "name": "Tan", "email": "", "location": "CENTREA", "lang": "en"}
+    person: dict[str, Any] = {
+        "id_type": "mykad", "name": "Tan", "email": "", "location": "CENTREA", "lang": "en"
+    }  # fmt: skip
     outcome = bookings.book(**person, id_number=number, phone="+60123000001", date=old.isoformat())
     bookings.book(**person, id_number=mykad(), phone="+60123000002", date=day.isoformat())
     call_command("export_bookings", stdout=StringIO())

@@ -129,8 +129,8 @@ def sms_per_booking(sms_log: Path) -> Counter[str]:
 def sms_parts_by_language(sms_log: Path, *, sample: int = 20_000) -> dict[str, list[int]]:
     """The billed parts each booking's confirmation took, by the language it was booked in,
     for the first `sample` confirmations in the file backend's log."""
-    from registration.confirmations.sms_parts import sms_parts
     from registration.references import number_for
+    from vaksin.sms_parts import sms_parts
     from vaksin.store import bookings
 
     parts: dict[str, list[int]] = {}
@@ -148,9 +148,9 @@ def sms_parts_by_language(sms_log: Path, *, sample: int = 20_000) -> dict[str, l
 
 def sms_parts_note(parts: dict[str, list[int]]) -> tuple[str, str]:
     """The figure and its note: a one-time code and a confirmation per booking, by language."""
+    from phones.services import code_sms_text
     from registration.confirmations.messages import LANGUAGE_CODES
-    from registration.confirmations.sms_parts import sms_parts
-    from registration.verification import code_sms_text
+    from vaksin.sms_parts import sms_parts
 
     each = []
     for lang in LANGUAGE_CODES:

@@ -33,7 +33,7 @@ BENCH_PHONE_LIMIT = 1_000_000_000
 def bench_token() -> str:
     """The bearer token of BENCH_PHONE, signed with the running settings' secret (the bench's,
     in `make bench`)."""
-    from registration.verification import phone_token
+    from phones.services import phone_token
 
     return phone_token(BENCH_PHONE).token
 

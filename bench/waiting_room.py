@@ -139,7 +139,7 @@ class Bookers:
             time.sleep(0.02)
 
     def _book(self) -> None:
-        from registration.verification import phone_token
+        from phones.services import phone_token
         from tests.people import mykad
 
         while (place := self.places.get()) is not None:

@@ -2,7 +2,7 @@
 
 Every refusal is a machine-readable JSON error with the status of SPEC's table; no input,
 however malformed, reaches a 5xx. A booking is made from a verified phone only: the bearer
-token of POST /api/verifications/confirm (registration/verification_api.py).
+token of POST /api/verifications/confirm (phones/api.py).
 """
 
 from typing import Any
@@ -11,19 +11,13 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone, translation
 
 from availability.selectors import availability_snapshot, slot_alternatives
-from registration.errors import BookingError
-from registration.json_api import (
-    answer,
-    invalid,
-    json_endpoint,
-    parsed_body,
-    refused,
-    verified_phone,
-)
+from phones.api import verified_phone
 from registration.services import booking_create, booking_request_clean, invalid_attempt_count
-from registration.window import registration_state
 from vaksin import store
 from vaksin.addresses import client_address
+from vaksin.errors import BookingError
+from vaksin.json_api import answer, invalid, json_endpoint, parsed_body, refused
+from vaksin.window import registration_state
 
 FIELDS = ("id_type", "id_number", "name", "phone", "email", "location", "date", "birth_date")
 IDEMPOTENCY_KEY_MAX_LENGTH = 255

@@ -16,13 +16,13 @@ import django_rq
 from django.conf import settings
 from django.utils import timezone
 
-from registration import validation
-from registration.errors import BookingError
+from phones.services import verification_confirm, verification_start
 from registration.selectors import Appointment, appointment_of
-from registration.verification import verification_confirm, verification_start
-from registration.window import registration_state
+from vaksin import validation
+from vaksin.errors import BookingError
 from vaksin.store import StoreError, bookings, keys, metrics, rates
 from vaksin.store.connection import REDIS_GONE
+from vaksin.window import registration_state
 
 RESEND_QUEUE = "confirmations"
 RESEND_JOB = "registration.jobs.confirmation_resend_job"

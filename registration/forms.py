@@ -1,7 +1,7 @@
 """Each wizard step's answers (and the look-up's) as Django forms, cleaned with the same rules
 as the API.
 
-Every `clean_<field>` calls the validator in registration.validation that owns the rule and
+Every `clean_<field>` calls the validator in vaksin.validation that owns the rule and
 turns its FieldError into a ValidationError with the same code, so a page shows the same
 message as the API. A field gets one error, the first thing to fix. The answers are shown back
 as typed, so a page with an error keeps everything the person gave.
@@ -14,39 +14,14 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from availability.selectors import centre_in_listing
-from registration import validation
-from registration.errors import MESSAGES, BookingError
-from registration.formats import long_date, plain_date
-from registration.validation import FieldError
-
-# Messages only the wizard needs, beside the shared ones in registration.errors.
-WIZARD_MESSAGES: dict[str, Promise] = {
-    "id_number_missing": _("Enter your MyKad or passport number"),
-    "birth_date_incomplete": _("Your date of birth must include a day, month and year"),
-    "lookup_id_missing": _("Enter the MyKad or passport number you registered with"),
-    "lookup_reference_missing": _("Enter your booking reference, like K7Q-X3M-HA2"),
-    "body_json": _(
-        "Send a JSON object with id_type, id_number, name, phone, email, location and date"
-    ),
-    "idempotency_key_format": _(
-        "The Idempotency-Key header must be at most 255 printable ASCII characters"
-    ),
-    "not_found": _(
-        "No appointment matches that ID number and booking reference. Check both against "
-        "the SMS we sent you, then try again"
-    ),
-    "code_expired": _("Your code has expired: a code lasts 10 minutes. Send a new code"),
-    "code_ended": _(
-        "That code can no longer be used: it was tried too many times or replaced by a newer "
-        "one. Send a new code"
-    ),
-    "code_tries_used": _("You have tried this code too many times. Send a new code"),
-}
+from vaksin import validation
+from vaksin.errors import BookingError, message
+from vaksin.formats import long_date, plain_date
+from vaksin.validation import FieldError
 
 # Where each field's error links to: the id of its first input.
 ANCHORS = {
@@ -72,11 +47,6 @@ ANSWER_LIMIT = max(
 )
 
 T = TypeVar("T")
-
-
-def message(code: str) -> str:
-    found = MESSAGES.get(code) or WIZARD_MESSAGES.get(code)
-    return str(found) if found is not None else code
 
 
 def error_summary(

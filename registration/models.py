@@ -1,6 +1,6 @@
 from django.db import models
 
-from registration.validation import (
+from vaksin.validation import (
     EMAIL_MAX_LENGTH,
     ID_NUMBER_MAX_LENGTH,
     ID_TYPE_MAX_LENGTH,
@@ -13,7 +13,7 @@ from registration.validation import (
 class Booking(models.Model):
     """A booking exported from Redis (the system of record) by `manage.py export_bookings`.
 
-    Each column is sized by the limit the door enforces (registration/validation.py), so that
+    Each column is sized by the limit the door enforces (vaksin/validation.py), so that
     nothing accepted can be refused here."""
 
     number = models.BigIntegerField(unique=True, help_text="Position in the Redis booking log")

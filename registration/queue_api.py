@@ -14,9 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from availability.cache import micro_cache
 from availability.selectors import LISTING_CACHE_CONTROL
-from registration.json_api import answer, verified_phone
-from registration.window import registration_state
+from phones.api import verified_phone
+from vaksin.json_api import answer
 from vaksin.store import StoreError
+from vaksin.window import registration_state
 from waiting_room.services import PUBLIC, queue_join, queue_public, room_on
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from registration.references import number_for, reference_for
-from registration.validation import PASSPORT_PATTERN, compact_id_number
 from vaksin.store import keys, lookup, slots
 from vaksin.store.purged import is_purged
+from vaksin.validation import PASSPORT_PATTERN, compact_id_number
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from registration import validation
 from registration.confirmations.messages import LANGUAGE_CODES
-from registration.errors import BookingError
 from registration.references import number_for, reference_for
-from registration.validation import collect
-from registration.window import registration_state
+from vaksin import validation
+from vaksin.errors import BookingError
 from vaksin.store import StoreError, bookings, keys, metrics, rates
 from vaksin.store.purged import is_purged
+from vaksin.validation import collect
+from vaksin.window import registration_state
 from waiting_room.services import booking_pass_ms, queue_standing
 
 

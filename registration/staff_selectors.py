@@ -7,9 +7,9 @@ from registration.confirmations.selectors import ConfirmationJob, confirmation_j
 from registration.confirmations.services import channels_for
 from registration.models import Booking
 from registration.references import number_for, reference_for
-from registration.validation import compact_id_number
 from vaksin.store import bookings, outbox, purged
 from vaksin.store.purged import is_purged
+from vaksin.validation import compact_id_number
 
 
 @dataclass(frozen=True)

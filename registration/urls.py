@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registration import api, queue_api, verification_api
+from registration import api, queue_api
 from registration.views import appointment, waiting, waitlist, wizard
 
 urlpatterns = [
@@ -45,10 +45,4 @@ urlpatterns = [
     ),
     path("api/bookings", api.bookings_api, name="bookings_api"),
     path("api/queue", queue_api.queue_api, name="queue_api"),
-    path("api/verifications", verification_api.verifications_api, name="verifications_api"),
-    path(
-        "api/verifications/confirm",
-        verification_api.verifications_confirm_api,
-        name="verifications_confirm_api",
-    ),
 ]

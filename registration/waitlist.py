@@ -21,12 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from registration.errors import BookingError
 from registration.references import reference_for
 from registration.services import BookingConfirmation, BookingRequest
-from registration.window import registration_state
+from vaksin.errors import BookingError
 from vaksin.store import StoreError, metrics, slots, waitlist
 from vaksin.store.connection import REDIS_GONE
+from vaksin.window import registration_state
 
 OFFER_LINK_SALT = "vaksin.waitlist-offer-link"
 # Ten characters of 32 (50 bits), lower case and no look-alikes: unguessable while an offer

@@ -21,12 +21,12 @@ from django.utils import timezone
 from playwright.sync_api import Browser, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from registration.confirmations.backends import sms_backend
 from tests.processes import collect_static, start_gunicorn, stop_process
 from tests.slots import SlotMaker, slot_seed
 from tests.sms import sms_lines
 from tests.staff import staff_login
 from vaksin import store
+from vaksin.sms import sms_backend
 from vaksin.switches import switches_forget
 
 
@@ -100,7 +100,7 @@ def web_server(
 def sms_file(settings: SettingsWrapper, tmp_path: Path) -> Iterator[Path]:
     """Points the file SMS backend of this process at a fresh file."""
     path = tmp_path / "sms.log"
-    settings.SMS_BACKEND = "registration.confirmations.backends.FileSmsBackend"
+    settings.SMS_BACKEND = "vaksin.sms.FileSmsBackend"
     settings.SMS_FILE_PATH = str(path)
     sms_backend.cache_clear()
     yield path

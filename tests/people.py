@@ -5,7 +5,7 @@ import itertools
 from typing import Any
 
 from registration.services import BookingRequest, booking_create, booking_request_clean
-from registration.validation import clean_phone
+from vaksin.validation import clean_phone
 
 FIRST_BIRTHDAY = datetime.date(1950, 1, 1)
 PER_BIRTHDAY = 10_000
@@ -25,7 +25,7 @@ def bearer(phone: str) -> str:
     """The Authorization header of a phone that has been verified."""
     # Imported here: bench/ imports this module before Django's settings are set up, and the
     # verification module's queue (django-rq) reads them when imported.
-    from registration.verification import phone_token
+    from phones.services import phone_token
 
     return f"Bearer {phone_token(clean_phone(phone)).token}"
 

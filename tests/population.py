@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from registration.validation import FieldError, clean_email, clean_name, clean_phone, is_mykad
+from vaksin.validation import FieldError, clean_email, clean_name, clean_phone, is_mykad
 
 LANGUAGES = ("ms", "en", "zh-hans", "ta")
 # The contract's limits, stated here on their own (RFC 5321 for the e-mail), so that a change

@@ -114,7 +114,7 @@ def start_code_worker(sms_file: Path, log: Path) -> subprocess.Popen[bytes]:
     """The Procfile's worker for one-time codes (`manage.py rqworker verifications`), sending
     through the file SMS backend into `sms_file`."""
     env = stack_environment(
-        SMS_BACKEND="registration.confirmations.backends.FileSmsBackend",
+        SMS_BACKEND="vaksin.sms.FileSmsBackend",
         SMS_FILE_PATH=str(sms_file),
     )
     return start_process([sys.executable, "manage.py", "rqworker", "verifications"], env, log)

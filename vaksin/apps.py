@@ -1,3 +1,4 @@
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 
 
@@ -6,3 +7,11 @@ class StaffAdminConfig(AdminConfig):
     factor (django_rq and the apps register on `admin.site`, which becomes this site)."""
 
     default_site = "vaksin.admin_site.StaffAdminSite"
+
+
+class VaksinConfig(AppConfig):
+    """The project's shared kernel as an app of its own, so that its template tags (and the
+    templates every public page extends) are found like any app's."""
+
+    name = "vaksin"
+    verbose_name = "Vaksin"

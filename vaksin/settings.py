@@ -181,7 +181,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "vaksin.apps.VaksinConfig",
     "audit",
+    "phones",
     "registration",
     "availability",
     "waiting_room",
@@ -420,10 +422,10 @@ if SENTRY_DSN:
     error_reports_start(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
 
 # --- Confirmations: SMS and e-mail backends, the relay and the worker -------------------------
-# SMS goes through SMS_BACKEND, a dotted path to a class in registration.confirmations.backends:
+# SMS goes through SMS_BACKEND, a dotted path to a class in vaksin.sms:
 # FileSmsBackend (the default: one line per message appended to SMS_FILE_PATH), ConsoleSmsBackend
 # (stdout) or HttpSmsBackend (a gateway at SMS_GATEWAY_URL, bearer SMS_GATEWAY_TOKEN).
-SMS_BACKEND = env_str("SMS_BACKEND", "registration.confirmations.backends.FileSmsBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "vaksin.sms.FileSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "log" / "sms.log"))
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
@@ -469,7 +471,7 @@ RQ_SHOW_ADMIN_LINK = False
 LEAN_ROUTES = {
     "/api/bookings": "registration.api.bookings_api",
     "/api/availability": "availability.views.availability_api",
-    "/api/verifications": "registration.verification_api.verifications_api",
-    "/api/verifications/confirm": "registration.verification_api.verifications_confirm_api",
+    "/api/verifications": "phones.api.verifications_api",
+    "/api/verifications/confirm": "phones.api.verifications_confirm_api",
     "/api/queue": "registration.queue_api.queue_api",
 }

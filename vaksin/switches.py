@@ -3,7 +3,7 @@ SWITCHES_TTL old, so a switch flipped in the admin takes effect on every node wi
 for one HGETALL per process per second, whatever the traffic.
 
 - `registration`: "open" or "closed" overrides REGISTRATION_OPENS_AT and _CLOSES_AT; unset,
-  the configured times rule (registration/window.py).
+  the configured times rule (vaksin/window.py).
 - `confirmations`: "paused" stops the relay and the confirmation workers taking new work;
   nothing is lost, the bookings wait in the booking log and the queue.
 - `waiting_room`: "off" lets everyone book without an admission, as before the waiting room

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("operations.urls")),
     path("", include("availability.urls")),
+    path("", include("phones.urls")),
     path("", include("registration.urls")),
 ]
 

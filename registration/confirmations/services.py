@@ -29,9 +29,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from rq.timeouts import BaseTimeoutException
 
 from registration.confirmations import messages
-from registration.confirmations.backends import Sms, sms_backend
 from registration.references import number_for, reference_for
 from registration.waitlist import offer_link, offer_until_text
+from vaksin.sms import Sms, sms_backend
 from vaksin.store import StoreError, bookings, keys, outbox, slots
 from vaksin.store.slots import PublishedCentre
 

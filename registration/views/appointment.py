@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from availability.selectors import availability_snapshot, centre_choices, centre_in_listing
+from phones.services import VerificationError
 from registration import forms
 from registration.appointment_session import (
     AppointmentSession,
@@ -35,12 +36,11 @@ from registration.appointments import (
     appointment_move,
     appointment_resend,
 )
-from registration.errors import STATUS, BookingError
 from registration.selectors import Appointment, LookupRefused, appointment_lookup
-from registration.verification import VerificationError
-from registration.views.responses import busy, calendar_response, see_other
 from vaksin import store
 from vaksin.addresses import client_address
+from vaksin.errors import STATUS, BookingError
+from vaksin.responses import busy, calendar_response, see_other
 
 ManageView = Callable[[HttpRequest, AppointmentSession, Appointment], HttpResponse]
 

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from registration.views.responses import busy, see_other
-from registration.window import registration_state
 from registration.wizard import wizard_load
 from vaksin import store
+from vaksin.responses import busy, see_other
+from vaksin.window import registration_state
 from waiting_room.services import places_gone, queue_join, queue_seed_revealed, room_on
 
 # How often the page refreshes itself: often enough that a turn is not missed by much, seldom

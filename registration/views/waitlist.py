@@ -11,14 +11,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from availability.selectors import availability_snapshot, centre_in_listing
 from registration import forms
-from registration.errors import STATUS, BookingError
 from registration.services import booking_request_clean
-from registration.views.responses import busy, see_other
 from registration.views.wizard import wizard_step
 from registration.waitlist import offer_accept, offer_read, waitlist_join
 from registration.wizard import WizardState
 from vaksin import store
 from vaksin.addresses import client_address
+from vaksin.errors import STATUS, BookingError
+from vaksin.responses import busy, see_other
 
 
 @require_POST

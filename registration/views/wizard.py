@@ -35,17 +35,14 @@ from availability.selectors import (
     state_choices,
 )
 from availability.states import STATES
-from registration import forms
-from registration.errors import STATUS, BookingError
-from registration.services import booking_create, booking_request_clean
-from registration.verification import (
+from phones.services import (
     VerificationError,
     VerifiedPhone,
     verification_confirm,
     verification_start,
 )
-from registration.views.responses import busy, calendar_response, see_other
-from registration.window import registration_state, verification_state
+from registration import forms
+from registration.services import booking_create, booking_request_clean
 from registration.wizard import (
     ORDER,
     PHONE_STEPS,
@@ -57,6 +54,9 @@ from registration.wizard import (
 )
 from vaksin import store
 from vaksin.addresses import client_address
+from vaksin.errors import STATUS, BookingError
+from vaksin.responses import busy, calendar_response, see_other
+from vaksin.window import registration_state, verification_state
 from waiting_room.services import queue_applies, queue_standing
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]

@@ -30,7 +30,7 @@ class ConfirmationStack:
         self.tmp_path = tmp_path
         self.sms_path = tmp_path / "stack-sms.log"
         self.env = stack_environment(
-            SMS_BACKEND="registration.confirmations.backends.FileSmsBackend",
+            SMS_BACKEND="vaksin.sms.FileSmsBackend",
             SMS_FILE_PATH=str(self.sms_path),
             EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
             EMAIL_FILE_PATH=str(tmp_path / "mail"),

@@ -19,7 +19,6 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from rq.job import Job, JobStatus, Retry
 
 from registration.confirmations import relay
-from registration.confirmations.backends import FileSmsBackend, Sms, SmsError, sms_backend
 from registration.confirmations.relay import QUEUE, relay_run
 from registration.confirmations.selectors import confirmation_job_for
 from registration.confirmations.services import (
@@ -36,6 +35,7 @@ from tests.processes import wait_until
 from tests.slots import SlotMaker
 from tests.sms import sends_per_reference, sms_lines
 from vaksin import store
+from vaksin.sms import FileSmsBackend, Sms, SmsError, sms_backend
 from vaksin.store import bookings, keys, outbox
 
 

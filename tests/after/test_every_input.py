@@ -26,7 +26,6 @@ from registration.export import bookings_verify
 from registration.models import Booking, ExportWatermark, SetAsideBooking
 from registration.purge import personal_data_purge
 from registration.references import number_for
-from registration.validation import clean_name, clean_phone, compact_id_number
 from tests.population import Person, people
 from tests.slots import slot_seed
 from tests.sms import relay_and_send, sms_lines
@@ -34,6 +33,7 @@ from vaksin import store
 from vaksin.store import bookings
 from vaksin.store.purged import PERSONAL_FIELDS
 from vaksin.switches import switches_forget
+from vaksin.validation import clean_name, clean_phone, compact_id_number
 
 # The longest real centre names of 2021, and one for every other state.
 CENTRE_NAMES = {

@@ -3,9 +3,9 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from registration.errors import BookingError
 from registration.services import booking_create
 from tests.people import booking_request
+from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import slots
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from registration.errors import BookingError
 from registration.references import number_for
 from registration.services import booking_create
 from tests.people import booking_request
 from tests.processes import free_port
 from vaksin import store
+from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import bookings
 

@@ -3,9 +3,9 @@
 import pytest
 import redis
 
-from registration.errors import BookingError
 from registration.services import booking_create
 from tests.people import booking_request
+from vaksin.errors import BookingError
 from vaksin.store import keys
 
 

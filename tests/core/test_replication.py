@@ -4,9 +4,9 @@ REDIS_MIN_REPLICAS=0 (single node) a booking is the one script call it always wa
 
 import pytest
 
-from registration.errors import BookingError
 from registration.services import booking_create
 from tests.people import booking_request
+from vaksin.errors import BookingError
 from vaksin.store import keys, outbox
 from vaksin.store.connection import NotReplicated
 

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from registration.errors import MESSAGES, BookingError
 from registration.services import booking_request_clean
-from registration.validation import (
+from vaksin.errors import MESSAGES, BookingError
+from vaksin.validation import (
     FieldError,
     clean_email,
     clean_id_number,

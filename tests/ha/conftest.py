@@ -16,12 +16,12 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from deploy.ha import MASTER_NAME, HaStack, Ports
-from registration.errors import BookingError
 from registration.references import number_for
 from registration.services import booking_create
 from tests.people import api_body, bearer, booking_request
 from tests.processes import stack_environment
 from vaksin import store
+from vaksin.errors import BookingError
 from vaksin.store import bookings
 
 

@@ -23,7 +23,7 @@ def test_the_ha_stack_books_confirms_and_exports_across_a_failover(
     stack = ha_stack(min_replicas=1)
     sms = tmp_path / "sms.log"
     stack.env |= {
-        "SMS_BACKEND": "registration.confirmations.backends.FileSmsBackend",
+        "SMS_BACKEND": "vaksin.sms.FileSmsBackend",
         "SMS_FILE_PATH": str(sms),
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }

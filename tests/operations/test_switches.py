@@ -11,12 +11,12 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from operations.services import switch_flip
 from registration.confirmations.relay import relay_run
-from registration.window import registration_state
 from tests.people import api_body, bearer
 from tests.slots import SlotMaker
 from tests.staff import staff_login
 from vaksin.store import bookings, outbox
 from vaksin.switches import confirmations_paused, switches_forget
+from vaksin.window import registration_state
 
 SWITCHES = "/admin/operations/dashboard/switches/"
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from registration.validation import FieldError
 from tests.people import api_body, bearer, new_phone
+from vaksin.validation import FieldError
 
 
 def _post(client: Client, body: Any, **headers: str) -> Any:

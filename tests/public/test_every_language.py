@@ -29,11 +29,11 @@ from django.utils import translation
 from availability.states import STATES
 from registration.purge import personal_data_purge
 from registration.references import reference_for
-from registration.views.responses import busy
 from tests.people import mykad
 from tests.processes import ROOT, stack_environment
 from tests.slots import SlotMaker, slot_seed
 from tests.sms import relay_and_send, sms_lines
+from vaksin.responses import busy
 from vaksin.store import bookings
 
 pytestmark = pytest.mark.slow

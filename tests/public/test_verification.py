@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from registration.verification import phone_token
+from phones.services import phone_token
 from tests.people import api_body, bearer, new_phone
 from vaksin.store import keys
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from availability.services import CapacityError, slot_set_capacity
-from registration.validation import FieldError, clean_email, clean_name
 from vaksin.store import slots
+from vaksin.validation import FieldError, clean_email, clean_name
 
 
 @pytest.mark.parametrize(
@@ -47,10 +47,10 @@ def test_the_capacity_service_and_script_refuse_a_capacity_over_a_million(make_s
 def test_an_email_longer_than_rfc_5321_allows_is_refused_with_its_own_message(
     client, make_slot
 ) -> None:
-    from registration.errors import MESSAGES
-    from registration.validation import EMAIL_LOCAL_MAX_LENGTH, EMAIL_MAX_LENGTH
     from tests.people import api_body, bearer
     from tests.population import longest_email
+    from vaksin.errors import MESSAGES
+    from vaksin.validation import EMAIL_LOCAL_MAX_LENGTH, EMAIL_MAX_LENGTH
 
     assert clean_email(longest_email()) == longest_email()
     with pytest.raises(FieldError, match="email_too_long"):
@@ -75,8 +75,8 @@ def test_an_email_longer_than_rfc_5321_allows_is_refused_with_its_own_message(
 
 
 def test_every_limit_the_door_enforces_fits_the_warehouse_column_it_ends_in() -> None:
-    from registration import validation
     from registration.models import Booking
+    from vaksin import validation
 
     columns: dict[str, int] = {
         field.name: field.max_length for field in Booking._meta.fields if field.max_length

@@ -7,10 +7,10 @@ twice, and confirmation jobs took live bookings for cancelled ones and sent noth
 import pytest
 
 from registration.confirmations.services import confirmations_send
-from registration.errors import BookingError
 from registration.selectors import appointment_lookup
 from registration.services import booking_cancel, booking_create
 from tests.people import booking_request
+from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from registration.confirmations.backends import HttpSmsBackend, Sms, SmsError
+from vaksin.sms import HttpSmsBackend, Sms, SmsError
 
 
 class _Gateway(http.server.BaseHTTPRequestHandler):

@@ -1,19 +1,20 @@
 """POST /api/verifications and /api/verifications/confirm: a phone proves it is held.
 
-See registration/verification.py for the codes and tokens, and SPEC's "Verification" table.
+See phones/services.py for the codes and tokens, and SPEC's "Verification" table.
 """
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 
-from registration.json_api import answer, json_endpoint, parsed_body, refused
-from registration.verification import (
+from phones.services import (
     VerificationError,
+    phone_from_token,
     verification_confirm,
     verification_start,
 )
 from vaksin.addresses import client_address
+from vaksin.json_api import answer, json_endpoint, parsed_body, refused
 
 
 @json_endpoint
@@ -46,3 +47,11 @@ def verifications_confirm_api(request: HttpRequest) -> JsonResponse:
     return answer(
         {"token": verified.token, "expires_at": verified.expires_at.isoformat()}, status=200
     )
+
+
+def verified_phone(request: HttpRequest) -> str | None:
+    """The phone the request's bearer token was issued to, or None without a valid token."""
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return phone_from_token(token.strip())

@@ -5,8 +5,8 @@ import datetime
 from django import template
 from django.templatetags.static import static
 
-from registration import formats
-from registration.validation import phone_national
+from vaksin import formats
+from vaksin.validation import phone_national
 
 register = template.Library()
 

@@ -1,6 +1,5 @@
 """What every JSON endpoint shares: answers that are never cached, a body parsed without ever
-raising, errors with a message per field in the caller's language, and the caller's identity
-(client address and verified phone).
+raising, errors with a message per field in the caller's language.
 
 The endpoints are served without middleware (vaksin/lean.py), so the language is taken from
 the request here rather than by LocaleMiddleware.
@@ -16,9 +15,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
-from registration.errors import STATUS, BookingError
-from registration.forms import message
-from registration.verification import phone_from_token
+from vaksin.errors import STATUS, BookingError, message
 
 JsonView = Callable[[HttpRequest], JsonResponse]
 
@@ -81,11 +78,3 @@ def parsed_body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
     if not isinstance(body, dict):
         return invalid({"body": ["body_json"]})
     return body
-
-
-def verified_phone(request: HttpRequest) -> str | None:
-    """The phone the request's bearer token was issued to, or None without a valid token."""
-    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return phone_from_token(token.strip())

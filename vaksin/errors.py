@@ -80,7 +80,34 @@ MESSAGES: dict[str, Promise] = {
         "booked. Choose another date, or join the waiting list again"
     ),
     "available": _("That date has a place free now. Choose it and book it"),
+    # The wizard's, the look-up's and the API's own
+    "id_number_missing": _("Enter your MyKad or passport number"),
+    "birth_date_incomplete": _("Your date of birth must include a day, month and year"),
+    "lookup_id_missing": _("Enter the MyKad or passport number you registered with"),
+    "lookup_reference_missing": _("Enter your booking reference, like K7Q-X3M-HA2"),
+    "body_json": _(
+        "Send a JSON object with id_type, id_number, name, phone, email, location and date"
+    ),
+    "idempotency_key_format": _(
+        "The Idempotency-Key header must be at most 255 printable ASCII characters"
+    ),
+    "not_found": _(
+        "No appointment matches that ID number and booking reference. Check both against "
+        "the SMS we sent you, then try again"
+    ),
+    "code_expired": _("Your code has expired: a code lasts 10 minutes. Send a new code"),
+    "code_ended": _(
+        "That code can no longer be used: it was tried too many times or replaced by a newer "
+        "one. Send a new code"
+    ),
+    "code_tries_used": _("You have tried this code too many times. Send a new code"),
 }
+
+
+def message(code: str) -> str:
+    """What a person is told for `code`, in the current language (the code itself if unknown)."""
+    found = MESSAGES.get(code)
+    return str(found) if found is not None else code
 
 
 # The HTTP status of each refusal, for the API and the wizard's check page alike.

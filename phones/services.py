@@ -22,15 +22,15 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rq.job import Retry
 
-from registration import validation
-from registration.errors import BookingError
-from registration.window import verification_state
+from vaksin import validation
+from vaksin.errors import BookingError
 from vaksin.store import StoreError
 from vaksin.store.connection import answering
-from vaksin.store.verification import code_check, code_issue
+from vaksin.store.phones import code_check, code_issue
+from vaksin.window import verification_state
 
 QUEUE = "verifications"
-JOB = "registration.jobs.verification_code_send_job"
+JOB = "phones.jobs.verification_code_send_job"
 TOKEN_SALT = "vaksin.verified-phone"  # noqa: S105 (a salt, not a secret)
 PHONE_SPAN_SECONDS = 3600
 
@@ -48,7 +48,7 @@ CODE_SMS = {
 
 
 class VerificationError(BookingError):
-    """A code not sent or not accepted: `code` says why (see registration.errors.MESSAGES)."""
+    """A code not sent or not accepted: `code` says why (see vaksin.errors.MESSAGES)."""
 
     def __init__(
         self,

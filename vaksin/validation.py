@@ -1,7 +1,7 @@
 """Cleaning of each answer a person gives, shared by the wizard and the API.
 
 Each `clean_*` returns the normalised value or raises FieldError with a key of
-registration.errors.MESSAGES, so every caller shows the same specific message.
+vaksin.errors.MESSAGES, so every caller shows the same specific message.
 """
 
 import datetime

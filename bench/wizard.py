@@ -1,5 +1,5 @@
-"""What the wizard's last step needs from a browser: an encrypted wizard cookie holding a
-verified phone and every answer (one per person), and a CSRF cookie with its form token."""
+"""What the wizard's last step needs from a browser: its encrypted cookies holding a verified
+phone and every answer (one pair per person), and a CSRF cookie with its form token."""
 
 import re
 import time
@@ -8,6 +8,7 @@ from urllib.request import urlopen
 
 from django.http import HttpResponse
 
+from phones.browser import COOKIE as PHONE_COOKIE
 from registration.wizard import COOKIE, WizardState, wizard_save
 from tests.people import booking_request
 
@@ -15,8 +16,8 @@ from tests.people import booking_request
 def write_wizard_cookies(
     path: Path, *, first_person: int, count: int, slots: list[str], states: dict[str, str]
 ) -> None:
-    """One wizard cookie per line, each for a new person who has verified their phone and
-    answered every step."""
+    """One person's cookies per line ("name=value; name=value", as a Cookie header carries
+    them), each a new person who has verified their phone and answered every step."""
     lines = []
     until = int(time.time()) + 24 * 3600
     for i in range(count):
@@ -28,7 +29,9 @@ def write_wizard_cookies(
         }  # fmt: skip
         response = HttpResponse()
         wizard_save(response, WizardState(answers=answers).verified(person.phone, until=until))
-        lines.append(response.cookies[COOKIE].value)
+        lines.append(
+            "; ".join(f"{c.name}={response.cookies[c.name].value}" for c in (COOKIE, PHONE_COOKIE))
+        )
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -2,24 +2,20 @@
 
 After a look-up the cookie names the booking (its number and the person's ID), never in a
 URL; once the code sent to the booking's phone has been typed, it also says until when that
-proof lasts (APPOINTMENT_SESSION_MINUTES). It is encrypted like the wizard's cookie (the same
-key), HttpOnly and limited to /appointment/.
+proof lasts (APPOINTMENT_SESSION_MINUTES). Kept by vaksin/cookies.py, like the wizard's, and
+limited to /appointment/.
 """
 
-import json
 import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cryptography.fernet import InvalidToken
-from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from registration.wizard import cipher
+from vaksin.cookies import EncryptedCookie, strings, whole
 
-COOKIE = "vaksin_appointment"
-PATH = "/appointment/"
+COOKIE = EncryptedCookie("vaksin_appointment", path="/appointment/")
 # A look-up is remembered this long; the proof of the phone, APPOINTMENT_SESSION_MINUTES.
 MAX_AGE = 30 * 60
 
@@ -43,29 +39,19 @@ class AppointmentSession:
 
 
 def session_load(request: HttpRequest) -> AppointmentSession:
-    token = request.COOKIES.get(COOKIE, "")
-    if not token:
+    found = COOKIE.read(request)
+    if found is None or found[1] > MAX_AGE:
         return AppointmentSession()
-    try:
-        raw: Any = json.loads(cipher().decrypt(token.encode(), ttl=MAX_AGE))
-    except (InvalidToken, ValueError, TypeError):
-        return AppointmentSession()
-    if not isinstance(raw, dict):
-        return AppointmentSession()
-
-    def number(name: str) -> int:
-        value = raw.get(name)
-        return value if isinstance(value, int) else 0
-
+    raw, _ = found
     done = raw.get("d")
     return AppointmentSession(
-        number=number("n"),
+        number=whole(raw.get("n")),
         id_type=str(raw.get("t", "")),
         id_number=str(raw.get("i", "")),
-        verified_until=number("v"),
-        code_sent_at=number("s"),
+        verified_until=whole(raw.get("v")),
+        code_sent_at=whole(raw.get("s")),
         notice=str(raw.get("m", "")),
-        done={str(k): str(v) for k, v in done.items()} if isinstance(done, dict) else None,
+        done=strings(done) if isinstance(done, dict) else None,
     )
 
 
@@ -81,16 +67,8 @@ def session_save(response: HttpResponseBase, session: AppointmentSession) -> Non
         payload["m"] = session.notice
     if session.done:
         payload["d"] = session.done
-    response.set_cookie(
-        COOKIE,
-        cipher().encrypt(json.dumps(payload, separators=(",", ":")).encode()).decode(),
-        max_age=MAX_AGE,
-        path=PATH,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
+    COOKIE.write(response, payload, max_age=MAX_AGE)
 
 
 def session_clear(response: HttpResponseBase) -> None:
-    response.delete_cookie(COOKIE, path=PATH, samesite="Lax")
+    COOKIE.clear(response)

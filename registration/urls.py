@@ -1,7 +1,7 @@
 from django.urls import path
 
-from registration import api, queue_api
-from registration.views import appointment, waiting, waitlist, wizard
+from registration import api
+from registration.views import appointment, waitlist, wizard
 
 urlpatterns = [
     path("", wizard.home, name="home"),
@@ -9,7 +9,6 @@ urlpatterns = [
     path("register/phone/", wizard.phone_step, name="register_phone"),
     path("register/code/", wizard.code_step, name="register_code"),
     path("register/ready/", wizard.ready, name="register_ready"),
-    path("register/wait/", waiting.waiting, name="register_wait"),
     path("register/id/", wizard.id_step, name="register_id"),
     path("register/details/", wizard.details_step, name="register_details"),
     path("register/state/", wizard.state_step, name="register_state"),
@@ -44,5 +43,4 @@ urlpatterns = [
         name="appointment_calendar",
     ),
     path("api/bookings", api.bookings_api, name="bookings_api"),
-    path("api/queue", queue_api.queue_api, name="queue_api"),
 ]

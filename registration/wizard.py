@@ -1,35 +1,21 @@
-"""The wizard's state, kept by the person's browser in one encrypted cookie.
+"""The wizard's state, kept by the person's browser in encrypted cookies (vaksin/cookies.py):
+the answers in the wizard's own, the verified phone in phones' (phones/browser.py), which the
+waiting room reads too.
 
-The origin writes nothing per visitor until the booking itself, so any web process can serve
-any step and three million half-finished registrations cost no storage. The cookie holds an ID
-number, a name and a verified phone, so it is encrypted and authenticated (Fernet, with a key
-derived from SECRET_KEY for this purpose alone): the person's browser, a proxy log or anyone
-who copies it reads nothing, and a cookie changed by one bit is a fresh state. It is also
-HttpOnly and limited to the wizard's path.
-
-The answers live MAX_AGE after the last step. The verified phone lives as long as its
-verification (until registration closes), so a person who verified days before can come back
-at noon without a new code: while the cookie holds one, it outlives the browser session. Once
-booked, everything but the confirmation is dropped, and the confirmation names no phone.
+The answers live MAX_AGE after the last step; the verified phone as long as its verification.
+Once booked, everything but the confirmation is dropped, and the confirmation names no phone.
 """
 
-import base64
-import json
-import time
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils.crypto import salted_hmac
 
-COOKIE = "vaksin_wizard"
-# The key's purpose: no other use of SECRET_KEY can produce or read this cookie.
-KEY_PURPOSE = "registration.wizard.cookie-key"
-PATH = "/register/"
+from phones.browser import BrowserPhone, browser_phone_load, browser_phone_save
+from vaksin.cookies import EncryptedCookie, strings
+
+COOKIE = EncryptedCookie("vaksin_wizard", path="/register/")
 # Long enough to finish the wizard at 12:00 on the busiest day; short enough not to linger.
 MAX_AGE = 4 * 60 * 60
 
@@ -126,57 +112,24 @@ class WizardState:
         return WizardState(done=confirmation)
 
 
-@lru_cache(maxsize=4)
-def _cipher(secret: str, fallbacks: tuple[str, ...]) -> MultiFernet:
-    """Encrypts with the key of SECRET_KEY; also reads cookies made with SECRET_KEY_FALLBACKS,
-    so rotating the secret does not throw everyone out of the wizard."""
-
-    def key(secret: str) -> bytes:
-        digest = salted_hmac(KEY_PURPOSE, "fernet", secret=secret, algorithm="sha256").digest()
-        return base64.urlsafe_b64encode(digest)
-
-    return MultiFernet([Fernet(key(each)) for each in (secret, *fallbacks)])
-
-
-def cipher() -> MultiFernet:
-    return _cipher(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
-
-
-def _strings(raw: object) -> dict[str, str]:
-    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-
-
-def _number(raw: object) -> int:
-    return raw if isinstance(raw, int) else 0
-
-
 def wizard_load(request: HttpRequest) -> WizardState:
-    """The state in the request's cookie; a fresh one when absent, tampered with or
+    """The state in the request's cookies; a fresh one when absent, tampered with or
     undecryptable. Answers older than MAX_AGE are dropped, and a lapsed verified phone."""
-    token = request.COOKIES.get(COOKIE, "")
-    if not token:
-        return WizardState()
-    try:
-        raw: Any = json.loads(cipher().decrypt(token.encode()))
-        age = time.time() - cipher().extract_timestamp(token.encode())
-    except (InvalidToken, ValueError, TypeError):
-        return WizardState()
-    if not isinstance(raw, dict):
-        return WizardState()
-    now = int(time.time())
-    phone_until = _number(raw.get("x"))
-    phone = str(raw.get("v", "")) if phone_until > now else ""
-    kept = WizardState(phone=phone, phone_until=phone_until if phone else 0)
-    if age > MAX_AGE:
+    phone = browser_phone_load(request)
+    kept = WizardState(
+        phone=phone.phone, phone_until=phone.phone_until, pending=phone.pending,
+        sent_at=phone.sent_at,
+    )  # fmt: skip
+    found = COOKIE.read(request)
+    if found is None or found[1] > MAX_AGE:
         return kept
+    raw, _ = found
     return replace(
         kept,
-        answers=_strings(raw.get("a")),
+        answers=strings(raw.get("a")),
         notice=str(raw.get("n", "")),
         notice_slot=str(raw.get("s", "")),
-        done=_strings(raw["d"]) if isinstance(raw.get("d"), dict) else None,
-        pending=str(raw.get("p", "")),
-        sent_at=_number(raw.get("t")),
+        done=strings(raw["d"]) if isinstance(raw.get("d"), dict) else None,
     )
 
 
@@ -184,28 +137,16 @@ def wizard_save(response: HttpResponseBase, state: WizardState) -> None:
     payload: dict[str, Any] = {"a": state.answers}
     if state.notice:
         payload |= {"n": state.notice, "s": state.notice_slot}
-    if state.pending:
-        payload |= {"p": state.pending, "t": state.sent_at}
-    if state.phone:
-        payload |= {"v": state.phone, "x": state.phone_until}
     if state.done:
         payload = {"d": state.done}
-    # A verified phone is kept until it lapses, across browser restarts; the rest for the session.
-    keep_for = state.phone_until - int(time.time()) if "v" in payload else None
-    response.set_cookie(
-        COOKIE,
-        # UTF-8 rather than \u escapes: a name in Chinese or Tamil takes half the room, and a
-        # browser drops a cookie over 4,096 bytes without a word.
-        cipher()
-        .encrypt(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
-        .decode(),
-        max_age=keep_for,
-        path=PATH,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
+    COOKIE.write(response, payload, max_age=None)
+    browser_phone_save(
+        response,
+        BrowserPhone(phone=state.phone, phone_until=state.phone_until, pending=state.pending,
+                     sent_at=state.sent_at),
+    )  # fmt: skip
 
 
 def wizard_clear(response: HttpResponseBase) -> None:
-    response.delete_cookie(COOKIE, path=PATH, samesite="Lax")
+    COOKIE.clear(response)
+    browser_phone_save(response, BrowserPhone())

@@ -1,5 +1,5 @@
-"""The wizard's cookie, opened and rewritten as only the server can: for tests that check what
-it holds, or that move its clock."""
+"""The wizard's cookies, opened and rewritten as only the server can: for tests that check what
+they hold, or that move their clock."""
 
 import json
 from dataclasses import replace
@@ -8,21 +8,31 @@ from typing import Any
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
-from registration.wizard import COOKIE, cipher, wizard_load, wizard_save
+from phones.browser import COOKIE as PHONE_COOKIE
+from registration.wizard import COOKIE, wizard_load, wizard_save
+from vaksin.cookies import cipher
 
 
 def cookie_payload(client: Client) -> dict[str, Any]:
-    """What the client's wizard cookie holds, decrypted."""
-    return dict(json.loads(cipher().decrypt(client.cookies[COOKIE].value.encode())))
+    """What the client's wizard cookie holds (the answers), decrypted."""
+    return dict(json.loads(cipher().decrypt(client.cookies[COOKIE.name].value.encode())))
+
+
+def phone_payload(client: Client) -> dict[str, Any]:
+    """What the client's phone cookie holds (the verified phone), decrypted."""
+    return dict(json.loads(cipher().decrypt(client.cookies[PHONE_COOKIE.name].value.encode())))
 
 
 def cookie_rewrite(client: Client, **changes: Any) -> None:
     """Changes fields of the client's wizard state, as if the server had saved them."""
     request = RequestFactory().get("/register/")
-    request.COOKIES[COOKIE] = client.cookies[COOKIE].value
+    for cookie in (COOKIE, PHONE_COOKIE):
+        if cookie.name in client.cookies:
+            request.COOKIES[cookie.name] = client.cookies[cookie.name].value
     response = HttpResponse()
     wizard_save(response, replace(wizard_load(request), **changes))
-    client.cookies[COOKIE] = response.cookies[COOKIE].value
+    for cookie in (COOKIE, PHONE_COOKIE):
+        client.cookies[cookie.name] = response.cookies[cookie.name].value
 
 
 def error_page(response: Any, *, status: int = 200) -> str:

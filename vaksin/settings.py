@@ -473,5 +473,5 @@ LEAN_ROUTES = {
     "/api/availability": "availability.views.availability_api",
     "/api/verifications": "phones.api.verifications_api",
     "/api/verifications/confirm": "phones.api.verifications_confirm_api",
-    "/api/queue": "registration.queue_api.queue_api",
+    "/api/queue": "waiting_room.api.queue_api",
 }

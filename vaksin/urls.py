@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("availability.urls")),
     path("", include("phones.urls")),
+    path("", include("waiting_room.urls")),
     path("", include("registration.urls")),
 ]
 

@@ -13,8 +13,8 @@
 -- one of <count> browser Accept-Language values in turn.
 -- "book" posts a booking for a new person each time (slots "<centre>|<date>", taken in turn);
 -- "paced" does the same at <rate> requests/s in all, <threads> being wrk's -t.
--- "submit" posts the wizard's last step, each time with the next person's signed wizard
--- cookie from the file (one per line), as a browser that has answered every step would.
+-- "submit" posts the wizard's last step, each time with the next person's wizard cookies from
+-- the file (one person's per line), as a browser that has answered every step would.
 -- done() prints machine-readable lines that bench/load.py parses: STATUS, LATENCY, TOTAL.
 
 local ffi = require("ffi")
@@ -120,7 +120,7 @@ local function submit()
   sent = sent + 1
   return wrk.format("POST", nil, with_headers({
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=" .. csrf_cookie .. "; vaksin_wizard=" .. line,
+    ["Cookie"] = "csrftoken=" .. csrf_cookie .. "; " .. line,
   }), "csrfmiddlewaretoken=" .. csrf_token)
 end
 

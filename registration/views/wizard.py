@@ -206,8 +206,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
-    if state.phone and not state.done and queue_applies():
-        return see_other("register_wait")
+    try:
+        if state.phone and not state.done and _queued(state, "id"):
+            return see_other("register_wait")
+    except store.StoreError:
+        return busy(request)
     if state.phone and not state.done and registration_state() == "not_yet_open":
         return see_other("register_ready")
     return _resume(state, "check") or see_other(f"register_{state.first_missing_step()}")

@@ -117,7 +117,7 @@ def test_managing_an_appointment_and_the_waiting_list_never_answer_5xx(
             verified_until=int(time.time()) + 600,
         ),
     )
-    client.cookies[COOKIE] = saved.cookies[COOKIE].value
+    client.cookies[COOKIE.name] = saved.cookies[COOKIE.name].value
     for url, names in {
         "/appointment/code/": ("code", "send"),
         "/appointment/change/": ("slot",),

@@ -1,4 +1,4 @@
-"""The wizard's cookie carries an ID number, a name and a verified phone: nobody who holds it can
+"""The wizard's cookies carry an ID number, a name and a verified phone: nobody who holds them can
 read them, and nobody can make one that the server takes. Each attack has a control that shows
 the test would see the hole: the same payload merely signed, or encrypted with the real key."""
 
@@ -14,8 +14,10 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.core import signing
 from django.test import Client
 
-from registration.wizard import COOKIE, MAX_AGE, cipher
-from tests.wizard import cookie_payload
+from phones.browser import COOKIE as PHONE_COOKIE
+from registration.wizard import COOKIE, MAX_AGE
+from tests.wizard import cookie_payload, phone_payload
+from vaksin.cookies import cipher
 
 
 def _readable(cookie: str) -> bytes:
@@ -34,40 +36,48 @@ def _secrets(person: dict[str, str]) -> list[str]:
 
 
 def _walked(client: Client, walk, make_slot, person) -> dict[str, Any]:
+    """Walks the wizard to the check page; returns what its cookies hold, by cookie name."""
     day = make_slot()
     walk(person, location="WTCKL", date=day.isoformat())
     assert client.get("/register/check/").status_code == 200
-    return cookie_payload(client)
+    return {COOKIE.name: cookie_payload(client), PHONE_COOKIE.name: phone_payload(client)}
 
 
 @pytest.mark.parametrize("made", ["encrypted", "signed (the control)"])
 def test_the_cookie_shows_no_id_number_name_or_phone(
     client: Client, make_slot, walk, person, made: str
 ) -> None:
-    payload = _walked(client, walk, make_slot, person)
+    payloads = _walked(client, walk, make_slot, person)
     if made == "encrypted":
-        cookie = client.cookies[COOKIE].value
+        cookies = [client.cookies[name].value for name in payloads]
     else:
-        cookie = signing.dumps(payload, salt="registration.wizard")
-    readable = _readable(cookie)
+        cookies = [
+            signing.dumps(payload, salt="registration.wizard") for payload in payloads.values()
+        ]
+    readable = b"\n".join(_readable(cookie) for cookie in cookies)
     shown = [secret for secret in _secrets(person) if secret.encode() in readable]
     assert shown == ([] if made == "encrypted" else _secrets(person))
 
 
-def test_a_cookie_changed_anywhere_is_a_fresh_state(client: Client, make_slot, walk, person):
+@pytest.mark.parametrize(
+    ("name", "back_to"), [(COOKIE.name, "/register/id/"), (PHONE_COOKIE.name, "/register/phone/")]
+)
+def test_a_cookie_changed_anywhere_reads_as_none(
+    client: Client, make_slot, walk, person, name: str, back_to: str
+) -> None:
     _walked(client, walk, make_slot, person)
-    cookie = client.cookies[COOKIE].value
+    cookie = client.cookies[name].value
     for at in range(0, len(cookie), 7):
         flipped = "A" if cookie[at] != "A" else "B"
-        client.cookies[COOKIE] = cookie[:at] + flipped + cookie[at + 1 :]
-        assert client.get("/register/check/")["Location"] == "/register/phone/", at
-    client.cookies[COOKIE] = cookie  # the control
+        client.cookies[name] = cookie[:at] + flipped + cookie[at + 1 :]
+        assert client.get("/register/check/")["Location"] == back_to, at
+    client.cookies[name] = cookie  # the control
     assert client.get("/register/check/").status_code == 200
 
 
 @pytest.mark.parametrize("key", ["a key of its own", "SECRET_KEY as is", "the real key"])
 def test_a_forged_cookie_gets_nothing(client: Client, make_slot, walk, person, key: str) -> None:
-    payload = _walked(client, walk, make_slot, person)
+    payloads = _walked(client, walk, make_slot, person)
     forgers = {
         "a key of its own": MultiFernet([Fernet(Fernet.generate_key())]),
         # SECRET_KEY used directly rather than derived for this purpose.
@@ -78,7 +88,8 @@ def test_a_forged_cookie_gets_nothing(client: Client, make_slot, walk, person, k
     }
     forger = forgers[key]
     fresh = Client()
-    fresh.cookies[COOKIE] = forger.encrypt(json.dumps(payload).encode()).decode()
+    for name, payload in payloads.items():
+        fresh.cookies[name] = forger.encrypt(json.dumps(payload).encode()).decode()
     answer = fresh.get("/register/check/")
     if key == "the real key":
         assert answer.status_code == 200
@@ -87,9 +98,10 @@ def test_a_forged_cookie_gets_nothing(client: Client, make_slot, walk, person, k
 
 
 def test_a_signed_cookie_of_the_old_kind_gets_nothing(client: Client, make_slot, walk, person):
-    payload = _walked(client, walk, make_slot, person)
+    payloads = _walked(client, walk, make_slot, person)
     fresh = Client()
-    fresh.cookies[COOKIE] = signing.dumps(payload, salt="registration.wizard", compress=True)
+    for name, payload in payloads.items():
+        fresh.cookies[name] = signing.dumps(payload, salt="registration.wizard", compress=True)
     assert fresh.get("/register/check/")["Location"] == "/register/phone/"
     assert fresh.post("/register/check/")["Location"] == "/register/phone/"
 
@@ -97,17 +109,19 @@ def test_a_signed_cookie_of_the_old_kind_gets_nothing(client: Client, make_slot,
 def test_answers_lapse_after_the_max_age_but_the_verified_phone_stays(
     client: Client, make_slot, walk, person
 ) -> None:
-    payload = _walked(client, walk, make_slot, person)
+    payload = _walked(client, walk, make_slot, person)[COOKIE.name]
     old = int(time.time()) - MAX_AGE - 5
-    client.cookies[COOKIE] = cipher().encrypt_at_time(json.dumps(payload).encode(), old).decode()
+    client.cookies[COOKIE.name] = (
+        cipher().encrypt_at_time(json.dumps(payload).encode(), old).decode()
+    )
     assert client.get("/register/check/")["Location"] == "/register/id/"
     assert person["id_number"] not in client.get("/register/id/").content.decode()
 
 
 def test_a_verified_phone_lapses_with_its_verification(client: Client, make_slot, walk, person):
-    payload = _walked(client, walk, make_slot, person)
-    lapsed = payload | {"x": int(time.time()) - 1}
-    client.cookies[COOKIE] = cipher().encrypt(json.dumps(lapsed).encode()).decode()
+    _walked(client, walk, make_slot, person)
+    lapsed = phone_payload(client) | {"x": int(time.time()) - 1}
+    client.cookies[PHONE_COOKIE.name] = cipher().encrypt(json.dumps(lapsed).encode()).decode()
     assert client.get("/register/check/")["Location"] == "/register/phone/"
 
 
@@ -133,7 +147,7 @@ def test_the_longest_answers_in_any_script_fit_the_cookie_a_browser_keeps(
     person |= {"name": "𠮷" * 100, "email": longest_email(), "id_type": "passport",
                "id_number": "A" * 20, "birth_day": "1", "birth_month": "1",
                "birth_year": "1990"}  # fmt: skip
-    payload = _walked(client, walk, make_slot, person)
+    payload = _walked(client, walk, make_slot, person)[COOKIE.name]
 
     assert payload["a"]["name"] == "𠮷" * 100 and payload["a"]["email"] == longest_email()
-    assert len(client.cookies[COOKIE].output(header="").strip()) < 4096
+    assert len(client.cookies[COOKIE.name].output(header="").strip()) < 4096

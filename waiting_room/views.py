@@ -1,5 +1,5 @@
-"""The waiting room's page in the wizard: where a verified phone stands, refreshed by the page
-itself (no JavaScript), and on into the booking steps once its turn comes.
+"""The waiting room's page: where a verified phone stands, refreshed by the page itself (no
+JavaScript), and on into the wizard's booking steps once its turn comes.
 
 The booking steps send every phone without a valid pass here (see wizard_step); the booking
 script checks the pass again (vaksin/store/lua/book.lua), so skipping this page gains nothing.
@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from registration.wizard import wizard_load
+from phones.browser import browser_phone_load
 from vaksin import store
 from vaksin.responses import busy, see_other
 from vaksin.window import registration_state
@@ -30,19 +30,19 @@ def refresh_seconds(wait: int | None) -> int:
 @never_cache
 @require_safe
 def waiting(request: HttpRequest) -> HttpResponse:
-    state = wizard_load(request)
-    if not state.phone or state.done:
+    phone = browser_phone_load(request).phone
+    if not phone:
         return see_other("register")
     if not room_on() or registration_state() == "closed":
         return see_other("register")
     try:
-        standing = queue_join(phone=state.phone)
+        standing = queue_join(phone=phone)
         sold_out = places_gone()
         seed = queue_seed_revealed()
     except store.StoreError:
         return busy(request)
     if standing.admitted and not sold_out:
-        return see_other(f"register_{state.first_missing_step()}")
+        return see_other("register")  # which resumes the wizard where the person left it
     # A header, not a <meta> tag, and a link to stop it (WCAG 2.2.1: a person who needs more
     # time may turn the timing off, then look again when they choose).
     refreshing = request.GET.get("refresh") != "off"
@@ -50,7 +50,7 @@ def waiting(request: HttpRequest) -> HttpResponse:
         "standing": standing,
         "sold_out": sold_out,
         "seed": seed,
-        "phone": state.phone,
+        "phone": phone,
         "opens_at": standing.opening,
         "not_yet_open": registration_state() == "not_yet_open",
         "refresh": 120 if sold_out else refresh_seconds(standing.estimated_wait_seconds),
@@ -58,7 +58,7 @@ def waiting(request: HttpRequest) -> HttpResponse:
         "admission_minutes": settings.ADMISSION_MINUTES,
         "refreshing": refreshing,
     }
-    response = render(request, "registration/waiting.html", context)
+    response = render(request, "waiting_room/waiting.html", context)
     if refreshing:
         response["Refresh"] = str(context["refresh"])
     return response

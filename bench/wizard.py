@@ -9,8 +9,8 @@ from urllib.request import urlopen
 from django.http import HttpResponse
 
 from phones.browser import COOKIE as PHONE_COOKIE
-from registration.wizard import COOKIE, WizardState, wizard_save
 from tests.people import booking_request
+from wizard.state import COOKIE, WizardState, wizard_save
 
 
 def write_wizard_cookies(

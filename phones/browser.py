@@ -16,7 +16,7 @@ from django.http.response import HttpResponseBase
 from vaksin.cookies import EncryptedCookie, whole
 
 COOKIE = EncryptedCookie("vaksin_phone", path="/register/")
-# As long as a person may take over the wizard's answers (registration/wizard.py).
+# As long as a person may take over the wizard's answers (wizard/state.py).
 PENDING_MAX_AGE = 4 * 60 * 60
 
 

@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
 from phones.browser import COOKIE as PHONE_COOKIE
-from registration.wizard import COOKIE, wizard_load, wizard_save
 from vaksin.cookies import cipher
+from wizard.state import COOKIE, wizard_load, wizard_save
 
 
 def cookie_payload(client: Client) -> dict[str, Any]:

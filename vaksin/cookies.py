@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 
 # The key's purpose: no other use of SECRET_KEY can make or read these cookies. (Named after
 # the wizard, which had it first: cookies made since then still open.)
-KEY_PURPOSE = "registration.wizard.cookie-key"
+KEY_PURPOSE = "wizard.state.cookie-key"
 
 
 @lru_cache(maxsize=4)

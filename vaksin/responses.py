@@ -18,7 +18,7 @@ def see_other(name: str, *, query: str = "") -> HttpResponseRedirect:
 
 def busy(request: HttpRequest) -> HttpResponse:
     """Redis could not answer: a calm page that asks to try again, not an error."""
-    response = render(request, "registration/busy.html", status=503)
+    response = render(request, "busy.html", status=503)
     response["Retry-After"] = "5"
     return response
 

@@ -184,9 +184,12 @@ INSTALLED_APPS = [
     "vaksin.apps.VaksinConfig",
     "audit",
     "phones",
-    "registration",
     "availability",
     "waiting_room",
+    "registration",
+    "wizard",
+    "appointments",
+    "waitlist",
     "operations",
 ]
 

@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("phones.urls")),
     path("", include("waiting_room.urls")),
     path("", include("registration.urls")),
+    path("", include("wizard.urls")),
+    path("", include("appointments.urls")),
+    path("", include("waitlist.urls")),
 ]
 
 # Calm pages in the person's language (and JSON under /api/) instead of Django's defaults.

@@ -47,7 +47,7 @@ def queue_applies(now: datetime.datetime | None = None) -> bool:
     """Whether the wizard sends a verified phone to wait its turn: while the room is on and
     places are left. Once every place is gone there is nothing to queue for, and the wizard is
     open to everyone to join a full date's waiting list (whose offers need no turn); a place
-    that comes back goes to those lists first (registration/waitlist.py)."""
+    that comes back goes to those lists first (waitlist/services.py)."""
     return room_on(now) and not places_gone()
 
 

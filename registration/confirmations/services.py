@@ -30,10 +30,10 @@ from rq.timeouts import BaseTimeoutException
 
 from registration.confirmations import messages
 from registration.references import number_for, reference_for
-from registration.waitlist import offer_link, offer_until_text
 from vaksin.sms import Sms, sms_backend
 from vaksin.store import StoreError, bookings, keys, outbox, slots
 from vaksin.store.slots import PublishedCentre
+from waitlist.services import offer_link, offer_until_text
 
 logger = logging.getLogger(__name__)
 

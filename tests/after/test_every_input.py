@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from appointments.services import appointment_cancel, appointment_current, appointment_move
 from availability.selectors import LISTING
 from availability.states import STATES
-from registration.appointments import appointment_cancel, appointment_current, appointment_move
 from registration.export import bookings_verify
 from registration.models import Booking, ExportWatermark, SetAsideBooking
 from registration.purge import personal_data_purge

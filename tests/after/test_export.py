@@ -137,9 +137,9 @@ def test_two_exports_at_once_write_each_booking_once(
 
 
 def test_moves_and_waiting_list_offers_export_exactly(make_slot: SlotMaker, tomorrow) -> None:
-    from registration.appointments import appointment_cancel, appointment_current, appointment_move
+    from appointments.services import appointment_cancel, appointment_current, appointment_move
     from registration.references import number_for
-    from registration.waitlist import waitlist_join
+    from waitlist.services import waitlist_join
 
     day = make_slot(location="WTCKL", capacity=2)
     later = make_slot(location="WTCKL", capacity=5, date=tomorrow + datetime.timedelta(days=1))

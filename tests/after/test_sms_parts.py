@@ -10,9 +10,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from phones.services import code_sms_text
 from registration.confirmations.messages import LANGUAGE_CODES, Confirmation, sms_text
-from registration.waitlist import offer_link, offer_until_text
 from tests.processes import ROOT
 from vaksin.sms_parts import sms_size
+from waitlist.services import offer_link, offer_until_text
 
 # Parts each kind of message may take, by language. Tamil confirmations take 3: two parts hold
 # 134 UCS-2 units, and the centre (up to 54), the date (up to 18), the reference and the

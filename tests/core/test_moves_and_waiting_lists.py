@@ -15,16 +15,16 @@ from typing import Any
 
 from django.utils import timezone
 
-from registration.appointments import appointment_cancel, appointment_current, appointment_move
+from appointments.services import appointment_cancel, appointment_current, appointment_move
 from registration.references import number_for
 from registration.services import booking_cancel, booking_create, booking_request_clean
-from registration.waitlist import offer_accept, offer_link, offer_read, waitlist_join
 from tests.people import book_someone, mykad, new_phone
 from vaksin import store
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, keys, slots, waitlist
 from vaksin.store.connection import run_script
+from waitlist.services import offer_accept, offer_link, offer_read, waitlist_join
 
 THREADS = 32
 

@@ -186,12 +186,12 @@ def test_the_confirmation_and_export_lags_are_measured_until_they_catch_up(
 def test_changes_and_the_waiting_list_are_counted(client, settings, make_slot) -> None:
     from django.utils import timezone
 
-    from registration.appointments import appointment_cancel, appointment_current
+    from appointments.services import appointment_cancel, appointment_current
     from registration.references import number_for
     from registration.services import booking_request_clean
-    from registration.waitlist import waitlist_join
     from tests.people import book_someone, mykad, new_phone
     from vaksin.store import bookings
+    from waitlist.services import waitlist_join
 
     settings.METRICS_TOKEN = "t0ken"
     day = make_slot(capacity=1)

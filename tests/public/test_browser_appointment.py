@@ -15,12 +15,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from registration.references import number_for, reference_for
 from registration.services import BookingRequest, booking_create, booking_request_clean
-from registration.waitlist import waitlist_join
 from tests.people import mykad
 from tests.public.test_browser import _page, assert_accessible, shots, site_sms
 from tests.sms import code_sent_to, relay_and_send, sms_lines, sms_size
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, slots
+from waitlist.services import waitlist_join
 
 pytestmark = pytest.mark.browser
 __all__ = ["shots", "site_sms"]  # fixtures shared with the wizard's browser tests

@@ -93,7 +93,7 @@ def test_managing_an_appointment_and_the_waiting_list_never_answer_5xx(
 
     from django.http import HttpResponse
 
-    from registration.appointment_session import (
+    from appointments.session import (
         COOKIE,
         AppointmentSession,
         session_save,

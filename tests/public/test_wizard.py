@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from phones.browser import COOKIE as PHONE_COOKIE
 from registration.references import number_for
-from registration.wizard import COOKIE
 from tests.people import book_someone, mykad
 from tests.wizard import cookie_payload, error_page
 from vaksin.store import keys
+from wizard.state import COOKIE
 
 
 def _reference(page: str) -> str:

@@ -15,9 +15,9 @@ from django.core import signing
 from django.test import Client
 
 from phones.browser import COOKIE as PHONE_COOKIE
-from registration.wizard import COOKIE, MAX_AGE
 from tests.wizard import cookie_payload, phone_payload
 from vaksin.cookies import cipher
+from wizard.state import COOKIE, MAX_AGE
 
 
 def _readable(cookie: str) -> bytes:
@@ -51,9 +51,7 @@ def test_the_cookie_shows_no_id_number_name_or_phone(
     if made == "encrypted":
         cookies = [client.cookies[name].value for name in payloads]
     else:
-        cookies = [
-            signing.dumps(payload, salt="registration.wizard") for payload in payloads.values()
-        ]
+        cookies = [signing.dumps(payload, salt="wizard.state") for payload in payloads.values()]
     readable = b"\n".join(_readable(cookie) for cookie in cookies)
     shown = [secret for secret in _secrets(person) if secret.encode() in readable]
     assert shown == ([] if made == "encrypted" else _secrets(person))
@@ -101,7 +99,7 @@ def test_a_signed_cookie_of_the_old_kind_gets_nothing(client: Client, make_slot,
     payloads = _walked(client, walk, make_slot, person)
     fresh = Client()
     for name, payload in payloads.items():
-        fresh.cookies[name] = signing.dumps(payload, salt="registration.wizard", compress=True)
+        fresh.cookies[name] = signing.dumps(payload, salt="wizard.state", compress=True)
     assert fresh.get("/register/check/")["Location"] == "/register/phone/"
     assert fresh.post("/register/check/")["Location"] == "/register/phone/"
 

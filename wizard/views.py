@@ -1,7 +1,7 @@
 """The landing page and the registration wizard.
 
 Every view is thin: it cleans the posted step (registration.forms), records the answers in the
-encrypted wizard cookie (registration.wizard), calls one service or selector, then redirects
+encrypted wizard cookie (wizard.state), calls one service or selector, then redirects
 (post/redirect/get) or renders. Pages that show answers are never stored by any cache.
 
 The wizard starts with the person's mobile number and a code sent to it by SMS. Those two steps
@@ -35,15 +35,23 @@ from availability.selectors import (
     state_choices,
 )
 from availability.states import STATES
+from phones import forms as phone_forms
 from phones.services import (
     VerificationError,
     VerifiedPhone,
     verification_confirm,
     verification_start,
 )
-from registration import forms
 from registration.services import booking_create, booking_request_clean
-from registration.wizard import (
+from vaksin import forms as public_forms
+from vaksin import store
+from vaksin.addresses import client_address
+from vaksin.errors import STATUS, BookingError, message
+from vaksin.responses import busy, calendar_response, see_other
+from vaksin.window import registration_state, verification_state
+from waiting_room.services import queue_applies, queue_standing
+from wizard import forms
+from wizard.state import (
     ORDER,
     PHONE_STEPS,
     STEP_OF,
@@ -52,12 +60,6 @@ from registration.wizard import (
     wizard_load,
     wizard_save,
 )
-from vaksin import store
-from vaksin.addresses import client_address
-from vaksin.errors import STATUS, BookingError
-from vaksin.responses import busy, calendar_response, see_other
-from vaksin.window import registration_state, verification_state
-from waiting_room.services import queue_applies, queue_standing
 
 WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
 
@@ -114,7 +116,7 @@ def _queued(state: WizardState, step: str) -> HttpResponse | None:
 
 def _closed(request: HttpRequest, state: WizardState, window: dict[str, Any]) -> HttpResponse:
     context = {**window, "phone": state.phone}
-    return render(request, "registration/closed.html", context, status=403)
+    return render(request, "wizard/closed.html", context, status=403)
 
 
 def _step_url(step: str) -> str:
@@ -126,7 +128,7 @@ def _page(
     state: WizardState,
     step: str,
     *,
-    form: forms.StepForm | None = None,
+    form: public_forms.StepForm | None = None,
     notices: dict[str, str] | None = None,
     status: int = 200,
     **extra: Any,
@@ -143,7 +145,7 @@ def _page(
         "action": request.get_full_path(),
         **extra,
     }
-    return render(request, f"registration/{step}.html", context, status=status)
+    return render(request, f"wizard/{step}.html", context, status=status)
 
 
 def _single_centre(code: str) -> str:
@@ -217,7 +219,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _answer(
-    request: HttpRequest, state: WizardState, step: str, form: forms.StepForm, **extra: Any
+    request: HttpRequest, state: WizardState, step: str, form: public_forms.StepForm, **extra: Any
 ) -> HttpResponse:
     """Keeps a valid step's answers and goes on; otherwise shows the step (again)."""
     if form.is_valid():
@@ -227,7 +229,9 @@ def _answer(
 
 @wizard_step("phone")
 def phone_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.PhoneForm(forms.posted(request), kept={"phone": state.pending or state.phone})
+    form = phone_forms.PhoneForm(
+        public_forms.posted(request), kept={"phone": state.pending or state.phone}
+    )
     if not form.is_valid():
         return _page(request, state, "phone", form=form, **_phone_context())
     phone = form.cleaned_data["phone"]
@@ -238,7 +242,7 @@ def phone_step(request: HttpRequest, state: WizardState) -> HttpResponse:
 
 
 def _send_code(
-    request: HttpRequest, state: WizardState, phone: str, *, form: forms.StepForm, step: str
+    request: HttpRequest, state: WizardState, phone: str, *, form: public_forms.StepForm, step: str
 ) -> HttpResponse:
     """Sends a new code to `phone` and shows the code step, or says why no code was sent."""
     try:
@@ -246,7 +250,9 @@ def _send_code(
             phone=phone, client_address=client_address(request), lang=get_language() or "en"
         )
     except VerificationError as error:
-        return _verification_refused(request, state, error, form, step, forms.send_refusal(error))
+        return _verification_refused(
+            request, state, error, form, step, phone_forms.send_refusal(error)
+        )
     response = see_other("register_code")
     sent = state.code_sent(phone, at=int(time.time()))
     wizard_save(response, sent.with_notice("code_resent") if step == "code" else sent)
@@ -257,7 +263,7 @@ def _verification_refused(
     request: HttpRequest,
     state: WizardState,
     error: VerificationError,
-    form: forms.StepForm,
+    form: public_forms.StepForm,
     step: str,
     refusal: ValidationError,
 ) -> HttpResponse:
@@ -291,7 +297,7 @@ def _code_context(state: WizardState) -> dict[str, Any]:
 
 @wizard_step("code")
 def code_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.CodeForm(forms.posted(request))
+    form = phone_forms.CodeForm(public_forms.posted(request))
     if request.method != "POST":
         response = _page(request, state, "code", form=form, **_code_context(state))
         if state.notice:
@@ -306,7 +312,7 @@ def code_step(request: HttpRequest, state: WizardState) -> HttpResponse:
         verified = verification_confirm(phone=state.pending, code=form.cleaned_data["code"])
     except VerificationError as error:
         lapsed = time.time() >= state.sent_at + settings.VERIFICATION_CODE_SECONDS
-        refusal = forms.refusal_of(error, lapsed=lapsed)
+        refusal = phone_forms.refusal_of(error, lapsed=lapsed)
         return _verification_refused(request, state, error, form, "code", refusal)
     return _verified(state, verified)
 
@@ -333,7 +339,7 @@ def ready(request: HttpRequest) -> HttpResponse:
     window = _window_context()
     if not state.phone or state.done or window["registration_state"] != "not_yet_open":
         return see_other("register")
-    return render(request, "registration/ready.html", {**window, "phone": state.phone})
+    return render(request, "wizard/ready.html", {**window, "phone": state.phone})
 
 
 def _last_day() -> datetime.date:
@@ -356,13 +362,13 @@ def _dated(request: HttpRequest) -> dict[str, Any]:
 
 @wizard_step("id")
 def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.IdForm(forms.posted(request), kept=state.answers, **_dated(request))
+    form = forms.IdForm(public_forms.posted(request), kept=state.answers, **_dated(request))
     return _answer(request, state, "id", form)
 
 
 @wizard_step("details")
 def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.DetailsForm(forms.posted(request), kept=state.answers, **_dated(request))
+    form = forms.DetailsForm(public_forms.posted(request), kept=state.answers, **_dated(request))
     return _answer(request, state, "details", form)
 
 
@@ -376,7 +382,7 @@ def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
 @wizard_step("state")
 def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    form = forms.StateForm(forms.posted(request), kept=state.answers, listing=listing)
+    form = forms.StateForm(public_forms.posted(request), kept=state.answers, listing=listing)
     if form.is_valid() and (only := _single_centre(form.cleaned_data["state"])):
         # One centre in the state: nothing to choose, straight on to its dates.
         return _advance(request, state.answered({**form.answers, "location": only}), "centre")
@@ -389,7 +395,7 @@ def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
 @wizard_step("centre")
 def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    form = forms.CentreForm(forms.posted(request), kept=state.answers, listing=listing)
+    form = forms.CentreForm(public_forms.posted(request), kept=state.answers, listing=listing)
     code = state.answers["state"]
     extra = {"centres": centre_choices(listing, code), "state_name": STATES.get(code, code)}
     return _answer(request, state, "centre", form, **extra, **freshness)
@@ -432,7 +438,7 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
 @wizard_step("date")
 def date_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    form = forms.DateForm(forms.posted(request), kept=state.answers, listing=listing)
+    form = forms.DateForm(public_forms.posted(request), kept=state.answers, listing=listing)
     if form.is_valid():
         return _advance(request, state.answered(form.answers).without_notice(), "date")
     extra = {**_date_context(state, listing), **freshness}
@@ -524,7 +530,7 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
             {
                 "anchor": "",
                 "href": _step_url(STEP_OF.get(name, "date")) + "?change=1",
-                "message": forms.message(codes[0]),
+                "message": message(codes[0]),
             }
             for name, codes in error.fields.items()
         ]
@@ -537,10 +543,10 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
             }
         ]
     else:
-        errors = [{"anchor": "submit", "message": forms.message(error.code)}]
+        errors = [{"anchor": "submit", "message": message(error.code)}]
     response = render(
         request,
-        "registration/check.html",
+        "wizard/check.html",
         {
             "step": "check",
             "answers": state.answers,
@@ -563,7 +569,7 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     if not state.done:
         return see_other("register")
     context = {"booking": state.done, "phone_limit": settings.PHONE_BOOKING_LIMIT}
-    return render(request, "registration/confirmation.html", context)
+    return render(request, "wizard/confirmation.html", context)
 
 
 @never_cache
@@ -596,4 +602,4 @@ def start_again(request: HttpRequest) -> HttpResponse:
 
 
 def already_registered(request: HttpRequest) -> HttpResponse:
-    return render(request, "registration/already_registered.html")
+    return render(request, "wizard/already_registered.html")

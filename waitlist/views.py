@@ -10,15 +10,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from availability.selectors import availability_snapshot, centre_in_listing
-from registration import forms
 from registration.services import booking_request_clean
-from registration.views.wizard import wizard_step
-from registration.waitlist import offer_accept, offer_read, waitlist_join
-from registration.wizard import WizardState
 from vaksin import store
 from vaksin.addresses import client_address
-from vaksin.errors import STATUS, BookingError
+from vaksin.errors import STATUS, BookingError, message
 from vaksin.responses import busy, see_other
+from waitlist.services import offer_accept, offer_read, waitlist_join
+from wizard.state import WizardState
+from wizard.views import wizard_step
 
 
 @require_POST
@@ -58,7 +57,7 @@ def waitlist_join_step(request: HttpRequest, state: WizardState) -> HttpResponse
         "position": position,
         "offer_minutes": settings.OFFER_MINUTES,
     }
-    return render(request, "registration/waiting_list.html", context)
+    return render(request, "waitlist/waiting_list.html", context)
 
 
 @never_cache
@@ -68,9 +67,9 @@ def waitlist_offer(request: HttpRequest, code: str) -> HttpResponse:
     try:
         offer = offer_read(code)
         if offer is None:
-            return render(request, "registration/offer_gone.html", status=410)
+            return render(request, "waitlist/offer_gone.html", status=410)
         if request.method != "POST":
-            return render(request, "registration/offer.html", {"offer": offer})
+            return render(request, "waitlist/offer.html", {"offer": offer})
         booked = offer_accept(offer=offer, client_address=client_address(request))
     except store.StoreError:
         return busy(request)
@@ -78,16 +77,14 @@ def waitlist_offer(request: HttpRequest, code: str) -> HttpResponse:
         if error.code == "unavailable":
             return busy(request)
         if error.code == "offer_gone":
-            return render(request, "registration/offer_gone.html", status=410)
-        errors = [{"anchor": "submit", "message": forms.message(error.code)}]
+            return render(request, "waitlist/offer_gone.html", status=410)
+        errors = [{"anchor": "submit", "message": message(error.code)}]
         context = {"offer": offer, "errors": errors}
-        return render(
-            request, "registration/offer.html", context, status=STATUS.get(error.code, 409)
-        )
+        return render(request, "waitlist/offer.html", context, status=STATUS.get(error.code, 409))
     booking = {
         "reference": booked.reference,
         "centre_name": offer.centre_name,
         "date": booked.date,
         "arrival_window": booked.arrival_window,
     }
-    return render(request, "registration/offer_booked.html", {"booking": booking})
+    return render(request, "waitlist/offer_booked.html", {"booking": booking})

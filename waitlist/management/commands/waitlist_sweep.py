@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from registration.waitlist import waitlist_sweep_once, waitlist_sweep_run
 from vaksin.stopping import stop_on_signals
+from waitlist.services import waitlist_sweep_once, waitlist_sweep_run
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 a code sent to the booking's own phone, cancels it, moves it, or has its SMS sent again.
 
 The look-up's answer goes only to a POST, so an ID number never sits in a URL; the pages after
-it read the booking from their own encrypted cookie (registration.appointment_session).
+it read the booking from their own encrypted cookie (appointments.session).
 """
 
 import time
@@ -19,16 +19,8 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from availability.selectors import availability_snapshot, centre_choices, centre_in_listing
-from phones.services import VerificationError
-from registration import forms
-from registration.appointment_session import (
-    AppointmentSession,
-    session_clear,
-    session_load,
-    session_save,
-)
-from registration.appointments import (
+from appointments import forms
+from appointments.services import (
     appointment_cancel,
     appointment_code_confirm,
     appointment_code_send,
@@ -36,10 +28,20 @@ from registration.appointments import (
     appointment_move,
     appointment_resend,
 )
+from appointments.session import (
+    AppointmentSession,
+    session_clear,
+    session_load,
+    session_save,
+)
+from availability.selectors import availability_snapshot, centre_choices, centre_in_listing
+from phones import forms as phone_forms
+from phones.services import VerificationError
 from registration.selectors import Appointment, LookupRefused, appointment_lookup
+from vaksin import forms as public_forms
 from vaksin import store
 from vaksin.addresses import client_address
-from vaksin.errors import STATUS, BookingError
+from vaksin.errors import STATUS, BookingError, message
 from vaksin.responses import busy, calendar_response, see_other
 
 ManageView = Callable[[HttpRequest, AppointmentSession, Appointment], HttpResponse]
@@ -49,7 +51,7 @@ ManageView = Callable[[HttpRequest, AppointmentSession, Appointment], HttpRespon
 @require_http_methods(["GET", "POST"])
 def appointment(request: HttpRequest) -> HttpResponse:
     """The look-up: its answer goes only to a POST, so an ID number never sits in a URL."""
-    form = forms.LookupForm(forms.posted(request))
+    form = forms.LookupForm(public_forms.posted(request))
     context = form.page_context()
     if form.is_valid():
         try:
@@ -59,14 +61,14 @@ def appointment(request: HttpRequest) -> HttpResponse:
                 client_address=client_address(request),
             )
         except LookupRefused as refused:
-            context["errors"] = forms.error_summary({"id_number": forms.message("rate_limited")})
-            response = render(request, "registration/appointment.html", context, status=429)
+            context["errors"] = public_forms.error_summary({"id_number": message("rate_limited")})
+            response = render(request, "appointments/appointment.html", context, status=429)
             response["Retry-After"] = str(refused.retry_after)
             return response
         except store.StoreError:
             return busy(request)
         if found:
-            response = render(request, "registration/appointment_found.html", {"booking": found})
+            response = render(request, "appointments/appointment_found.html", {"booking": found})
             if found.status == "confirmed":
                 session = AppointmentSession(
                     number=found.number, id_type=found.id_type, id_number=found.id_number
@@ -75,8 +77,8 @@ def appointment(request: HttpRequest) -> HttpResponse:
             else:
                 session_clear(response)
             return response
-        context["errors"] = forms.error_summary({"id_number": forms.message("not_found")})
-    return render(request, "registration/appointment.html", context)
+        context["errors"] = public_forms.error_summary({"id_number": message("not_found")})
+    return render(request, "appointments/appointment.html", context)
 
 
 def _held(*, verified: bool) -> Callable[[ManageView], Callable[[HttpRequest], HttpResponse]]:
@@ -114,7 +116,7 @@ def _code_page(
     session: AppointmentSession,
     booking: Appointment,
     *,
-    form: forms.StepForm | None = None,
+    form: public_forms.StepForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -122,7 +124,7 @@ def _code_page(
         "sent": bool(session.code_sent_at),
         **(form.page_context() if form else {"values": {}, "errors": [], "error_for": {}}),
     }
-    return render(request, "registration/appointment_code.html", context, status=status)
+    return render(request, "appointments/appointment_code.html", context, status=status)
 
 
 @_held(verified=False)
@@ -130,7 +132,7 @@ def appointment_code(
     request: HttpRequest, session: AppointmentSession, booking: Appointment
 ) -> HttpResponse:
     """Sends a code to the booking's phone, and takes it back."""
-    form = forms.CodeForm(forms.posted(request))
+    form = phone_forms.CodeForm(public_forms.posted(request))
     if request.method != "POST":
         return _code_page(request, session, booking, form=form)
     if "send" in request.POST or "resend" in request.POST:
@@ -141,7 +143,9 @@ def appointment_code(
                 lang=get_language() or "en",
             )
         except VerificationError as error:
-            return _refused_code(request, session, booking, form, error, forms.send_refusal(error))
+            return _refused_code(
+                request, session, booking, form, error, phone_forms.send_refusal(error)
+            )
         response = see_other("appointment_code")
         session_save(response, replace(session, code_sent_at=int(time.time())))
         return response
@@ -151,7 +155,7 @@ def appointment_code(
     except VerificationError as error:
         lapsed = time.time() >= session.code_sent_at + settings.VERIFICATION_CODE_SECONDS
         return _refused_code(
-            request, session, booking, form, error, forms.refusal_of(error, lapsed=lapsed)
+            request, session, booking, form, error, phone_forms.refusal_of(error, lapsed=lapsed)
         )
     response = see_other("appointment_manage")
     until = int(time.time()) + settings.APPOINTMENT_SESSION_MINUTES * 60
@@ -163,7 +167,7 @@ def _refused_code(
     request: HttpRequest,
     session: AppointmentSession,
     booking: Appointment,
-    form: forms.StepForm,
+    form: public_forms.StepForm,
     error: VerificationError,
     refusal: Any,
 ) -> HttpResponse:
@@ -182,7 +186,7 @@ def appointment_manage(
     request: HttpRequest, session: AppointmentSession, booking: Appointment
 ) -> HttpResponse:
     context = {"booking": booking, "notice": session.notice}
-    response = render(request, "registration/appointment_manage.html", context)
+    response = render(request, "appointments/appointment_manage.html", context)
     if session.notice:
         session_save(response, session.with_notice(""))
     return response
@@ -194,7 +198,7 @@ def appointment_cancel_page(
 ) -> HttpResponse:
     """Asks once more, then cancels."""
     if request.method != "POST":
-        return render(request, "registration/appointment_cancel.html", {"booking": booking})
+        return render(request, "appointments/appointment_cancel.html", {"booking": booking})
     try:
         cancelled = appointment_cancel(appointment=booking)
     except BookingError:
@@ -260,7 +264,7 @@ def appointment_change(
             if error.code == "not_found":
                 return see_other("appointment")
             code = "date_missing" if error.code == "invalid" else error.code
-            errors = [{"anchor": "slot-first", "message": forms.message(code)}]
+            errors = [{"anchor": "slot-first", "message": message(code)}]
             status = STATUS.get(error.code, 400)
         else:
             return _done(session, moved, what="changed")
@@ -273,7 +277,7 @@ def appointment_change(
         "error_for": {"slot": errors[0]["message"]} if errors else {},
         "selected": request.POST.get("slot", ""),
     }
-    return render(request, "registration/appointment_change.html", context, status=status)
+    return render(request, "appointments/appointment_change.html", context, status=status)
 
 
 @require_POST
@@ -299,7 +303,7 @@ def appointment_done(request: HttpRequest) -> HttpResponse:
     session = session_load(request)
     if not session.done:
         return see_other("appointment")
-    return render(request, "registration/appointment_done.html", {"done": session.done})
+    return render(request, "appointments/appointment_done.html", {"done": session.done})
 
 
 @_held(verified=False)

@@ -25,7 +25,7 @@ from vaksin.store.connection import REDIS_GONE
 from vaksin.window import registration_state
 
 RESEND_QUEUE = "confirmations"
-RESEND_JOB = "registration.jobs.confirmation_resend_job"
+RESEND_JOB = "confirmations.jobs.confirmation_resend_job"
 # Confirmations sent again per booking per minute: enough for a lost SMS, useless for spam.
 RESENDS_PER_MINUTE = 2
 

@@ -37,12 +37,13 @@ from appointments.session import (
 from availability.selectors import availability_snapshot, centre_choices, centre_in_listing
 from phones import forms as phone_forms
 from phones.services import VerificationError
+from registration.calendar import calendar_response
 from registration.selectors import Appointment, LookupRefused, appointment_lookup
 from vaksin import forms as public_forms
 from vaksin import store
 from vaksin.addresses import client_address
 from vaksin.errors import STATUS, BookingError, message
-from vaksin.responses import busy, calendar_response, see_other
+from vaksin.responses import busy, see_other
 
 ManageView = Callable[[HttpRequest, AppointmentSession, Appointment], HttpResponse]
 

@@ -157,7 +157,7 @@ def _wait_for_sends(booked: dict[int, float], *, deadline: float) -> list[float]
 def _jobs_run() -> int:
     import django_rq
 
-    from registration.confirmations.relay import QUEUE
+    from confirmations.relay import QUEUE
 
     queue = django_rq.get_queue(QUEUE)
     return int(queue.finished_job_registry.count + queue.failed_job_registry.count)

@@ -102,7 +102,7 @@ def wait_until_sent(*, seconds: float) -> bool:
     """Waits until every booking-log entry is relayed and no confirmation job waits or runs."""
     import django_rq
 
-    from registration.confirmations.relay import QUEUE
+    from confirmations.relay import QUEUE
 
     deadline = time.monotonic() + seconds
     if not wait_until_relayed(seconds=seconds):
@@ -148,8 +148,8 @@ def sms_parts_by_language(sms_log: Path, *, sample: int = 20_000) -> dict[str, l
 
 def sms_parts_note(parts: dict[str, list[int]]) -> tuple[str, str]:
     """The figure and its note: a one-time code and a confirmation per booking, by language."""
+    from confirmations.messages import LANGUAGE_CODES
     from phones.services import code_sms_text
-    from registration.confirmations.messages import LANGUAGE_CODES
     from vaksin.sms_parts import sms_parts
 
     each = []

@@ -50,10 +50,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from registration.export import bookings_export, bookings_verify
-    from registration.warehouse_rows import BOOKING_COLUMNS, copy_text
     from vaksin import store
     from vaksin.store import bookings
+    from warehouse.export import bookings_export, bookings_verify
+    from warehouse.rows import BOOKING_COLUMNS, copy_text
 
     call_command("migrate", verbosity=0)
     client = store.client()

@@ -598,7 +598,7 @@ def check_export(figures: Figures) -> None:
     """The export to PostgreSQL copies every booking once, and verifies."""
     from django.core.management import CommandError, call_command
 
-    from registration.models import Booking
+    from warehouse.models import Booking
 
     started = time.monotonic()
     call_command("export_bookings", stdout=StringIO(), stderr=StringIO())

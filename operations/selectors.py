@@ -13,14 +13,14 @@ from django.utils import timezone
 
 from availability.selectors import places_by_state
 from availability.states import STATES
-from registration.confirmations.selectors import confirmation_lag_seconds
-from registration.export import export_lag
-from registration.set_aside import set_aside_count
+from confirmations.selectors import confirmation_lag_seconds
 from vaksin import store
 from vaksin.health import database_ping
 from vaksin.store import StoreError, keys, metrics, outbox
 from vaksin.switches import confirmations_paused, registration_override
 from vaksin.window import registration_scheduled_state, registration_state
+from warehouse.export import export_lag
+from warehouse.set_aside import set_aside_count
 
 HISTORY_SECONDS = 3600
 

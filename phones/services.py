@@ -34,7 +34,7 @@ JOB = "phones.jobs.verification_code_send_job"
 TOKEN_SALT = "vaksin.verified-phone"  # noqa: S105 (a salt, not a secret)
 PHONE_SPAN_SECONDS = 3600
 
-# Whole sentences per language, as the confirmations are (registration/confirmations/messages.py);
+# Whole sentences per language, as the confirmations are (confirmations/messages.py);
 # each fits one SMS part, so Tamil (70 UCS-2 units in all) says it in fewer words.
 CODE_SMS = {
     "en": "Vaksin: your code is {code}. It expires in 10 minutes. Never share it: nobody from "

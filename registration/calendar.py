@@ -4,6 +4,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.translation import gettext
 
 MALAYSIA = ZoneInfo("Asia/Kuala_Lumpur")
 
@@ -62,3 +64,20 @@ def appointment_ics(
         "END:VCALENDAR",
     ]
     return "\r\n".join(_folded(line) for line in lines) + "\r\n"
+
+
+def calendar_response(
+    *, reference: str, centre_name: str, date: str, arrival_window: str
+) -> HttpResponse:
+    """An appointment as an .ics download, named after its reference."""
+    text = appointment_ics(
+        reference=reference,
+        centre_name=centre_name,
+        date=date,
+        arrival_window=arrival_window,
+        # Not inside an f-string: xgettext does not look there, so the title was never translated.
+        title=gettext("Vaccination appointment %(reference)s") % {"reference": reference},
+    )
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="vaksin-{reference}.ics"'
+    return response

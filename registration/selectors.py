@@ -18,7 +18,7 @@ class Appointment:
     centre_name: str
     date: str
     arrival_window: str
-    # Its personal data was purged RETENTION_DAYS after its date (registration/purge.py): the
+    # Its personal data was purged RETENTION_DAYS after its date (warehouse/purge.py): the
     # booking stands, but we no longer hold the person's name, phone or e-mail.
     purged: bool = False
     # "confirmed"; "cancelled" (by the person or by staff); "changed" (the person now holds a

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from registration.confirmations.messages import LANGUAGE_CODES
 from registration.references import number_for, reference_for
 from vaksin import validation
 from vaksin.errors import BookingError
@@ -101,7 +100,7 @@ def booking_request_clean(
         email=collect(errors, "email", validation.clean_email, email) or "",
         location=collect(errors, "location", validation.clean_location, location) or "",
         date=slot_date.isoformat() if slot_date else "",
-        lang=lang if lang in LANGUAGE_CODES else "en",
+        lang=lang if lang in dict(settings.LANGUAGES) else "en",
     )
     if errors:
         raise BookingError("invalid", fields=errors)

@@ -49,9 +49,9 @@ def relay_and_send() -> list[str]:
     # Imported here: bench scripts import this module before Django's settings are set up.
     import django_rq
 
-    from registration.confirmations.messages import is_sent
-    from registration.confirmations.relay import relay_entries
-    from registration.confirmations.services import confirmations_send
+    from confirmations.messages import is_sent
+    from confirmations.relay import relay_entries
+    from confirmations.services import confirmations_send
     from registration.references import reference_for
     from vaksin.store import keys, outbox
 

@@ -190,6 +190,8 @@ INSTALLED_APPS = [
     "wizard",
     "appointments",
     "waitlist",
+    "confirmations",
+    "warehouse",
     "operations",
 ]
 
@@ -463,7 +465,7 @@ CONFIRMATION_SLOW_SEND_MS = env_int("CONFIRMATION_SLOW_SEND_MS", 0)
 # Jobs are enqueued when asked: none depends on a database transaction (django-rq would
 # otherwise hold them until the surrounding transaction commits).
 RQ = {
-    "WORKER_CLASS": "registration.confirmations.worker.ConfirmationWorker",
+    "WORKER_CLASS": "confirmations.worker.ConfirmationWorker",
     "COMMIT_MODE": "auto",
 }
 # The dashboard is registered by audit.queues instead, behind audit.manage_queues.

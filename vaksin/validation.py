@@ -19,7 +19,7 @@ from stdnum import numdb
 ID_TYPES = ("mykad", "passport")
 MIN_AGE = 18
 # The longest value each field takes: the one statement of each limit, which the door enforces
-# and every store is sized by (the warehouse's columns, registration/models.py), so that
+# and every store is sized by (the warehouse's columns, warehouse/models.py), so that
 # anything accepted fits everywhere it goes. docs/api.md lists them.
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254  # RFC 5321: a path is 256 octets with its angle brackets

@@ -42,12 +42,13 @@ from phones.services import (
     verification_confirm,
     verification_start,
 )
+from registration.calendar import calendar_response
 from registration.services import booking_create, booking_request_clean
 from vaksin import forms as public_forms
 from vaksin import store
 from vaksin.addresses import client_address
 from vaksin.errors import STATUS, BookingError, message
-from vaksin.responses import busy, calendar_response, see_other
+from vaksin.responses import busy, see_other
 from vaksin.window import registration_state, verification_state
 from waiting_room.services import queue_applies, queue_standing
 from wizard import forms

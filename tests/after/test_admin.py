@@ -106,7 +106,7 @@ def test_a_cancel_returns_the_place_and_frees_the_person_to_book_again(
     day = make_slot(capacity=2)
     reference = book(1, day)
     book(2, day)
-    url = reverse("admin:registration_booking_live", args=[reference])
+    url = reverse("admin:warehouse_booking_live", args=[reference])
 
     page = admin_client.post(url, {"reason": "duplicate registration"}, follow=True)
 
@@ -126,10 +126,10 @@ def test_a_booking_is_found_by_its_id_number_in_any_spelling(
     number = mykad(7)
     spelled = f"{number[:6]}-{number[6:8]}-{number[8:]}"
 
-    found = admin_client.post(reverse("admin:registration_booking_find"), {"query": spelled})
+    found = admin_client.post(reverse("admin:warehouse_booking_find"), {"query": spelled})
 
     assert found.status_code == 302
-    assert found["Location"] == reverse("admin:registration_booking_live", args=[reference])
+    assert found["Location"] == reverse("admin:warehouse_booking_live", args=[reference])
     page = admin_client.get(found["Location"]).content.decode()
     assert number not in page and number[-4:] in page
 
@@ -139,7 +139,7 @@ def test_the_bookings_list_masks_id_numbers(make_slot: SlotMaker, admin_client: 
     book(3, day)
     call_command("export_bookings", verbosity=0, stdout=None)
 
-    page = admin_client.get(reverse("admin:registration_booking_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:warehouse_booking_changelist")).content.decode()
 
     assert mykad(3) not in page
     assert f"••••••••{mykad(3)[-4:]}" in page
@@ -157,13 +157,13 @@ def test_a_non_staff_user_is_refused(make_slot: SlotMaker, clerk: User, client: 
 
     for url in (
         slots_url(),
-        reverse("admin:registration_booking_live", args=[reference]),
-        reverse("admin:registration_booking_changelist"),
+        reverse("admin:warehouse_booking_live", args=[reference]),
+        reverse("admin:warehouse_booking_changelist"),
         reverse("admin:django_rq_dashboard_changelist"),
     ):
         assert client.get(url).status_code == 302, url
     client.post(slots_url(), {"date": day, "capacity": 1})
-    client.post(reverse("admin:registration_booking_live", args=[reference]), {"reason": "x"})
+    client.post(reverse("admin:warehouse_booking_live", args=[reference]), {"reason": "x"})
 
     assert counts(day) == (5, 1)
     assert not AuditEntry.objects.exclude(action="login").exists()
@@ -181,7 +181,7 @@ def test_staff_who_may_only_view_cannot_cancel_or_change_capacity(
     )
     staff_login(client, clerk)
 
-    live = reverse("admin:registration_booking_live", args=[reference])
+    live = reverse("admin:warehouse_booking_live", args=[reference])
     assert client.get(live).status_code == 200
     assert client.post(live, {"reason": "x"}).status_code == 403
     assert client.post(slots_url(), {"date": day, "capacity": 9}).status_code == 403

@@ -18,16 +18,16 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings as SettingsWrapper
 from rq.job import Job, JobStatus, Retry
 
-from registration.confirmations import relay
-from registration.confirmations.relay import QUEUE, relay_run
-from registration.confirmations.selectors import confirmation_job_for
-from registration.confirmations.services import (
+from confirmations import relay
+from confirmations.jobs import confirmations_send_job
+from confirmations.relay import QUEUE, relay_run
+from confirmations.selectors import confirmation_job_for
+from confirmations.services import (
     RECORD_EVERY,
     RECORD_WITHIN_SECONDS,
     ConfirmationsIncomplete,
     confirmations_send,
 )
-from registration.jobs import confirmations_send_job
 from registration.references import number_for, reference_for
 from registration.services import booking_cancel, booking_create
 from tests.people import booking_request
@@ -290,7 +290,7 @@ def test_a_batch_that_keeps_failing_is_shown_to_staff_with_the_booking_it_could_
     assert sends_per_reference(sms_file) == Counter({ref: 1 for ref in references[1:]})
     assert (found := confirmation_job_for(reference=references[0]))
     assert (found.id, found.status) == (job_id, "failed")
-    page = admin_client.get(reverse("admin:registration_booking_live", args=[references[0]]))
+    page = admin_client.get(reverse("admin:warehouse_booking_live", args=[references[0]]))
     assert f"job: {job_id}, failed" in page.content.decode()
 
 

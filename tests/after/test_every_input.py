@@ -22,9 +22,6 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from appointments.services import appointment_cancel, appointment_current, appointment_move
 from availability.selectors import LISTING
 from availability.states import STATES
-from registration.export import bookings_verify
-from registration.models import Booking, ExportWatermark, SetAsideBooking
-from registration.purge import personal_data_purge
 from registration.references import number_for
 from tests.population import Person, people
 from tests.slots import slot_seed
@@ -34,6 +31,9 @@ from vaksin.store import bookings
 from vaksin.store.purged import PERSONAL_FIELDS
 from vaksin.switches import switches_forget
 from vaksin.validation import clean_name, clean_phone, compact_id_number
+from warehouse.export import bookings_verify
+from warehouse.models import Booking, ExportWatermark, SetAsideBooking
+from warehouse.purge import personal_data_purge
 
 # The longest real centre names of 2021, and one for every other state.
 CENTRE_NAMES = {

@@ -10,12 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from registration.export import bookings_export, bookings_verify
-from registration.models import Booking, ExportWatermark
 from registration.services import booking_cancel, booking_create
 from tests.people import booking_request
 from tests.processes import ROOT, stack_environment
 from tests.slots import SlotMaker
+from warehouse.export import bookings_export, bookings_verify
+from warehouse.models import Booking, ExportWatermark
 
 
 def book(i: int, day: datetime.date, location: str = "WTCKL", **changes: str) -> str:

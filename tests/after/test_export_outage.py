@@ -7,12 +7,12 @@ import sys
 import pytest
 from django.conf import settings
 
-from registration.models import Booking
 from registration.services import booking_create
 from tests.people import booking_request
 from tests.processes import ROOT, stack_environment, wait_until
 from tests.proxy import Proxy
 from tests.slots import SlotMaker
+from warehouse.models import Booking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

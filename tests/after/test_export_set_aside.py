@@ -15,15 +15,15 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from registration.export import bookings_export, bookings_verify
-from registration.models import Booking, ExportWatermark, SetAsideBooking
-from registration.purge import personal_data_purge
 from registration.references import reference_for
 from registration.services import booking_cancel, booking_create
 from tests.operations.metrics_text import TOKEN, sample, scrape
 from tests.people import booking_request
 from tests.slots import SlotMaker
 from vaksin.store import bookings
+from warehouse.export import bookings_export, bookings_verify
+from warehouse.models import Booking, ExportWatermark, SetAsideBooking
+from warehouse.purge import personal_data_purge
 
 TOO_LONG_EMAIL = "a" * 64 + "@" + "b" * 300 + ".my"
 
@@ -140,7 +140,7 @@ def test_operators_see_the_set_aside_rows_in_the_metrics_and_on_the_dashboard(
     assert sample(samples, "vaksin_export_set_aside_total") == 2
     dashboard = admin_client.get("/admin/operations/dashboard/").content.decode()
     assert "Set aside by the export" in dashboard
-    listing = admin_client.get("/admin/registration/setasidebooking/")
+    listing = admin_client.get("/admin/warehouse/setasidebooking/")
     assert listing.status_code == 200
     assert "value too long" in listing.content.decode()
 

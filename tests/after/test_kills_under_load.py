@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from registration.confirmations.services import RECORD_EVERY
+from confirmations.services import RECORD_EVERY
 from registration.services import booking_create
 from tests.people import booking_request
 from tests.processes import wait_until

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
-from registration.models import Booking
 from registration.services import booking_create
 from tests.after.conftest import ConfirmationStack
 from tests.people import booking_request
@@ -15,6 +14,7 @@ from tests.processes import wait_until
 from tests.proxy import Proxy
 from tests.slots import SlotMaker
 from tests.sms import sms_lines
+from warehouse.models import Booking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -15,9 +15,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from registration.export import bookings_verify
-from registration.models import Booking, ExportWatermark
-from registration.purge import personal_data_purge
 from registration.references import reference_for
 from registration.selectors import appointment_lookup
 from registration.services import booking_cancel
@@ -25,6 +22,9 @@ from tests.people import mykad
 from tests.slots import SlotMaker
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, keys, outbox, purged
+from warehouse.export import bookings_verify
+from warehouse.models import Booking, ExportWatermark
+from warehouse.purge import personal_data_purge
 
 OLD = datetime.date(2021, 6, 1)
 
@@ -328,7 +328,7 @@ def test_staff_see_that_a_purged_booking_has_no_personal_data_left(
     purge()
     reference = reference_for(old_and_new["exported_old"][1])
 
-    page = admin_client.get(reverse("admin:registration_booking_live", args=[reference]))
+    page = admin_client.get(reverse("admin:warehouse_booking_live", args=[reference]))
 
     text = page.content.decode()
     assert page.status_code == 200 and "Removed from Redis on" in text

@@ -10,9 +10,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from availability.services import CapacityError, centre_save, slot_set_capacity
-from registration.export import bookings_export, bookings_verify
-from registration.models import Booking, ExportWatermark
-from registration.purge import personal_data_purge
 from registration.references import reference_for
 from registration.services import booking_cancel, booking_create
 from tests.people import booking_request
@@ -21,6 +18,9 @@ from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, keys, outbox
 from vaksin.store import slots as store_slots
+from warehouse.export import bookings_export, bookings_verify
+from warehouse.models import Booking, ExportWatermark
+from warehouse.purge import personal_data_purge
 
 SLOTS = [("WTCKL", 0), ("WTCKL", 1), ("UM", 0)]
 people = st.integers(min_value=0, max_value=11)

@@ -157,9 +157,9 @@ def test_the_confirmation_and_export_lags_are_measured_until_they_catch_up(
 ) -> None:
     import django_rq
 
-    from registration.confirmations.relay import relay_run
-    from registration.export import bookings_export
+    from confirmations.relay import relay_run
     from registration.services import booking_create
+    from warehouse.export import bookings_export
 
     day = make_slot(capacity=5)
     booking_create(request=booking_request(1, location="WTCKL", date=day))

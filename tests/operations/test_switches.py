@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEntry
+from confirmations.relay import relay_run
 from operations.services import switch_flip
-from registration.confirmations.relay import relay_run
 from tests.people import api_body, bearer
 from tests.slots import SlotMaker
 from tests.staff import staff_login

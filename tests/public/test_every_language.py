@@ -27,7 +27,6 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 
 from availability.states import STATES
-from registration.purge import personal_data_purge
 from registration.references import reference_for
 from tests.people import mykad
 from tests.processes import ROOT, stack_environment
@@ -35,6 +34,7 @@ from tests.slots import SlotMaker, slot_seed
 from tests.sms import relay_and_send, sms_lines
 from vaksin.responses import busy
 from vaksin.store import bookings
+from warehouse.purge import personal_data_purge
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ LANGUAGES = ("ms", "zh-hans", "ta")
 CATALOGUES = {"ms": "ms", "zh-hans": "zh_Hans", "ta": "ta"}
 # Where the staff's strings live: these may stay English.
 STAFF_SOURCES = ("templates/admin/", "vaksin/admin_site.py", "audit/", "operations/",
-                 "registration/admin.py", "availability/admin.py")  # fmt: skip
+                 "warehouse/admin.py", "availability/admin.py")  # fmt: skip
 TREE = ("vaksin", "registration", "availability", "waiting_room", "audit", "operations",
         "templates", "locale", "manage.py")  # fmt: skip
 # Text that is the same in every language: names, codes, numbers and times.

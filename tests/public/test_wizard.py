@@ -421,7 +421,7 @@ def test_pages_and_errors_are_in_chinese_and_tamil_too(
 
 @pytest.mark.parametrize("language", ["en", "ms", "zh-hans", "ta"])
 def test_every_message_has_its_sms_in_each_language(language: str) -> None:
-    from registration.confirmations import messages
+    from confirmations import messages
 
     for kind in ("booked", "changed", "cancelled", "offered"):
         text = messages.sms_text(

@@ -75,8 +75,8 @@ def test_an_email_longer_than_rfc_5321_allows_is_refused_with_its_own_message(
 
 
 def test_every_limit_the_door_enforces_fits_the_warehouse_column_it_ends_in() -> None:
-    from registration.models import Booking
     from vaksin import validation
+    from warehouse.models import Booking
 
     columns: dict[str, int] = {
         field.name: field.max_length for field in Booking._meta.fields if field.max_length

@@ -17,7 +17,7 @@ from audit.models import AuditEntry
 from tests.staff import staff_login
 
 QUEUE = "confirmations"
-JOB = "registration.jobs.no_such_function"  # never run: these tests only move jobs around
+JOB = "confirmations.jobs.no_such_function"  # never run: these tests only move jobs around
 
 
 def queue() -> Any:

@@ -6,7 +6,7 @@ twice, and confirmation jobs took live bookings for cancelled ones and sent noth
 
 import pytest
 
-from registration.confirmations.services import confirmations_send
+from confirmations.services import confirmations_send
 from registration.selectors import appointment_lookup
 from registration.services import booking_cancel, booking_create
 from tests.people import booking_request

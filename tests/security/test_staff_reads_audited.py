@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from audit.services import search_fingerprint
-from registration.models import Booking
 from registration.services import booking_create
 from tests.people import booking_request, mykad
 from tests.slots import SlotMaker
 from tests.staff import staff_login
+from warehouse.models import Booking
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def trail_text() -> str:
 
 
 def test_opening_a_booking_live_is_audited(viewer: Client, reference: str) -> None:
-    page = viewer.get(reverse("admin:registration_booking_live", args=[reference]))
+    page = viewer.get(reverse("admin:warehouse_booking_live", args=[reference]))
 
     assert page.status_code == 200
     assert reads() == [("alice", "view", reference, "127.0.0.1")]
@@ -58,7 +58,7 @@ def test_opening_a_booking_live_is_audited(viewer: Client, reference: str) -> No
 def test_opening_a_warehouse_row_is_audited(viewer: Client, reference: str) -> None:
     row = Booking.objects.get(reference=reference)
 
-    page = viewer.get(reverse("admin:registration_booking_change", args=[row.pk]))
+    page = viewer.get(reverse("admin:warehouse_booking_change", args=[row.pk]))
 
     assert page.status_code == 200
     assert reads() == [("alice", "view", reference, "127.0.0.1")]
@@ -67,7 +67,7 @@ def test_opening_a_warehouse_row_is_audited(viewer: Client, reference: str) -> N
 def test_the_list_of_bookings_is_audited_with_its_filters(viewer: Client, reference: str) -> None:
     day = Booking.objects.get().date
 
-    page = viewer.get(reverse("admin:registration_booking_changelist"), {"date": str(day)})
+    page = viewer.get(reverse("admin:warehouse_booking_changelist"), {"date": str(day)})
 
     assert page.status_code == 200
     entry = AuditEntry.objects.get(action="view_list")
@@ -81,8 +81,8 @@ def test_a_search_by_id_number_is_audited_without_the_id_number(
     typed = mykad(1)
     spelled = f"{typed[:6]}-{typed[6:8]}-{typed[8:]}"
 
-    viewer.get(reverse("admin:registration_booking_changelist"), {"q": typed})
-    viewer.post(reverse("admin:registration_booking_find"), {"query": spelled}, follow=True)
+    viewer.get(reverse("admin:warehouse_booking_changelist"), {"q": typed})
+    viewer.post(reverse("admin:warehouse_booking_find"), {"query": spelled}, follow=True)
 
     searches = list(AuditEntry.objects.filter(action="search").order_by("at"))
     assert [e.target for e in searches] == [search_fingerprint(typed)] * 2
@@ -96,8 +96,8 @@ def test_a_search_by_id_number_is_audited_without_the_id_number(
 def test_whoever_holds_the_secret_can_tell_who_searched_for_a_person(
     viewer: Client, reference: str
 ) -> None:
-    viewer.post(reverse("admin:registration_booking_find"), {"query": mykad(1)})
-    viewer.post(reverse("admin:registration_booking_find"), {"query": mykad(2)})
+    viewer.post(reverse("admin:warehouse_booking_find"), {"query": mykad(1)})
+    viewer.post(reverse("admin:warehouse_booking_find"), {"query": mykad(2)})
     out = StringIO()
 
     call_command("audit_search_fingerprint", f" {mykad(1)[:6]}-14-{mykad(1)[8:]} ", stdout=out)
@@ -107,7 +107,7 @@ def test_whoever_holds_the_secret_can_tell_who_searched_for_a_person(
 
 
 def test_a_search_by_reference_keeps_the_reference(viewer: Client, reference: str) -> None:
-    viewer.post(reverse("admin:registration_booking_find"), {"query": reference.lower()})
+    viewer.post(reverse("admin:warehouse_booking_find"), {"query": reference.lower()})
 
     assert AuditEntry.objects.get(action="search").target == f"search:{reference}"
 
@@ -129,8 +129,8 @@ def test_a_refused_page_records_nothing(staff: User, client: Client, reference: 
     staff_login(client, staff)  # no permission to view bookings
 
     for url in (
-        reverse("admin:registration_booking_live", args=[reference]),
-        reverse("admin:registration_booking_changelist"),
+        reverse("admin:warehouse_booking_live", args=[reference]),
+        reverse("admin:warehouse_booking_changelist"),
     ):
         assert client.get(url).status_code == 403, url
 

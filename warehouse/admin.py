@@ -18,12 +18,12 @@ from django.utils.html import format_html, format_html_join
 
 from audit.admin import ReadOnlyAdmin, StaffPages
 from audit.services import audit_record, search_fingerprint, staff_address, staff_read_record
-from registration.models import Booking, ExportWatermark, SetAsideBooking
 from registration.references import number_for, reference_for
-from registration.set_aside import set_aside_retry
 from registration.staff import staff_booking_cancel
-from registration.staff_selectors import booking_live, booking_references_for, mask_id_number
 from vaksin import store
+from warehouse.models import Booking, ExportWatermark, SetAsideBooking
+from warehouse.set_aside import set_aside_retry
+from warehouse.staff_selectors import booking_live, booking_references_for, mask_id_number
 
 
 class FindForm(forms.Form):
@@ -53,7 +53,7 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
     search_help_text = "A reference (like K7Q-X3M-HA2) or a whole ID number."
     show_full_result_count = False  # a count(*) over millions of rows on every page is slow
     readonly_fields = ["live_link"]
-    change_list_template = "admin/registration/booking/change_list.html"
+    change_list_template = "admin/warehouse/booking/change_list.html"
 
     @admin.display(description="ID number")
     def masked_id_number(self, booking: Booking) -> str:
@@ -61,7 +61,7 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
 
     @admin.display(description="Live in Redis")
     def live_link(self, booking: Booking) -> str:
-        url = reverse("admin:registration_booking_live", args=[booking.reference])
+        url = reverse("admin:warehouse_booking_live", args=[booking.reference])
         return format_html('<a href="{}">Status, confirmation, cancel</a>', url)
 
     def get_search_results(
@@ -123,12 +123,12 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
             path(
                 "find/",
                 self.admin_site.admin_view(self.find_view),
-                name="registration_booking_find",
+                name="warehouse_booking_find",
             ),
             path(
                 "live/<str:reference>/",
                 self.admin_site.admin_view(self.live_view),
-                name="registration_booking_live",
+                name="warehouse_booking_live",
             ),
             *super().get_urls(),
         ]
@@ -151,10 +151,10 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
             )
             if references and len(references) == 1:
                 return HttpResponseRedirect(
-                    reverse("admin:registration_booking_live", args=[references[0]])
+                    reverse("admin:warehouse_booking_live", args=[references[0]])
                 )
         context = self.page_context(request, "Find a booking", form=form, references=references)
-        return TemplateResponse(request, "admin/registration/booking/find.html", context)
+        return TemplateResponse(request, "admin/warehouse/booking/find.html", context)
 
     def live_view(self, request: HttpRequest, reference: str) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -162,7 +162,7 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
         booking = booking_live(reference=reference)
         if booking is None:
             raise Http404("No booking with this reference.")
-        can_cancel = request.user.has_perm("registration.change_booking")
+        can_cancel = request.user.has_perm("warehouse.change_booking")
         form = CancelForm(request.POST or None)
         if request.method == "POST":
             if not can_cancel:
@@ -180,7 +180,7 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
             can_cancel=can_cancel and booking.active and not booking.purged,
             purged_on=booking.purged_on,
         )
-        return TemplateResponse(request, "admin/registration/booking/live.html", context)
+        return TemplateResponse(request, "admin/warehouse/booking/live.html", context)
 
     def _cancel(self, request: HttpRequest, reference: str, reason: str) -> None:
         try:
@@ -246,7 +246,7 @@ class SetAsideBookingAdmin(ReadOnlyAdmin):
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
-        if not request.user.has_perm("registration.change_booking"):
+        if not request.user.has_perm("warehouse.change_booking"):
             actions.pop("retry", None)
         return actions
 

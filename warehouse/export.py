@@ -3,8 +3,8 @@
 Incremental: a watermark row holds the number of the last log entry exported, and moves in the
 same transaction as the rows it covers. Each chunk locks that row first, so two exports at once
 take turns chunk by chunk and never read the same entries. Rows are written as
-registration/warehouse_rows.py says (COPY, then an INSERT that adds nothing twice); a row
-PostgreSQL refuses is set aside (registration/set_aside.py) in the same transaction, so one bad
+warehouse/rows.py says (COPY, then an INSERT that adds nothing twice); a row
+PostgreSQL refuses is set aside (warehouse/set_aside.py) in the same transaction, so one bad
 row never stops the export. Cancellation entries set cancelled_at on the booking they cancel.
 """
 
@@ -18,11 +18,11 @@ from django.db import connection, transaction
 from django.db.utils import Error as DatabaseError
 from django.db.utils import InterfaceError, OperationalError
 
-from registration.models import WATERMARK, ExportWatermark, SetAsideBooking
-from registration.set_aside import set_aside_record
-from registration.warehouse_rows import bookings_write, cancellations_write
 from vaksin.backoff import Backoff
 from vaksin.store import StoreError, bookings, keys, metrics, slots, waitlist
+from warehouse.models import WATERMARK, ExportWatermark, SetAsideBooking
+from warehouse.rows import bookings_write, cancellations_write
+from warehouse.set_aside import set_aside_record
 
 logger = logging.getLogger(__name__)
 

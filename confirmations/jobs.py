@@ -2,8 +2,8 @@
 
 import django_rq
 
-from registration.confirmations.relay import QUEUE, enqueue_batches
-from registration.confirmations.services import (
+from confirmations.relay import QUEUE, enqueue_batches
+from confirmations.services import (
     confirmation_resend,
     confirmations_send,
     incomplete_error,

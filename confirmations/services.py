@@ -28,7 +28,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from rq.timeouts import BaseTimeoutException
 
-from registration.confirmations import messages
+from confirmations import messages
 from registration.references import number_for, reference_for
 from vaksin.sms import Sms, sms_backend
 from vaksin.store import StoreError, bookings, keys, outbox, slots

@@ -12,7 +12,7 @@ import django_rq
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from registration.confirmations.relay import QUEUE, batch_span
+from confirmations.relay import QUEUE, batch_span
 from registration.references import number_for, reference_for
 from vaksin.store import bookings, outbox
 

@@ -5,10 +5,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from django.utils import timezone
 
-from registration.export import error_reason
-from registration.purge import BATCH, personal_data_purge
 from vaksin.progress import Progress
 from vaksin.store import StoreError
+from warehouse.export import error_reason
+from warehouse.purge import BATCH, personal_data_purge
 
 
 class Command(BaseCommand):

@@ -33,6 +33,9 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # The table other systems read keeps the name it had when this was the registration
+        # app's (docs/api.md).
+        db_table = "registration_booking"
         indexes = [models.Index(fields=["location_id", "date"])]
 
     def __str__(self) -> str:
@@ -53,6 +56,9 @@ class ExportWatermark(models.Model):
     name = models.CharField(primary_key=True, max_length=32)
     last_number = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "registration_exportwatermark"
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_number}"
@@ -77,6 +83,7 @@ class SetAsideBooking(models.Model):
     tried_at = models.DateTimeField()
 
     class Meta:
+        db_table = "registration_setasidebooking"
         verbose_name = "booking set aside by the export"
         verbose_name_plural = "bookings set aside by the export"
         ordering = ["number"]

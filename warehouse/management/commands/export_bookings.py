@@ -4,7 +4,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from registration.export import (
+from vaksin.progress import Progress
+from vaksin.stopping import stop_on_signals
+from vaksin.store import StoreError
+from warehouse.export import (
     CHUNK,
     bookings_export,
     bookings_export_loop,
@@ -12,10 +15,7 @@ from registration.export import (
     error_reason,
     store_unreachable,
 )
-from registration.set_aside import set_aside_retry
-from vaksin.progress import Progress
-from vaksin.stopping import stop_on_signals
-from vaksin.store import StoreError
+from warehouse.set_aside import set_aside_retry
 
 
 class Command(BaseCommand):

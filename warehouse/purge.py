@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from registration.models import WATERMARK, ExportWatermark
-from registration.set_aside import set_aside_numbers
 from vaksin.store import bookings, keys, metrics, outbox, purged
+from warehouse.models import WATERMARK, ExportWatermark
+from warehouse.set_aside import set_aside_numbers
 
 # Bookings purged per script call: each call holds Redis for the time it takes (a few ms for
 # this many), so a purge run beside live traffic never stalls a booking for long.

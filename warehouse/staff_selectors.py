@@ -3,13 +3,13 @@
 import datetime
 from dataclasses import dataclass
 
-from registration.confirmations.selectors import ConfirmationJob, confirmation_job_for
-from registration.confirmations.services import channels_for
-from registration.models import Booking
+from confirmations.selectors import ConfirmationJob, confirmation_job_for
+from confirmations.services import channels_for
 from registration.references import number_for, reference_for
 from vaksin.store import bookings, outbox, purged
 from vaksin.store.purged import is_purged
 from vaksin.validation import compact_id_number
+from warehouse.models import Booking
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from registration.models import WATERMARK, Booking, ExportWatermark, SetAsideBooking
 from registration.references import reference_for
-from registration.warehouse_rows import Refusal, bookings_write
 from vaksin.store import StoreError, metrics
+from warehouse.models import WATERMARK, Booking, ExportWatermark, SetAsideBooking
+from warehouse.rows import Refusal, bookings_write
 
 logger = logging.getLogger(__name__)
 

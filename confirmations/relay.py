@@ -29,7 +29,7 @@ from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
 
-from registration.confirmations.messages import is_sent
+from confirmations.messages import is_sent
 from registration.references import number_for, reference_for
 from vaksin.backoff import Backoff
 from vaksin.store import StoreError, keys, outbox
@@ -37,7 +37,7 @@ from vaksin.store.connection import redis_outage
 from vaksin.switches import confirmations_paused
 
 QUEUE = "confirmations"
-JOB = "registration.jobs.confirmations_send_job"
+JOB = "confirmations.jobs.confirmations_send_job"
 # Backoff for a failing gateway: about two hours in all, then the job stays in the failed
 # registry (the queue dashboard in the admin) for staff to see and requeue. The first retry is
 # immediate: it is also how the job of a killed worker comes back, and a scheduled retry would

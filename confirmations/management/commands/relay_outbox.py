@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from registration.confirmations.relay import RelayCounts, relay_run
+from confirmations.relay import RelayCounts, relay_run
 from vaksin.stopping import stop_on_signals
 
 

@@ -16,7 +16,8 @@ PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: run run-ha test bench lint manage services stop status clean bootstrap bootstrap-dev messages
+.PHONY: run run-ha test test-fast lock bench lint manage services stop status clean bootstrap \
+	bootstrap-dev messages
 
 # Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
 run: bootstrap
@@ -38,6 +39,32 @@ test: lint
 	$(TEST_ENV) $(VENV)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
 	exit $$rc
+
+# The quick tier while working (about a minute on 2 cores): the unit and single-process tests,
+# without lint (`make lint`) and without the tests marked browser, e2e or slow (Chromium, real
+# gunicorn and worker processes, more than a few seconds: pyproject.toml). The same services,
+# environment and stop rule as `make test`; `make test` still runs everything.
+FAST_TESTS := not browser and not e2e and not slow
+test-fast: bootstrap-dev
+	@if scripts/services.sh status >/dev/null; then started=0; else started=1; fi; \
+	scripts/services.sh start || exit $$?; \
+	$(TEST_ENV) $(VENV)/python manage.py collectstatic --noinput -v 0 && \
+	$(TEST_ENV) $(VENV)/pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS); rc=$$?; \
+	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
+	exit $$rc
+
+# Rewrite the locks from their inputs after editing a requirements*.txt: requirements.lock (the
+# application), requirements-run.lock (what make run adds: honcho) and requirements-dev.lock
+# (everything, the runtime packages at the runtime lock's versions), each package pinned with
+# its hashes, for Python 3.11 on Linux x86_64 (.venv's). Pins that still fit are kept;
+# LOCK_ARGS=--upgrade moves all to the newest that fit, LOCK_ARGS="--upgrade-package NAME" one.
+LOCK_ARGS ?=
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: bootstrap-dev
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -o requirements-run.lock requirements-run.txt
+	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.txt
 
 # The noon rush on loopback, every figure beside its rival from the same run (bench/run.py):
 # prints a table and rewrites BENCHMARKS.md. BENCH_ARGS="--seconds 5 --skip-replay" is quicker.
@@ -85,10 +112,10 @@ manage:
 clean:
 	scripts/services.sh clean
 
-# System packages and .venv from requirements.txt.
+# System packages and .venv from requirements.lock and requirements-run.lock (honcho).
 bootstrap:
 	scripts/bootstrap.sh
 
-# The same plus test and bench tools: requirements-dev.txt, Chromium, nginx, wrk, node_modules.
+# The same plus test and bench tools: requirements-dev.lock, Chromium, nginx, wrk, node_modules.
 bootstrap-dev:
 	scripts/bootstrap.sh --dev

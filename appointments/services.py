@@ -1,10 +1,10 @@
 """A person managing their own booking at /appointment/: a code to the booking's phone, then
 cancel it, move it to another centre or date, or have its SMS sent again.
 
-Only the phone the booking was made from can do any of it (SPEC invariant 7): the code goes to
-that phone, whoever asks, so knowing someone's ID number and reference changes nothing. Each
-change is one Lua script (lua/cancel_release.lua, lua/move.lua) and writes an entry to the
-booking log, from which the relay sends its SMS like any confirmation.
+Only the phone the booking was made from can do any of it (docs/api.md, invariants): the
+code goes to that phone, whoever asks, so knowing someone's ID number and reference changes
+nothing. Each change is one Lua script (lua/registration/cancel_release.lua, move.lua) and
+writes an entry to the booking log, from which the relay sends its SMS like any confirmation.
 """
 
 import contextlib

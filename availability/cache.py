@@ -1,25 +1,11 @@
-"""A per-view micro-cache whose hit path is nearly free, shared by every worker through Redis.
+"""A per-view micro-cache whose hit is a dictionary look-up, shared by every worker through Redis.
 
-Django's `cache_page` on django-redis costs two Redis reads and an unpickle on every hit:
-`make bench` serves the same listing through it beside this cache, where it answered 0.2 to
-0.6 times as many requests a second as this cache over five runs (about half, typically).
-Here a hit is a dictionary look-up and a clock read: each process keeps the rendered bytes
-until the shared copy it took them from expires. Only on a miss does a process go to Redis,
-where one shared copy lives for the TTL:
-
-1. read the shared copy (GET + PTTL in one round trip); take it if present;
-2. otherwise claim the recomputation (SET NX PX): exactly one process across all workers
-   wins, recomputes, and publishes the new copy;
-3. the others serve the copy they already hold (a second or so stale: stale-while-revalidate)
-   or, holding none, poll for the winner's copy for a short while.
-
-So at every expiry there is one recomputation, however many workers and requests arrive, and
-a dead Redis leaves each process serving its last copy for `stale_for` seconds before the
-caller sees the error.
-
-Clients that accept gzip get the copy compressed, once per copy and process (the national
-listing is about 1 MB as JSON and 130 KB gzipped), never once per request; the answer varies
-by Accept-Encoding only.
+Each process keeps the rendered bytes until the shared copy they came from expires; only then
+does it go to Redis, where one shared copy lives for the TTL and exactly one process in all
+(SET NX) recomputes it while the others serve what they hold or wait briefly for the new one.
+So each expiry costs one recomputation however many requests arrive, and a dead Redis leaves
+each process serving its last copy for `stale_for` seconds. Gzip is done once per copy, never
+per request. Why not Django's cache_page, measured beside it: docs/performance.md.
 """
 
 import gzip

@@ -16,6 +16,7 @@ from availability.selectors import (
 )
 from availability.states import STATES
 from vaksin import store
+from vaksin.lean import lean
 
 
 def _state_filter(request: HttpRequest) -> str:
@@ -34,6 +35,7 @@ def _unavailable() -> JsonResponse:
     return response
 
 
+@lean
 @require_safe
 @micro_cache(LISTING, vary=_state_filter)
 def availability_api(request: HttpRequest) -> HttpResponse:

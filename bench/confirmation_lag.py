@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.stack import with_database
+from devstack.environment import with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,8 +53,8 @@ def main() -> None:
 
     django.setup()
     from bench.confirmations import percentile
+    from devstack.people import booking_request
     from registration.services import booking_create
-    from tests.people import booking_request
     from vaksin import store
     from vaksin.store import slots
 

@@ -12,7 +12,7 @@ from urllib.error import URLError
 from urllib.request import Request, urlopen
 
 from bench.stack import BENCH_PHONE, bench_token
-from tests.people import booking_request
+from devstack.people import booking_request
 
 
 @dataclass

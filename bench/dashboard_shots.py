@@ -15,7 +15,8 @@ import time
 
 import django
 
-from bench.stack import ROOT, environment, running_stack
+from bench.stack import environment, running_stack
+from devstack.processes import ROOT
 
 PASSWORD = "bench operator passphrase"
 
@@ -30,7 +31,7 @@ def main() -> None:
     from django.contrib.auth.models import User
     from playwright.sync_api import sync_playwright
 
-    from tests.staff import totp_code, totp_device
+    from devstack.staff import totp_code, totp_device
 
     user, _ = User.objects.get_or_create(username="bench-operator")
     user.is_staff = user.is_superuser = True

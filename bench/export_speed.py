@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.stack import with_database
+from devstack.environment import with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -1,4 +1,4 @@
-"""Figures for the capacity plan of docs/deploy.md, measured on the HA stack of deploy/ha.py.
+"""Figures for the capacity plan of docs/deploy.md, measured on the HA stack of devstack/ha.py.
 
     .venv/bin/python -m bench.ha_capacity        (beside `make services`, for PostgreSQL)
 
@@ -8,7 +8,7 @@
    new person each call) from redis-benchmark at rising concurrency, appendfsync always, two
    replicas attached; and the same with appendfsync everysec, to show what fsync costs.
 
-Prints a table; nothing is asserted (STYLE.md, point 14).
+Prints a table; nothing is asserted: timings belong in the bench, never in tests.
 """
 
 import os
@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from bench.cpu import seconds_by_kind
-from deploy.ha import HaStack, Ports
+from devstack.ha import HaStack
+from devstack.ha_config import Ports
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("HA_BENCH_SECONDS", "10"))

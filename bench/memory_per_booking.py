@@ -15,7 +15,7 @@ from typing import Any
 
 import django
 
-from bench.stack import with_database
+from devstack.environment import with_database
 
 
 def main() -> None:
@@ -30,9 +30,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
     django.setup()
 
-    from tests.people import booking_request
+    from devstack.people import booking_request
     from vaksin import store
     from vaksin.store import bookings, outbox, slots
+    from vaksin.store.bookings import BookingArgs
 
     client = store.client()
     client.flushdb()
@@ -45,7 +46,7 @@ def main() -> None:
     started = time.monotonic()
     for i in range(options.count):
         request = booking_request(i, location=centres[i % len(centres)], date=day)
-        outcome = bookings.book(**vars(request))
+        outcome = bookings.book(BookingArgs(**vars(request)))
         assert outcome.outcome == "booked", outcome
     elapsed = time.monotonic() - started
     booked = measure(client, before, options.count)

@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench.load import LoadResult, wrk
 from bench.report import Figures, latency
-from bench.stack import Stack, environment, procfile
-from tests.processes import free_port, wait_for
+from bench.stack import environment
+from devstack.processes import free_port, wait_for
+from devstack.stack import Stack
+from devstack.starters import procfile
 
 TARGET = 0.95
 ROUNDS = 4

@@ -20,7 +20,8 @@ from pathlib import Path
 import django
 
 from bench.load import command
-from bench.stack import ROOT, RUN, environment, prepare_database, running_stack
+from bench.stack import RUN, environment, prepare_database, running_stack
+from devstack.processes import ROOT
 
 PY_SPY = str(ROOT / ".venv" / "bin" / "py-spy")
 

@@ -35,16 +35,11 @@ from bench.listing import listing_sent, write_national_slots
 from bench.load import LoadResult, combined, wrk, wrk_until
 from bench.metrics_cost import run_metrics_cost
 from bench.report import Figures, latency, rate, summary, write_report
-from bench.stack import (
-    ROOT,
-    RUN,
-    Stack,
-    edge_log_problems,
-    environment,
-    prepare_database,
-    running_stack,
-)
+from bench.stack import RUN, environment, prepare_database, running_stack
 from bench.waiting_room import run_waiting_room
+from devstack.edge import edge_log_problems
+from devstack.processes import ROOT
+from devstack.stack import Stack
 
 # Small enough that every design sells out within a scenario, so false answers can show.
 HOT_CAPACITY = 2_000
@@ -477,7 +472,7 @@ def run_availability(stack: Stack, figures: Figures, *, seconds: int) -> LoadRes
         stack, figures, f"  the edge, {ACCEPT_LANGUAGES} browser Accept-Language values in turn",
         "languages", str(ACCEPT_LANGUAGES), seconds=seconds,
     )  # fmt: skip
-    for line in edge_log_problems()[:3]:
+    for line in edge_log_problems(RUN)[:3]:
         figures.problems.append(f"nginx edge: {line}")
     return micro
 
@@ -511,7 +506,7 @@ def run_national(stack: Stack, figures: Figures, *, seconds: int, small: LoadRes
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
     try:
-        base = stack.start_web("web-national", redis_db=NATIONAL_DB)
+        base = stack.start_web("web-national", env=env)
         if add_listing_size(figures, base) != slots:
             figures.problems.append(f"the national listing does not list its {slots:,} slots")
         for what, headers in [

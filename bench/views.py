@@ -14,7 +14,9 @@ from bench import rivals
 from bench.models import RivalBooking, RivalSlot
 from bench.stack import BENCH_PHONE, BENCH_PHONE_LIMIT
 from vaksin import store
+from vaksin.lean import lean
 from vaksin.store import bookings
+from vaksin.store.bookings import BookingArgs
 
 ANSWERS = {True: (201, "confirmed"), False: (409, "sold_out")}
 # The 2021 design's person records, `user:<id>` there.
@@ -33,14 +35,15 @@ def trivial(request: HttpRequest) -> JsonResponse:
 
 def _book_bare(request: HttpRequest, *, phone_limit: int) -> JsonResponse:
     body = json.loads(request.body)
-    outcome = bookings.book(
+    outcome = bookings.book(BookingArgs(
         id_type="mykad", id_number=body["id_number"], name=body["name"], phone=BENCH_PHONE,
         email="", location=body["location"], date=body["date"], lang="en",
         phone_limit=phone_limit,
-    )  # fmt: skip
+    ))  # fmt: skip
     return _answer(outcome.holds_place)
 
 
+@lean
 @csrf_exempt
 def book_bare(request: HttpRequest) -> JsonResponse:
     """Vaksin's booking script with nothing around it: no validation, no rate limits, no
@@ -49,6 +52,7 @@ def book_bare(request: HttpRequest) -> JsonResponse:
     return _book_bare(request, phone_limit=0)
 
 
+@lean
 @csrf_exempt
 def book_bare_phone_checked(request: HttpRequest) -> JsonResponse:
     """The bare view with the phone's limit counted in the script, as every real booking has:

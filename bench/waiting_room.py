@@ -31,16 +31,10 @@ import django
 
 from bench.load import LoadResult, command, parse, wrk
 from bench.report import Figures, latency, rate
-from bench.stack import (
-    BENCH_PHONE,
-    RUN,
-    Stack,
-    environment,
-    prepare_database,
-    procfile,
-    running_stack,
-    with_database,
-)
+from bench.stack import BENCH_PHONE, RUN, environment, prepare_database, running_stack
+from devstack.environment import with_database
+from devstack.stack import Stack
+from devstack.starters import procfile
 
 TICKETS = 100_000
 POLLERS = 2_000
@@ -71,7 +65,7 @@ def take_tickets(phones: list[str], *, opening_ms: int) -> float:
     from waiting_room.services import pass_ms
 
     started = time.monotonic()
-    room = script("queue")
+    room = script("waiting_room/queue")
     for start in range(0, len(phones), BATCH):
         pipe = client().pipeline(transaction=False)
         for phone in phones[start : start + BATCH]:
@@ -139,8 +133,8 @@ class Bookers:
             time.sleep(0.02)
 
     def _book(self) -> None:
+        from devstack.people import mykad
         from phones.services import phone_token
-        from tests.people import mykad
 
         while (place := self.places.get()) is not None:
             phone = self.phone_of_place[place - 1]
@@ -164,7 +158,7 @@ class Bookers:
 
 
 def _start_web(stack: Stack, env: dict[str, str]) -> None:
-    from tests.processes import wait_for
+    from devstack.processes import wait_for
 
     stack.spawn("web", procfile()["web"], env | {"PORT": str(stack.origin_port)})
     wait_for(f"{stack.origin}/healthz", process=stack.processes["web"])

@@ -8,8 +8,8 @@ from urllib.request import urlopen
 
 from django.http import HttpResponse
 
+from devstack.people import booking_request
 from phones.browser import COOKIE as PHONE_COOKIE
-from tests.people import booking_request
 from wizard.state import COOKIE, WizardState, wizard_save
 
 

@@ -12,6 +12,8 @@ from functools import cache
 from django.utils import translation
 from django.utils.dates import MONTHS
 
+from vaksin.store.entries import LogEntry
+
 
 @cache
 def month_names(lang: str) -> tuple[str, ...]:
@@ -130,7 +132,7 @@ di laman Vaksin dengan rujukan tempahan dan nombor pengenalan anda.
 SENT_KINDS = ("booked", "cancelled", "offered")
 
 
-def is_sent(entry: dict[str, str]) -> bool:
+def is_sent(entry: LogEntry) -> bool:
     """Whether a log entry gets a message of its own."""
     return entry.get("kind") in SENT_KINDS and not entry.get("moved_to")
 

@@ -1,21 +1,13 @@
 """The outbox relay: turns new booking-log entries into confirmation jobs, one job per batch.
 
-The booking request never talks to RQ (enqueueing inside the request halved booking
-throughput); the booking script's stream entry is the outbox. The relay reads it through a
-consumer group and enqueues one RQ job per batch of up to CONFIRMATION_BATCH_SIZE bookings,
-carrying their references. A job per booking cost RQ's own bookkeeping (a job hash, registry
-and status writes, each fsynced) per booking: two workers fell behind from about 300
-bookings/s, and at 1,000/s the lag reached 50-100 s. Per batch that cost is spread over up to
-a few hundred bookings.
+The booking request never talks to RQ: the booking script's stream entry is the outbox. The
+relay reads it through a consumer group and enqueues one job per batch of bookings, because
+RQ's own bookkeeping per job (each write fsynced) could not keep up with a job per booking
+(docs/operations.md, "Why a relay, and why batches"). A short wait fills thin batches.
 
-When a read finds only a few entries, the relay waits CONFIRMATION_BATCH_WAIT_MS and reads
-again to fill the batch, so under a steady stream it enqueues a job every few tens of ms, not
-one per booking; that wait is all the latency batching adds.
-
-All jobs of one read are enqueued in one transaction and only then are the entries
-acknowledged, so a relay killed in between finds the same entries again in its pending list
-(one read never takes more than a pending read returns), cuts them into the same batches and
-skips the batches whose job exists: job ids come from the first and last booking numbers.
+The jobs of one read are enqueued in one transaction and only then are the entries
+acknowledged, so a relay killed in between finds the same entries pending, cuts them into the
+same batches, and skips those whose job exists (job ids come from the batch's numbers).
 """
 
 import logging
@@ -24,16 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import django_rq
-import redis
 from django.conf import settings
 from rq import Queue
 from rq.job import Job, Retry
 
 from confirmations.messages import is_sent
 from registration.references import number_for, reference_for
-from vaksin.backoff import Backoff
-from vaksin.store import StoreError, keys, outbox
-from vaksin.store.connection import redis_outage
+from vaksin.runloop import run_until_stopped
+from vaksin.store import keys, outbox
 from vaksin.switches import confirmations_paused
 
 QUEUE = "confirmations"
@@ -126,10 +116,6 @@ def relay_entries(entries: outbox.Entries, *, queue: Queue, recheck: bool = Fals
     )
 
 
-# Waits between tries while Redis is unreachable: from half a second, doubling, to ten.
-BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
-
-
 def relay_run(
     *,
     consumer: str,
@@ -144,21 +130,13 @@ def relay_run(
     nothing: the relay waits (half a second, doubling to ten) and starts
     again from what it read but never acknowledged, which the consumer group kept for it."""
     counts = RelayCounts()
-    backoff = Backoff(first=BACKOFF_FIRST, ceiling=BACKOFF_MOST)
-    while not should_stop():
-        try:
-            _relay(counts, consumer=consumer, batch=batch, block_ms=block_ms,
-                   should_stop=should_stop, on_batch=on_batch)  # fmt: skip
-        except (StoreError, redis.RedisError) as error:
-            if isinstance(error, redis.RedisError) and not redis_outage(error):
-                raise
-            delay = backoff.next()
-            logger.warning("redis unreachable, waiting %.1f s: %s", delay, error)
-            deadline = time.monotonic() + delay
-            while time.monotonic() < deadline and not should_stop():
-                time.sleep(0.1)
-        else:
-            backoff.reset()
+
+    def step() -> float:
+        _relay(counts, consumer=consumer, batch=batch, block_ms=block_ms,
+               should_stop=should_stop, on_batch=on_batch)  # fmt: skip
+        return 0.0
+
+    run_until_stopped(step, name="relay", should_stop=should_stop)
     return counts
 
 

@@ -1,20 +1,11 @@
 """Sending confirmations in batches, at least once and, as far as the person can tell, once.
 
-A confirmation job carries the references of one relay batch (up to CONFIRMATION_BATCH_SIZE
-bookings). It reads their log entries in one round trip; in a second it claims each booking's
-send (a key with a lifetime), reads its send records and reads which booking the person holds
-now (a cancelled booking gets nothing), in one script. Then it sends one message at a time and
-records them as sent in groups (RECORD_EVERY messages, or sooner behind a slow gateway), one
-round trip per group: a worker killed mid-batch can have sent at most one group it did not
-record. Last, it frees its claims in one round trip.
-
-A booking that could not be sent (its send failed, or another worker holds its claim) does not
-hold up the rest of the batch: the job raises at the end, RQ retries it with backoff, and the
-retry skips every booking recorded as sent. A claim outlives the job's timeout, so a worker
-killed mid-batch leaves claims that lapse before RQ retries its job: a retry, never silence.
-The one window left is a kill between the gateway accepting messages and their group's record
-being written; the message id passed to the gateway (the reference and channel) lets a gateway
-drop those copies.
+A job reads its batch's log entries, claims each booking's send (a key with a lifetime) and
+reads what was sent and which booking the person holds now, in two round trips; then sends one
+message at a time and records them as sent in groups, so a worker killed mid-batch can repeat
+at most one group, under the same message ids, which a gateway de-duplicates. A send that
+failed does not hold up the rest: the job raises at the end and RQ's retry skips what was
+sent. A claim outlives the job's timeout, so a killed worker's batch is retried, never lost.
 """
 
 import datetime
@@ -32,6 +23,7 @@ from confirmations import messages
 from registration.references import number_for, reference_for
 from vaksin.sms import Sms, sms_backend
 from vaksin.store import StoreError, bookings, keys, outbox, slots
+from vaksin.store.entries import LogEntry
 from vaksin.store.slots import PublishedCentre
 from waitlist.services import offer_link, offer_until_text
 
@@ -75,14 +67,14 @@ class BatchResult:
         return counted
 
 
-def _kind(entry: dict[str, str]) -> str:
+def _kind(entry: LogEntry) -> str:
     if entry.get("kind") == "booked" and entry.get("moved_from"):
         return "changed"
     return entry.get("kind", "booked")
 
 
 def _confirmation(
-    reference: str, entry: dict[str, str], centres: dict[str, PublishedCentre]
+    reference: str, entry: LogEntry, centres: dict[str, PublishedCentre]
 ) -> messages.Confirmation:
     centre = centres.get(entry["location"])
     name = centre.name if centre else entry["location"]
@@ -104,13 +96,13 @@ def _confirmation(
     )
 
 
-def channels_for(entry: dict[str, str]) -> list[str]:
+def channels_for(entry: LogEntry) -> list[str]:
     """The channels an entry is sent on: SMS always, and e-mail for a booking (or the new
     booking of a change) when one was given."""
     return ["sms", "email"] if entry.get("email") and entry.get("kind") == "booked" else ["sms"]
 
 
-def _address(channel: str, entry: dict[str, str]) -> str:
+def _address(channel: str, entry: LogEntry) -> str:
     return entry["phone"] if channel == "sms" else entry["email"]
 
 
@@ -198,7 +190,7 @@ def confirmations_send(
         else:
             result.outcomes[reference] = "unknown"
     entries, centres = outbox.confirmation_batch_read(list(wanted))
-    bookings: list[tuple[int, dict[str, str]]] = []
+    bookings: list[tuple[int, LogEntry]] = []
     for number, reference in wanted.items():
         entry = entries.get(number)
         if entry and messages.is_sent(entry):

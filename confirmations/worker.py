@@ -1,14 +1,9 @@
 """The RQ worker class for confirmations (settings.RQ["WORKER_CLASS"]).
 
-A SimpleWorker: jobs run in the worker process instead of a fork per job. Measured with the
-file backend and a job per booking, forking capped two workers at about 100 confirmations/s;
-a job (now a batch) is a few Redis round trips plus one gateway request and one record per
-message, so the isolation a fork buys is not worth it here. The job timeout still holds.
-
-RQ notices a job whose worker died (kill -9, out of memory) only when the job's registry entry
-lapses and a worker next runs its maintenance. Its defaults (timeout + 60 s, maintenance every
-10 minutes and not at all while a worker idles on an empty queue) would leave such a
-confirmation unsent for up to ten minutes; these bring it down to well under a minute.
+A SimpleWorker: a job (a batch) is a few round trips and gateway requests, so a fork per job
+costs more than the isolation it buys (docs/operations.md). Its maintenance runs often, and
+a heartbeat lapses soon after a job's timeout, so that a job whose worker was killed is
+retried within a minute rather than RQ's ten.
 """
 
 import logging
@@ -20,8 +15,8 @@ from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 
-from vaksin.backoff import Backoff
 from vaksin.env import env_int
+from vaksin.runloop import Backoff
 from vaksin.store.connection import redis_outage
 from vaksin.switches import confirmations_paused
 
@@ -29,8 +24,6 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_MARGIN_SECONDS = 10
 PAUSED_QUEUE = "confirmations"
-# Waits between tries while Redis is unreachable: from half a second, doubling, to ten.
-BACKOFF_FIRST, BACKOFF_MOST = 0.5, 10.0
 
 
 class ConfirmationWorker(SimpleWorker):
@@ -47,7 +40,7 @@ class ConfirmationWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        backoff = Backoff(first=BACKOFF_FIRST, ceiling=BACKOFF_MOST)
+        backoff = Backoff()
         while True:
             try:
                 return bool(super().work(*args, **kwargs))

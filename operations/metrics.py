@@ -1,8 +1,8 @@
 """GET /metrics in Prometheus's text format: the noon figures, and django-rq's queue figures.
 
 Every total here is read from Redis, where every process of every node adds to the same
-counters (the booking script counts its own outcomes: vaksin/store/lua/book.lua), so any node
-answers with the same totals: scrape one node, or the load balancer as a single target. Only
+counters (the booking script counts its own outcomes: lua/registration/book.lua), so any
+node answers with the same totals: scrape one node, or the load balancer as a single target. Only
 vaksin_redis_up and vaksin_database_up are this node's own view.
 """
 
@@ -21,20 +21,16 @@ from prometheus_client.core import (
 
 from operations.selectors import NoonFigures, noon_figures
 from vaksin.store import StoreError
+from vaksin.store.entries import Outcome
 from vaksin.store.metrics import DELAY_BUCKETS, REQUEST_BUCKETS
 from waiting_room.services import queue_reading, room_on
 
 # Listed even before they first happen, so that rate() and alerts see a zero, not no series.
-BOOKING_OUTCOMES = (
-    "booked",
-    "repeat",
-    "sold_out",
-    "already_registered",
-    "unknown_slot",
-    "phone_limit",
-    "rate_limited",
-    "idempotency_conflict",
-    "not_admitted",
+# What the booking script can decide (lua/registration/book.lua), each counted from the start.
+BOOKING_OUTCOMES = tuple(
+    outcome
+    for outcome in Outcome
+    if outcome not in (Outcome.OFFER_GONE, Outcome.MOVED, Outcome.NOT_FOUND, Outcome.SAME_SLOT)
 )
 CODE_OUTCOMES = ("issued", "rate_limited")
 CHANNELS = ("sms", "email")

@@ -1,6 +1,6 @@
 """POST /api/verifications and /api/verifications/confirm: a phone proves it is held.
 
-See phones/services.py for the codes and tokens, and SPEC's "Verification" table.
+See phones/services.py for the codes and tokens, and docs/api.md (3.4, 3.5).
 """
 
 from django.conf import settings
@@ -15,8 +15,10 @@ from phones.services import (
 )
 from vaksin.addresses import client_address
 from vaksin.json_api import answer, json_endpoint, parsed_body, refused
+from vaksin.lean import lean
 
 
+@lean
 @json_endpoint
 def verifications_api(request: HttpRequest) -> JsonResponse:
     body = parsed_body(request)
@@ -33,6 +35,7 @@ def verifications_api(request: HttpRequest) -> JsonResponse:
     return answer({"expires_in": settings.VERIFICATION_CODE_SECONDS}, status=202)
 
 
+@lean
 @json_endpoint
 def verifications_confirm_api(request: HttpRequest) -> JsonResponse:
     body = parsed_body(request)

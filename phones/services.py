@@ -1,7 +1,7 @@
 """Verifying a phone: a one-time code by SMS, exchanged for a token that books from that phone.
 
 A code is six digits, lives VERIFICATION_CODE_SECONDS, allows VERIFICATION_TRIES tries and is
-stored only as a keyed hash (vaksin/store/lua/code_issue.lua). The SMS is sent by the
+stored only as a keyed hash (vaksin/store/lua/phones/code_issue.lua). The SMS is sent by the
 `verifications` worker, never by the request; its job carries a random nonce from which only
 a holder of the secret can derive the code, so the code is never readable in Redis.
 

@@ -1,6 +1,6 @@
 """POST /api/bookings: the JSON face of the same booking service the wizard uses.
 
-Every refusal is a machine-readable JSON error with the status of SPEC's table; no input,
+Every refusal is a machine-readable JSON error with the status docs/api.md gives it (3.6); no input,
 however malformed, reaches a 5xx. A booking is made from a verified phone only: the bearer
 token of POST /api/verifications/confirm (phones/api.py).
 """
@@ -17,6 +17,7 @@ from vaksin import store
 from vaksin.addresses import client_address
 from vaksin.errors import BookingError
 from vaksin.json_api import answer, invalid, json_endpoint, parsed_body, refused
+from vaksin.lean import lean
 from vaksin.window import registration_state
 
 FIELDS = ("id_type", "id_number", "name", "phone", "email", "location", "date", "birth_date")
@@ -41,6 +42,7 @@ def _refused(error: BookingError, *, location: str, date: str) -> JsonResponse:
     return refused(error)
 
 
+@lean
 @json_endpoint
 def bookings_api(request: HttpRequest) -> JsonResponse:
     if registration_state() != "open":

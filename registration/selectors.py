@@ -7,6 +7,7 @@ from django.conf import settings
 
 from registration.references import number_for, reference_for
 from vaksin.store import keys, lookup, slots
+from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
 from vaksin.validation import PASSPORT_PATTERN, compact_id_number
 
@@ -69,7 +70,7 @@ def appointment_lookup(
     minute = int(time.time() // 60)
     limits: list[tuple[str, int]] = []
     if settings.RATE_LIMIT_PER_IP and client_address:
-        # Shared with booking attempts: SPEC counts both against one budget per address.
+        # Shared with booking attempts: docs/api.md counts both against one budget per address.
         limits.append(
             (keys.rate_key("address", client_address, minute), settings.RATE_LIMIT_PER_IP)
         )
@@ -95,7 +96,7 @@ def appointment_lookup(
     return appointment_of(number, entry, status=status)
 
 
-def appointment_of(number: int, entry: dict[str, str], *, status: str) -> Appointment:
+def appointment_of(number: int, entry: LogEntry, *, status: str) -> Appointment:
     centre = slots.read_centre(entry["location"])
     return Appointment(
         reference=reference_for(number),

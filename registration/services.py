@@ -1,7 +1,8 @@
 """Writes of the registration domain: booking and cancelling.
 
 Python validates; the Lua script decides. Nothing here reads availability before booking:
-the script is the only judge of whether a place is free (see vaksin/store/lua/book.lua).
+the script is the only judge of whether a place is free (vaksin/store/lua/registration/
+book.lua).
 """
 
 import contextlib
@@ -16,6 +17,8 @@ from registration.references import number_for, reference_for
 from vaksin import validation
 from vaksin.errors import BookingError
 from vaksin.store import StoreError, bookings, keys, metrics, rates
+from vaksin.store.bookings import BookingArgs
+from vaksin.store.entries import Outcome
 from vaksin.store.purged import is_purged
 from vaksin.validation import collect
 from vaksin.window import registration_state
@@ -134,24 +137,26 @@ def booking_create(
         raise BookingError("unknown_slot")
     try:
         outcome = bookings.book(
-            id_type=request.id_type,
-            id_number=request.id_number,
-            name=request.name,
-            phone=request.phone,
-            email=request.email,
-            location=request.location,
-            date=request.date,
-            lang=request.lang,
-            address=client_address,
-            address_limit=settings.RATE_LIMIT_PER_IP,
-            person_limit=settings.RATE_LIMIT_PER_ID,
-            phone_limit=settings.PHONE_BOOKING_LIMIT,
-            # Scoped to the phone: nobody can use up another caller's key in advance.
-            idempotency=f"{request.phone}:{idempotency_key}" if idempotency_key else "",
-            counted=settings.METRICS_ENABLED,
-            pass_ms=booking_pass_ms(now),
+            BookingArgs(
+                id_type=request.id_type,
+                id_number=request.id_number,
+                name=request.name,
+                phone=request.phone,
+                email=request.email,
+                location=request.location,
+                date=request.date,
+                lang=request.lang,
+                address=client_address,
+                address_limit=settings.RATE_LIMIT_PER_IP,
+                person_limit=settings.RATE_LIMIT_PER_ID,
+                phone_limit=settings.PHONE_BOOKING_LIMIT,
+                # Scoped to the phone: nobody can use up another caller's key in advance.
+                idempotency=f"{request.phone}:{idempotency_key}" if idempotency_key else "",
+                counted=settings.METRICS_ENABLED,
+                pass_ms=booking_pass_ms(now),
+            )
         )
-        if outcome.outcome == "not_admitted":
+        if outcome.outcome == Outcome.NOT_ADMITTED:
             raise BookingError("not_admitted", position=_queue_position(outcome, request.phone))
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None

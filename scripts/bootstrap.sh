@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what this machine lacks to run Vaksin (or, with --dev, to test it): Debian packages,
 # the .venv and, for the browser tests, node_modules. Idempotent; on a machine that already has
-# everything it only hashes two files, so `make run` and `make test` can call it every time.
+# everything it only hashes a few files, so `make run` and `make test` can call it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,8 +74,10 @@ python_ok || missing+=(python3 python3-venv)
 if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium fonts-liberation)
   # The browser tests' screenshots of the Chinese and Tamil pages need their scripts' fonts.
-  fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
-  fc-list 2>/dev/null | grep -qi "Lohit Tamil" || missing+=(fonts-lohit-taml)
+  # (grep reads the whole list: with -q, fc-list could die of SIGPIPE and pipefail call the font
+  # missing, reinstalling it on every run.)
+  fc-list 2>/dev/null | grep "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
+  fc-list 2>/dev/null | grep -i "Lohit Tamil" >/dev/null || missing+=(fonts-lohit-taml)
   command -v npm >/dev/null || missing+=(nodejs npm)
   command -v nginx >/dev/null || missing+=(nginx-light)
   # makemessages, which the translation tests run on a copy of the tree.
@@ -89,26 +91,31 @@ if [ ${#missing[@]} -gt 0 ]; then
   python_ok || { say "Python >= 3.11 with venv is required" >&2; exit 1; }
 fi
 
-# Virtualenv, reinstalled only when the requirements change. A --dev install also satisfies a
-# plain one, so it writes both stamps.
+# Virtualenv, from the locks (every package pinned with its hashes; `make lock` writes them from
+# requirements*.txt), reinstalled only when a lock changes. `make run` installs the runtime lock
+# and requirements-run.lock (honcho); --dev installs requirements-dev.lock, which holds both at
+# the same versions, so it also satisfies a plain install and writes both stamps.
 sha() { cat "$@" | sha256sum | cut -d' ' -f1; }
+pip_install() {
+  .venv/bin/pip install -q --disable-pip-version-check --require-hashes "$@"
+}
 if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   rm -rf .venv
   say "creating .venv with $(python_bin)"
   "$(python_bin)" -m venv .venv
 fi
-runtime_sha=$(sha requirements.txt)
+runtime_sha=$(sha requirements.lock requirements-run.lock)
 if [ "$dev" = 1 ]; then
-  dev_sha=$(sha requirements.txt requirements-dev.txt)
+  dev_sha=$(sha requirements-dev.lock)
   if [ "$(cat .venv/.requirements-dev.sha256 2>/dev/null)" != "$dev_sha" ]; then
-    say "installing requirements-dev.txt into .venv"
-    .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+    say "installing requirements-dev.lock into .venv"
+    pip_install -r requirements-dev.lock
     echo "$dev_sha" >.venv/.requirements-dev.sha256
     echo "$runtime_sha" >.venv/.requirements.sha256
   fi
 elif [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$runtime_sha" ]; then
-  say "installing requirements.txt into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  say "installing requirements.lock and requirements-run.lock into .venv"
+  pip_install -r requirements.lock -r requirements-run.lock
   echo "$runtime_sha" >.venv/.requirements.sha256
 fi
 

@@ -21,9 +21,10 @@ from django.utils import timezone
 from playwright.sync_api import Browser, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from tests.processes import collect_static, start_gunicorn, stop_process
+from devstack.processes import stop_process
+from devstack.sms import sms_lines
+from devstack.starters import collect_static, start_gunicorn
 from tests.slots import SlotMaker, slot_seed
-from tests.sms import sms_lines
 from tests.staff import staff_login
 from vaksin import store
 from vaksin.sms import sms_backend

@@ -5,7 +5,7 @@ import contextlib
 import socket
 import threading
 
-from tests.processes import free_port
+from devstack.processes import free_port
 
 
 class Proxy:

@@ -1,32 +1,17 @@
-"""Staff in tests: a member of staff with an authenticator app, its codes, and a test client
-logged in the way the admin site requires (password and second factor)."""
+"""Staff in tests: a test client logged in the way the admin site requires (password and second
+factor), and the admin's login form; the authenticator app and its codes are devstack/staff.py's."""
 
-import time
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from devstack.staff import totp_device
+
 PASSWORD = "a long enough staff passphrase"
-
-
-def totp_device(user: User) -> TOTPDevice:
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, defaults={"name": "test app", "confirmed": True}
-    )
-    return device
-
-
-def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
-    """The code the member's app shows now (or that many 30-second steps later: a code is
-    accepted once, so a second login in one step needs the next one)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + steps_ahead * device.step
-    return f"{totp.token():0{device.digits}d}"
 
 
 def staff_login(client: Client, user: User) -> TOTPDevice:

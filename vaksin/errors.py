@@ -6,6 +6,8 @@ Written as GOV.UK writes errors: say what is wrong and how to put it right, with
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from vaksin.store.entries import Outcome
+
 MESSAGES: dict[str, Promise] = {
     # Identity
     "id_type_missing": _("Select whether you have a MyKad or a passport"),
@@ -110,21 +112,22 @@ def message(code: str) -> str:
     return str(found) if found is not None else code
 
 
-# The HTTP status of each refusal, for the API and the wizard's check page alike.
-STATUS = {
+# The HTTP status of each refusal, for the API and the wizard's check page alike: the scripts'
+# outcomes by their Outcome, the door's own refusals by their code.
+STATUS: dict[str, int] = {
     "invalid": 400,
     "closed": 403,
-    "unknown_slot": 404,
-    "sold_out": 409,
-    "already_registered": 409,
-    "phone_limit": 409,
-    "same_slot": 409,
-    "offer_gone": 410,
+    Outcome.UNKNOWN_SLOT: 404,
+    Outcome.SOLD_OUT: 409,
+    Outcome.ALREADY_REGISTERED: 409,
+    Outcome.PHONE_LIMIT: 409,
+    Outcome.SAME_SLOT: 409,
+    Outcome.OFFER_GONE: 410,
     "too_young": 400,
     "phone_unverified": 401,
-    "not_admitted": 403,
-    "idempotency_conflict": 422,
-    "rate_limited": 429,
+    Outcome.NOT_ADMITTED: 403,
+    Outcome.IDEMPOTENCY_CONFLICT: 422,
+    Outcome.RATE_LIMITED: 429,
     "unavailable": 503,
 }
 

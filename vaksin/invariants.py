@@ -1,4 +1,5 @@
-"""A full check of the store against the SPEC's invariants, for tests, benchmarks and operators.
+"""A full check of the store against the invariants of docs/api.md, for tests, benchmarks and
+operators.
 
 It reads everything, so it runs beside a quiet store, never on the request path.
 """
@@ -7,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from vaksin.store import bookings, keys, slots, waitlist
+from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
 
 LOG_PAGE = 10_000
@@ -16,7 +18,7 @@ def store_problems() -> list[str]:
     """Every way the store breaks an invariant; an empty list when it holds them all."""
     counts = slots.read_slots()
     capacities, booked = counts.capacity, counts.booked
-    active: dict[int, dict[str, str]] = {}
+    active: dict[int, LogEntry] = {}
     after, missing = 0, list[int]()
     while page := bookings.read_entries(after=after, count=LOG_PAGE):
         for number, entry in page:
@@ -66,7 +68,7 @@ def store_problems() -> list[str]:
     return problems
 
 
-def _person_names(entry: dict[str, str]) -> list[str]:
+def _person_names(entry: LogEntry) -> list[str]:
     """The names a booking's person may be held under (a purged booking keeps them)."""
     if is_purged(entry):
         return entry["persons"].split(",")
@@ -75,7 +77,7 @@ def _person_names(entry: dict[str, str]) -> list[str]:
     ]
 
 
-def _per_phone(entries: Iterable[dict[str, str]]) -> dict[tuple[str, ...], int]:
+def _per_phone(entries: Iterable[LogEntry]) -> dict[tuple[str, ...], int]:
     """Active bookings per phone, each phone by the names its count may be held under. A purged
     booking keeps its phone's names as they were when it was purged (before a later rotation of
     PERSON_KEY_SECRET, say), so entries that share a name are the same phone."""

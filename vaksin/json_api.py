@@ -55,7 +55,8 @@ def invalid(fields: dict[str, list[str]]) -> JsonResponse:
 
 
 def refused(error: BookingError, **extra: Any) -> JsonResponse:
-    """A refusal as SPEC's tables give it: its code, its status, Retry-After when it has one."""
+    """A refusal as docs/api.md's tables give it: its code, its status, Retry-After when it has
+    one."""
     if error.code == "invalid":
         return invalid(error.fields)
     return answer(

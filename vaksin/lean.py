@@ -3,11 +3,12 @@ middleware and signals every other page needs.
 
 At noon the booking POST is most of the origin's work, and Django's handler around it
 (middleware, URL resolution, the request signals that tidy database connections) cost about
-as much CPU as the booking itself, measured with bench/profile.py. A view listed in
-LEAN_ROUTES takes no cookies, no session, no CSRF token and no database connection, so none
-of that is needed: the handler checks the Host header, runs the view, adds the security
-headers SecurityMiddleware would have added, and turns any exception into the JSON error
-Django's handler500 gives. Every other path goes through Django's full stack as before.
+as much CPU as the booking itself, measured with bench/profile.py. A view marked @lean (and
+routed by the one URL table, vaksin/urls.py) takes no cookies, no session, no CSRF token and
+no database connection, so none of that is needed: the handler checks the Host header, runs
+the view, adds the security headers SecurityMiddleware would have added, and turns any
+exception into the JSON error Django's handler500 gives. Every other path goes through
+Django's full stack as before.
 """
 
 import logging
@@ -16,10 +17,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
-from django.utils.module_loading import import_string
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from vaksin.logs import request_id_begin
 from vaksin.observed import observed
@@ -29,15 +30,36 @@ logger = logging.getLogger("django.request")
 LeanView = Callable[[HttpRequest], HttpResponseBase]
 
 
+def lean(view: LeanView) -> LeanView:
+    """Marks a view to be served through the lean door, at the path the URL table gives it."""
+    view.lean = True  # type: ignore[attr-defined]
+    return view
+
+
+def lean_routes(
+    patterns: Iterable[URLPattern | URLResolver] | None = None, prefix: str = "/"
+) -> dict[str, LeanView]:
+    """Every view of the URL table marked @lean, by its exact path (no converters: the door
+    matches paths as they are)."""
+    routes: dict[str, LeanView] = {}
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            routes |= lean_routes(pattern.url_patterns, route)
+        elif getattr(pattern.callback, "lean", False):
+            if "<" in route:
+                raise ImproperlyConfigured(f"a lean view needs a plain path, not {route}")
+            routes[route] = pattern.callback
+    return routes
+
+
 class LeanApplication:
-    """The WSGI application: settings.LEAN_ROUTES (exact paths) without the middleware,
-    everything else through Django's WSGIHandler."""
+    """The WSGI application: the @lean views (exact paths) without the middleware, everything
+    else through Django's WSGIHandler."""
 
     def __init__(self) -> None:
         self.django = WSGIHandler()
-        self.routes: dict[str, LeanView] = {
-            path: import_string(view) for path, view in settings.LEAN_ROUTES.items()
-        }
+        self.routes: dict[str, LeanView] = lean_routes()
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]

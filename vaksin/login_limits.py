@@ -1,22 +1,11 @@
 """The staff login's own rate limits, counted in Redis before any password is hashed.
 
-A login costs a full PBKDF2 hash (0.67 s of one core on the 2-core development machine), and
-the admin shares gunicorn's workers with the public: six parallel login posts took the booking
-API's p90 from 12 ms to 922 ms. The hasher stays strong; what is bounded is how many hashes
-anyone can ask for. Each POST to the login form counts against two per-minute limits, and one
-over either is answered 429 after one Redis round trip, before the form is even read:
-
-- LOGIN_RATE_PER_IP (10) per client address, taken as the public side takes it: one script
-  cannot keep a worker hashing, and a password sprayed over many usernames from one address
-  (which django-axes, keyed by username and address, never locks) is slowed the same way;
-- LOGIN_RATE_TOTAL (60) from all addresses together, counted only for posts the first limit
-  let through: however many addresses a flood comes from, it buys at most one hash a second,
-  two thirds of one core. During such a flood staff may wait a minute to log in; the public
-  comes first.
-
-django-axes then locks a username and address out after LOGIN_FAILURE_LIMIT failures, also
-without hashing (its backend runs before Django's). Ten posts a minute is far more than a
-person typing a password and a code needs.
+A login costs a full password hash on a core the public's bookings share, so what is bounded
+is how many hashes anyone can ask for (docs/operations.md, "Why logins are rate limited before
+the password is checked"). Each POST to the login form counts against LOGIN_RATE_PER_IP per
+client address and LOGIN_RATE_TOTAL from everywhere (counted only for posts the first let
+through); one over either is answered 429 after one round trip, before the form is read.
+django-axes then locks a username and address out after LOGIN_FAILURE_LIMIT failures.
 """
 
 import time

@@ -471,12 +471,3 @@ RQ = {
 # The dashboard is registered by audit.queues instead, behind audit.manage_queues.
 RQ_SHOW_ADMIN_LINK = False
 # --- end of confirmations ---------------------------------------------------------------------
-
-# Paths served without middleware by vaksin.lean (see there why); exact paths, JSON views only.
-LEAN_ROUTES = {
-    "/api/bookings": "registration.api.bookings_api",
-    "/api/availability": "availability.views.availability_api",
-    "/api/verifications": "phones.api.verifications_api",
-    "/api/verifications/confirm": "phones.api.verifications_confirm_api",
-    "/api/queue": "waiting_room.api.queue_api",
-}

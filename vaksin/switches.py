@@ -1,16 +1,9 @@
 """The operators' switches, as every process reads them: through a per-process copy at most
-SWITCHES_TTL old, so a switch flipped in the admin takes effect on every node within a second
-for one HGETALL per process per second, whatever the traffic.
-
-- `registration`: "open" or "closed" overrides REGISTRATION_OPENS_AT and _CLOSES_AT; unset,
-  the configured times rule (vaksin/window.py).
-- `confirmations`: "paused" stops the relay and the confirmation workers taking new work;
-  nothing is lost, the bookings wait in the booking log and the queue.
-- `waiting_room`: "off" lets everyone book without an admission, as before the waiting room
-  (waiting_room/); unset, WAITING_ROOM_OPENS_AT rules.
-
-When Redis cannot be read, the last copy read stands (unset before the first read): a Redis
-outage stops bookings anyway, and must not flip a switch by itself.
+SWITCHES_TTL old, so a switch flipped in the admin takes effect everywhere within a second for
+one read per process per second, whatever the traffic. The switches: `registration` ("open",
+"closed" or the configured times), `confirmations` ("paused": nothing taken, nothing lost) and
+`waiting_room` ("off"). When Redis cannot be read the last copy stands: an outage must not
+flip a switch by itself.
 """
 
 import contextlib

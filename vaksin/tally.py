@@ -1,18 +1,12 @@
 """Each web process's tally of the requests it answered (by route and status) and how long
 they took, added to the shared counters in Redis once a second by a thread of its own.
 
-Why in Redis and not prometheus-client's multiprocess mode: the booking script already keeps
-its outcomes in Redis, where every node reads the same totals, so GET /metrics on any node
-(or through the load balancer, as one scrape target) reports the whole service. Multiprocess
-mode would give per-node figures beside those shared ones, a folder of memory-mapped files per
-node to clean at each start, and sums that double-count when the shared ones are added across
-nodes. Measured with timeit: a tally costs about 2 µs of the request (a lock and a few dict
-increments) against about 7 µs for a multiprocess Histogram.observe plus Counter.inc (each a
-write into a memory-mapped file); the flush is one round trip per process per second.
-
-The accepted inexactness: what a process tallied in the second before it was killed with
-kill -9 is lost (a SIGTERM flushes it). The booking outcomes, which must be exact, are counted
-by the booking script itself.
+In Redis rather than prometheus-client's multiprocess mode, so that every node reports the
+whole service from the same totals (the booking outcomes are counted there already), with no
+per-node files to clean; a tally costs the request less than a multiprocess metric would
+(docs/operations.md, "How the counting stays cheap, measured"). What a process tallied in the
+second before a kill -9 is lost; the booking outcomes, which must be exact, are counted by the
+booking script itself.
 """
 
 import atexit

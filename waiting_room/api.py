@@ -1,4 +1,4 @@
-"""/api/queue: the waiting room for API clients (SPEC's "Waiting room").
+"""/api/queue: the waiting room for API clients (docs/api.md, 3.7).
 
 POST (with the bearer token of a verified phone) takes or reads the phone's ticket: the same
 phone always gets the same ticket, from any tab, device or app. GET is the part every waiting
@@ -16,11 +16,13 @@ from availability.cache import micro_cache
 from availability.selectors import LISTING_CACHE_CONTROL
 from phones.api import verified_phone
 from vaksin.json_api import answer
+from vaksin.lean import lean
 from vaksin.store import StoreError
 from vaksin.window import registration_state
 from waiting_room.services import PUBLIC, queue_join, queue_public, room_on
 
 
+@lean
 @csrf_exempt
 def queue_api(request: HttpRequest) -> HttpResponse:
     if not room_on():

@@ -5,7 +5,7 @@ whose round function is the first 8 hex digits of SHA-1("<seed>:<round>:<half>")
 smallest even number of bits (at least 2) that covers the tickets, walked again while it lands
 outside 1..drawn. It is a permutation for any seed, so no two tickets share a place, and with
 the seed secret until the opening nobody can tell which ticket number comes first. The script
-(vaksin/store/lua/queue.lua) computes the same function; docs/waiting-room.md shows how to
+(lua/waiting_room/queue.lua) computes the same function; docs/waiting-room.md shows how to
 check it by hand.
 """
 

@@ -5,7 +5,7 @@ phone gets the same one). Tickets taken before the opening (REGISTRATION_OPENS_A
 by the draw (draw.py), whose seed's hash is published from WAITING_ROOM_OPENS_AT and the seed
 itself from the opening; later tickets queue in arrival order. Admission runs from the opening
 at the rate operators set (or the automatic mode's); an admitted ticket may book for
-ADMISSION_MINUTES, checked by the booking script itself (vaksin/store/lua/book.lua).
+ADMISSION_MINUTES, checked by the booking script itself (vaksin/store/lua/registration/book.lua).
 """
 
 import datetime

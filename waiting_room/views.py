@@ -2,7 +2,8 @@
 JavaScript), and on into the wizard's booking steps once its turn comes.
 
 The booking steps send every phone without a valid pass here (see wizard_step); the booking
-script checks the pass again (vaksin/store/lua/book.lua), so skipping this page gains nothing.
+script checks the pass again (lua/registration/book.lua), so skipping this page gains
+nothing.
 """
 
 from django.conf import settings

@@ -5,7 +5,7 @@ A place freed on a date with a waiting list (a cancellation, a change of date, a
 raised) is held for the next verified phone in line, OFFER_MINUTES long, and offered to it by
 SMS with a short link (/o/ and ten characters: a signed link of some 150 would cost every offer
 an SMS part more). Accepting books the place through the booking script itself
-(vaksin/store/lua/waitlist_accept.lua), so one person still holds one booking. An offer not
+(vaksin/store/lua/waitlist/accept.lua), so one person still holds one booking. An offer not
 taken lapses and the place goes to the next in line (`manage.py waitlist_sweep --loop`).
 """
 
@@ -24,8 +24,9 @@ from django.utils.crypto import salted_hmac
 from registration.references import reference_for
 from registration.services import BookingConfirmation, BookingRequest
 from vaksin.errors import BookingError
+from vaksin.runloop import run_until_stopped
 from vaksin.store import StoreError, metrics, slots, waitlist
-from vaksin.store.connection import REDIS_GONE
+from vaksin.store.bookings import BookingArgs
 from vaksin.window import registration_state
 
 OFFER_LINK_SALT = "vaksin.waitlist-offer-link"
@@ -141,19 +142,21 @@ def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
             slot=offer.slot,
             waiter=offer.waiter,
             until=offer.until,
-            id_type=asked["id_type"],
-            id_number=asked["id_number"],
-            name=asked["name"],
-            phone=asked["phone"],
-            email=asked["email"],
-            location=asked["location"],
-            date=asked["date"],
-            lang=asked["lang"],
-            address=client_address,
-            address_limit=settings.RATE_LIMIT_PER_IP,
-            person_limit=settings.RATE_LIMIT_PER_ID,
-            phone_limit=settings.PHONE_BOOKING_LIMIT,
-            counted=settings.METRICS_ENABLED,
+            booking=BookingArgs(
+                id_type=asked["id_type"],
+                id_number=asked["id_number"],
+                name=asked["name"],
+                phone=asked["phone"],
+                email=asked["email"],
+                location=asked["location"],
+                date=asked["date"],
+                lang=asked["lang"],
+                address=client_address,
+                address_limit=settings.RATE_LIMIT_PER_IP,
+                person_limit=settings.RATE_LIMIT_PER_ID,
+                phone_limit=settings.PHONE_BOOKING_LIMIT,
+                counted=settings.METRICS_ENABLED,
+            ),
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
@@ -186,18 +189,15 @@ def waitlist_sweep_run(
     *, interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False
 ) -> tuple[int, int]:
     """Sweeps every `interval` seconds until should_stop(); waits out a Redis outage."""
-    lapsed = offered = 0
-    while not should_stop():
-        try:
-            gone, made = waitlist_sweep_once()
-        except (StoreError, *REDIS_GONE) as error:
-            logger.warning("redis unreachable, waiting: %s", error)
-        else:
-            lapsed, offered = lapsed + gone, offered + made
-        deadline = time.monotonic() + interval
-        while time.monotonic() < deadline and not should_stop():
-            time.sleep(0.1)
-    return lapsed, offered
+    swept = [0, 0]
+
+    def step() -> float:
+        gone, made = waitlist_sweep_once()
+        swept[0], swept[1] = swept[0] + gone, swept[1] + made
+        return interval
+
+    run_until_stopped(step, name="waitlist sweep", should_stop=should_stop)
+    return swept[0], swept[1]
 
 
 def offer_until_text(until: int) -> str:

@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from django.db.utils import Error as DatabaseError
 from django.db.utils import InterfaceError, OperationalError
 
-from vaksin.backoff import Backoff
+from vaksin.runloop import run_until_stopped
 from vaksin.store import StoreError, bookings, keys, metrics, slots, waitlist
+from vaksin.store.entries import LogEntry
 from warehouse.models import WATERMARK, ExportWatermark, SetAsideBooking
 from warehouse.rows import bookings_write, cancellations_write
 from warehouse.set_aside import set_aside_record
@@ -79,7 +80,7 @@ def error_reason(error: BaseException) -> str:
     return primary or (str(error).splitlines() or [type(error).__name__])[0]
 
 
-def _write_chunk(entries: list[tuple[int, dict[str, str]]]) -> tuple[int, int, int]:
+def _write_chunk(entries: list[tuple[int, LogEntry]]) -> tuple[int, int, int]:
     """Writes one chunk inside the caller's transaction; returns (rows added, rows cancelled,
     rows set aside)."""
     added, refused = bookings_write(entries)
@@ -98,14 +99,14 @@ def bookings_export(
     start = ExportWatermark.objects.get(name=WATERMARK).last_number
     summary = ExportSummary(last_number=start)
 
-    def read(after: int) -> list[tuple[int, dict[str, str]]]:
+    def read(after: int) -> list[tuple[int, LogEntry]]:
         return bookings.read_entries(after=after, count=min(chunk, target - after))
 
     # Reading Redis takes about as long as writing PostgreSQL, so the next chunk is read while
     # the current one is written. It is a guess at where the next chunk starts; if another
     # export moved the watermark meanwhile, the guess is dropped and the chunk read afresh.
     with ThreadPoolExecutor(max_workers=1) as reader:
-        ahead: tuple[int, Future[list[tuple[int, dict[str, str]]]]] | None = None
+        ahead: tuple[int, Future[list[tuple[int, LogEntry]]]] | None = None
         while True:
             with transaction.atomic():
                 watermark = ExportWatermark.objects.select_for_update().get(name=WATERMARK)
@@ -218,30 +219,12 @@ def bookings_export_loop(*, interval: float, should_stop: Callable[[], bool]) ->
     watermark moves only with the rows it covers, so a run cut short leaves nothing to repair.
     Each finished run is recorded for operators (`vaksin_export_last_success_timestamp_seconds`).
     """
-    backoff, runs = Backoff(ceiling=max(interval, 30.0)), 0
-    while not should_stop():
+
+    def step() -> float:
         started = time.monotonic()
-        try:
-            summary = bookings_export()
-            metrics.counters_set({"export:last_success": time.time()})
-            metrics.counters_add({"export:rows": summary.exported})
-        except (StoreError, DatabaseError) as error:
-            wait = backoff.next()
-            logger.warning(
-                "export failed, retrying",
-                extra={
-                    "error": type(error).__name__,
-                    "cause": "unreachable" if store_unreachable(error) else "refused",
-                    "reason": error_reason(error),
-                    "wait": wait,
-                },
-            )
-            # A broken connection is not reused: the next try opens a new one.
-            connection.close()
-            _sleep(wait, should_stop)
-            continue
-        backoff.reset()
-        runs += 1
+        summary = bookings_export()
+        metrics.counters_set({"export:last_success": time.time()})
+        metrics.counters_add({"export:rows": summary.exported})
         if summary.exported or summary.cancellations or summary.set_aside:
             logger.info(
                 "exported",
@@ -251,12 +234,28 @@ def bookings_export_loop(*, interval: float, should_stop: Callable[[], bool]) ->
                     "set_aside": summary.set_aside,
                 },
             )
-        _sleep(interval - (time.monotonic() - started), should_stop)
-    return runs
+        return interval - (time.monotonic() - started)
 
+    def failed(error: BaseException, wait: float) -> None:
+        logger.warning(
+            "export failed, retrying",
+            extra={
+                "error": type(error).__name__,
+                "cause": "unreachable" if store_unreachable(error) else "refused",
+                "reason": error_reason(error),
+                "wait": wait,
+            },
+        )
+        # A broken connection is not reused: the next try opens a new one.
+        connection.close()
 
-def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
-    """Sleeps up to `seconds`, waking early to stop."""
-    deadline = time.monotonic() + seconds
-    while not should_stop() and (left := deadline - time.monotonic()) > 0:
-        time.sleep(min(left, 0.2))
+    # A refusal (a missing table) is waited out too: operators are alerted (the export's last
+    # success grows old) and the next run after their fix goes on where this one stopped.
+    return run_until_stopped(
+        step,
+        name="export",
+        should_stop=should_stop,
+        outage=lambda error: isinstance(error, StoreError | DatabaseError),
+        on_outage=failed,
+        ceiling=max(interval, 30.0),
+    )

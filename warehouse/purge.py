@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vaksin.store import bookings, keys, metrics, outbox, purged
+from vaksin.store.entries import LogEntry
 from warehouse.models import WATERMARK, ExportWatermark
 from warehouse.set_aside import set_aside_numbers
 
@@ -100,7 +101,7 @@ def personal_data_purge(
     return summary
 
 
-def _record(entry: dict[str, str], now: int) -> str:
+def _record(entry: LogEntry, now: int) -> str:
     persons = keys.person_keys(entry["id_type"], entry["id_number"])
     phones = keys.phone_keys(entry["phone"])
     return purged.purge_record(

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.utils import DataError, IntegrityError
 
 from registration.references import reference_for
+from vaksin.store.entries import LogEntry
 
 BOOKING_COLUMNS = (
     "number, reference, id_type, id_number, name, phone, email, location_id, date, "
@@ -23,7 +24,7 @@ BOOKING_COLUMNS = (
 ROW_REFUSALS = (DataError, IntegrityError)
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-Entry = tuple[int, dict[str, str]]
+Entry = tuple[int, LogEntry]
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Refusal:
     """A booking PostgreSQL would not take, and why."""
 
     number: int
-    entry: dict[str, str]
+    entry: LogEntry
     sqlstate: str  # e.g. 22001, a value too long
     reason: str  # PostgreSQL's own words, without the values (they may be personal data)
 
@@ -92,7 +93,7 @@ def _copy_in(booked: list[Entry]) -> int:
         return cursor.rowcount
 
 
-def _refusal(number: int, entry: dict[str, str], error: Exception) -> Refusal:
+def _refusal(number: int, entry: LogEntry, error: Exception) -> Refusal:
     cause = error.__cause__
     diag = getattr(cause, "diag", None)
     reason = getattr(diag, "message_primary", None) or str(error).splitlines()[0]

@@ -7,6 +7,7 @@ from confirmations.selectors import ConfirmationJob, confirmation_job_for
 from confirmations.services import channels_for
 from registration.references import number_for, reference_for
 from vaksin.store import bookings, outbox, purged
+from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
 from vaksin.validation import compact_id_number
 from warehouse.models import Booking
@@ -15,7 +16,7 @@ from warehouse.models import Booking
 @dataclass(frozen=True)
 class LiveBooking:
     reference: str
-    entry: dict[str, str]
+    entry: LogEntry
     active: bool
     sent: dict[str, datetime.datetime | None]
     job: ConfirmationJob | None

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -221,7 +222,10 @@ class DateForm(ListingForm):
         slot_date = datetime.date.fromisoformat(date)
         try:
             if answers.get("id_type") == "mykad":
-                born = validation.mykad_birth_date(answers.get("id_number", ""), today=slot_date)
+                # Read as of today, as the identity step read it: read as of the slot's date, a
+                # MyKad of someone turning 100 between today and then named a newborn.
+                number = answers.get("id_number", "")
+                born = validation.mykad_birth_date(number, today=timezone.localdate())
             elif answers.get("birth_date"):
                 born = datetime.date.fromisoformat(answers["birth_date"])
             else:

@@ -124,7 +124,7 @@ local function submit()
   }), "csrfmiddlewaretoken=" .. csrf_token)
 end
 
--- A valid MyKad for person n, the same as tests/people.py gives: born 10,000 people a day from
+-- A valid MyKad for person n, the same as devstack/people.py gives: born 10,000 people a day from
 -- 1 January 1950, place code 14. Unique for n below 1.8 x 10^8, when birthdays pass 1999.
 local function mykad(n)
   local day = math.floor(n / 10000) % 18000

@@ -1,17 +1,15 @@
 """Fixtures for the after-the-click features: confirmations, the export and the staff admin."""
 
-import contextlib
-import os
-import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from tests.processes import stack_environment, start_process, stop_process
+from devstack.environment import stack_environment
+from devstack.processes import kill_tree, stop_process
+from devstack.starters import start_manage
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +40,7 @@ class ConfirmationStack:
     def _start(self, *args: str) -> subprocess.Popen[bytes]:
         self.started += 1
         log = self.tmp_path / f"{args[0]}-{self.started}.log"
-        process = start_process([sys.executable, "manage.py", *args], self.env, log)
+        process = start_manage(list(args), self.env, log)
         self.processes.append(process)
         return process
 
@@ -54,17 +52,8 @@ class ConfirmationStack:
 
     @staticmethod
     def kill(process: subprocess.Popen[bytes]) -> None:
-        """kill -9 of the process and everything it started. An RQ work horse leaves the
-        worker's process group (setsid), so the tree is walked, not just the group."""
-        tree = [process.pid]
-        for pid in tree:
-            for task in Path(f"/proc/{pid}/task").glob("*"):
-                children = (task / "children").read_text().split() if task.exists() else []
-                tree.extend(int(child) for child in children)
-        for pid in reversed(tree):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        process.wait()
+        """kill -9 of the process and everything it started, an RQ work horse included."""
+        kill_tree(process)
 
     def stop_all(self) -> None:
         for process in self.processes:

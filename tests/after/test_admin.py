@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from availability.models import Centre
+from devstack.people import booking_request, mykad
 from registration.services import booking_create
-from tests.people import booking_request, mykad
 from tests.slots import SlotMaker
 from tests.staff import staff_login
 from vaksin.store import keys, slots

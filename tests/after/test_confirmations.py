@@ -28,12 +28,12 @@ from confirmations.services import (
     ConfirmationsIncomplete,
     confirmations_send,
 )
+from devstack.people import booking_request
+from devstack.processes import wait_until
+from devstack.sms import sends_per_reference, sms_lines
 from registration.references import number_for, reference_for
 from registration.services import booking_cancel, booking_create
-from tests.people import booking_request
-from tests.processes import wait_until
 from tests.slots import SlotMaker
-from tests.sms import sends_per_reference, sms_lines
 from vaksin import store
 from vaksin.sms import FileSmsBackend, Sms, SmsError, sms_backend
 from vaksin.store import bookings, keys, outbox
@@ -310,6 +310,7 @@ def test_a_batch_sends_around_a_booking_another_worker_is_sending_and_retries_it
     assert sends_per_reference(sms_file) == Counter({ref: 1 for ref in references})
 
 
+@pytest.mark.slow
 def test_a_batch_out_of_time_leaves_the_rest_to_a_job_of_its_own_not_to_a_retry(
     make_slot: SlotMaker, sms_file: Path, settings: SettingsWrapper
 ) -> None:

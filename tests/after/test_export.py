@@ -10,9 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from devstack.environment import stack_environment
+from devstack.people import booking_request
+from devstack.processes import ROOT
 from registration.services import booking_cancel, booking_create
-from tests.people import booking_request
-from tests.processes import ROOT, stack_environment
 from tests.slots import SlotMaker
 from warehouse.export import bookings_export, bookings_verify
 from warehouse.models import Booking, ExportWatermark

@@ -7,9 +7,10 @@ import sys
 import pytest
 from django.conf import settings
 
+from devstack.environment import stack_environment
+from devstack.people import booking_request
+from devstack.processes import ROOT, wait_until
 from registration.services import booking_create
-from tests.people import booking_request
-from tests.processes import ROOT, stack_environment, wait_until
 from tests.proxy import Proxy
 from tests.slots import SlotMaker
 from warehouse.models import Booking

@@ -15,12 +15,13 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from devstack.people import booking_request
 from registration.references import reference_for
 from registration.services import booking_cancel, booking_create
 from tests.operations.metrics_text import TOKEN, sample, scrape
-from tests.people import booking_request
 from tests.slots import SlotMaker
 from vaksin.store import bookings
+from vaksin.store.bookings import BookingArgs
 from warehouse.export import bookings_export, bookings_verify
 from warehouse.models import Booking, ExportWatermark, SetAsideBooking
 from warehouse.purge import personal_data_purge
@@ -36,7 +37,7 @@ def book(i: int, day: datetime.date, **changes: str) -> str:
 def book_past_the_door(i: int, day: datetime.date, **changes: str) -> str:
     """A booking written by the store alone, with values the door would refuse."""
     request = dataclasses.replace(booking_request(i, location="WTCKL", date=day), **changes)
-    outcome = bookings.book(**dataclasses.asdict(request))
+    outcome = bookings.book(BookingArgs(**dataclasses.asdict(request)))
     assert outcome.outcome == "booked"
     return reference_for(outcome.number)
 

@@ -1,8 +1,8 @@
 """kill -9 of the confirmation worker 20 times and of the relay 20 times while people book:
 every booking still gets its confirmation, and the backlog drains by itself.
 
-Delivery is at least once (SPEC, invariant 4): a worker killed after the gateway took a message
-and before Redis recorded it leaves the message to be sent again, under the same message id
+Delivery is at least once (docs/api.md, invariants): a worker killed after the gateway took a
+message and before Redis recorded it leaves the message to be sent again, under the same message id
 (`<reference>:sms`), by which the gateway de-duplicates it. The worker records its sends in
 groups of at most RECORD_EVERY, so each kill can repeat at most one group."""
 
@@ -12,11 +12,11 @@ import time
 import pytest
 
 from confirmations.services import RECORD_EVERY
+from devstack.people import booking_request
+from devstack.processes import wait_until
+from devstack.sms import sends_per_reference, sms_lines
 from registration.services import booking_create
-from tests.people import booking_request
-from tests.processes import wait_until
 from tests.slots import SlotMaker
-from tests.sms import sends_per_reference, sms_lines
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

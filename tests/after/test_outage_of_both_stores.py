@@ -7,13 +7,13 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
+from devstack.people import booking_request
+from devstack.processes import wait_until
+from devstack.sms import sms_lines
 from registration.services import booking_create
 from tests.after.conftest import ConfirmationStack
-from tests.people import booking_request
-from tests.processes import wait_until
 from tests.proxy import Proxy
 from tests.slots import SlotMaker
-from tests.sms import sms_lines
 from warehouse.models import Booking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from devstack.people import booking_request
+from devstack.processes import free_port, wait_until
+from devstack.sms import sends_per_reference
 from registration.services import booking_create
 from tests.core.test_durability import start_redis
-from tests.people import booking_request
-from tests.processes import free_port, wait_until
-from tests.sms import sends_per_reference
 
 
 @pytest.mark.e2e

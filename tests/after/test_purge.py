@@ -15,13 +15,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from devstack.people import mykad
 from registration.references import reference_for
 from registration.selectors import appointment_lookup
 from registration.services import booking_cancel
-from tests.people import mykad
 from tests.slots import SlotMaker
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, keys, outbox, purged
+from vaksin.store.bookings import BookingArgs
 from warehouse.export import bookings_verify
 from warehouse.models import Booking, ExportWatermark
 from warehouse.purge import personal_data_purge
@@ -31,14 +32,16 @@ OLD = datetime.date(2021, 6, 1)
 
 def book(i: int, day: datetime.date, *, phone: str = "") -> int:
     outcome = bookings.book(
-        id_type="mykad",
-        id_number=mykad(i),
-        name=f"Person {i}",
-        phone=phone or f"+6012{i:07d}",
-        email=f"person{i}@example.com",
-        location="WTCKL",
-        date=day.isoformat(),
-        lang="en",
+        BookingArgs(
+            id_type="mykad",
+            id_number=mykad(i),
+            name=f"Person {i}",
+            phone=phone or f"+6012{i:07d}",
+            email=f"person{i}@example.com",
+            location="WTCKL",
+            date=day.isoformat(),
+            lang="en",
+        )
     )
     assert outcome.outcome == "booked", outcome
     return outcome.number
@@ -288,14 +291,16 @@ def test_a_purge_does_not_let_the_same_person_book_twice(
     make_slot(date=later)
 
     again = bookings.book(
-        id_type="mykad",
-        id_number=mykad(1),
-        name="Person 1",
-        phone="+60129999999",
-        email="",
-        location="WTCKL",
-        date=later.isoformat(),
-        lang="en",
+        BookingArgs(
+            id_type="mykad",
+            id_number=mykad(1),
+            name="Person 1",
+            phone="+60129999999",
+            email="",
+            location="WTCKL",
+            date=later.isoformat(),
+            lang="en",
+        )
     )
 
     assert again.outcome == "already_registered"
@@ -305,14 +310,16 @@ def test_a_purge_does_not_let_the_same_person_book_twice(
     for bucket, field in keys.person_keys("mykad", mykad(1)):
         redis_client.hdel(bucket, field)
     assert bookings.book(
-        id_type="mykad",
-        id_number=mykad(1),
-        name="Person 1",
-        phone="+60129999999",
-        email="",
-        location="WTCKL",
-        date=later.isoformat(),
-        lang="en",
+        BookingArgs(
+            id_type="mykad",
+            id_number=mykad(1),
+            name="Person 1",
+            phone="+60129999999",
+            email="",
+            location="WTCKL",
+            date=later.isoformat(),
+            lang="en",
+        )
     ).holds_place
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from devstack.people import api_body, bearer, new_phone
+from devstack.processes import free_port, wait_until
+from devstack.sms import sends_per_reference
 from registration.references import number_for
 from tests.core.test_durability import start_redis
-from tests.people import api_body, bearer, new_phone
-from tests.processes import free_port, wait_until
-from tests.sms import sends_per_reference
 from vaksin.store import bookings
 
 

@@ -5,10 +5,10 @@ wait, and carry on once it takes writes again. RQ's own worker exited on the fir
 import pytest
 import redis
 
+from devstack.people import booking_request
+from devstack.processes import wait_until
+from devstack.sms import sends_per_reference
 from registration.services import booking_create
-from tests.people import booking_request
-from tests.processes import wait_until
-from tests.sms import sends_per_reference
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

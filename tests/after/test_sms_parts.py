@@ -9,8 +9,8 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from confirmations.messages import LANGUAGE_CODES, Confirmation, sms_text
+from devstack.processes import ROOT
 from phones.services import code_sms_text
-from tests.processes import ROOT
 from vaksin.sms_parts import sms_size
 from waitlist.services import offer_link, offer_until_text
 

@@ -10,8 +10,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from bench.stack import edge_log_problems, prepare_edge
-from tests.processes import free_port, start_process, stop_process, wait_for
+from devstack.edge import edge_log_problems, prepare_edge
+from devstack.processes import free_port, start_process, stop_process, wait_for
 
 
 class Origin(BaseHTTPRequestHandler):

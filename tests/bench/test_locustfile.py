@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from tests.processes import ROOT, start_code_worker, stop_process
+from devstack.processes import ROOT, stop_process
+from devstack.starters import start_code_worker
 
 
 @pytest.mark.e2e

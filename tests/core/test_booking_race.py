@@ -13,8 +13,8 @@ import redis
 from django.conf import settings
 
 from bench import rivals
+from devstack.people import booking_request
 from registration.services import booking_create
-from tests.people import booking_request
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import keys, slots

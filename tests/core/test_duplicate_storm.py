@@ -3,8 +3,8 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from devstack.people import booking_request
 from registration.services import booking_create
-from tests.people import booking_request
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import slots

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import redis
 
+from devstack.people import booking_request
+from devstack.processes import free_port
 from registration.references import number_for
 from registration.services import booking_create
-from tests.people import booking_request
-from tests.processes import free_port
 from vaksin import store
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
@@ -53,6 +53,7 @@ def own_redis(request, settings, tmp_path: Path) -> Iterator[tuple[int, Path, st
     process.wait()
 
 
+@pytest.mark.slow
 def test_every_acknowledged_booking_survives_kill_9_of_redis(db, own_redis, make_slot) -> None:
     """The control runs the same without the append-only file, and must see bookings lost."""
     port, directory, appendonly = own_redis

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from availability.services import CapacityError, centre_save, slot_set_capacity
+from devstack.people import booking_request
 from registration.references import reference_for
 from registration.services import booking_cancel, booking_create
-from tests.people import booking_request
 from vaksin import store
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems

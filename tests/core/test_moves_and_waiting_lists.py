@@ -16,14 +16,15 @@ from typing import Any
 from django.utils import timezone
 
 from appointments.services import appointment_cancel, appointment_current, appointment_move
+from devstack.people import book_someone, mykad, new_phone
 from registration.references import number_for
 from registration.services import booking_cancel, booking_create, booking_request_clean
-from tests.people import book_someone, mykad, new_phone
 from vaksin import store
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, keys, slots, waitlist
 from vaksin.store.connection import run_script
+from vaksin.store.entries import LogEntry
 from waitlist.services import offer_accept, offer_link, offer_read, waitlist_join
 
 THREADS = 32
@@ -144,7 +145,7 @@ def _waiters(day: datetime.date, count: int) -> list[Any]:
     return requests
 
 
-def _offers() -> list[dict[str, str]]:
+def _offers() -> list[LogEntry]:
     return [entry for _, entry in bookings.read_entries(after=0, count=10_000)
             if entry["kind"] == "offered"]  # fmt: skip
 
@@ -193,11 +194,11 @@ def test_control_a_cancel_that_offers_in_a_second_step_lets_racers_take_the_plac
 
 
 def _plain_cancel(reference: str) -> None:
-    """lua/cancel.lua alone: the place goes back to everyone, offered to nobody."""
+    """lua/registration/cancel.lua alone: the place goes back to everyone, offered to nobody."""
     entry = bookings.read_entry(number_for(reference) or 0) or {}
     names = keys.person_keys("mykad", entry["id_number"]) + keys.phone_keys(entry["phone"])
     run_script(
-        "cancel",
+        "registration/cancel",
         keys=[keys.BOOKED, keys.BOOKINGS, *(bucket for bucket, _ in names)],
         args=[number_for(reference), "person", "", len(names) // 2,
               *(field for _, field in names)],

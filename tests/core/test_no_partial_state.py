@@ -3,8 +3,8 @@
 import pytest
 import redis
 
+from devstack.people import booking_request
 from registration.services import booking_create
-from tests.people import booking_request
 from vaksin.errors import BookingError
 from vaksin.store import keys
 

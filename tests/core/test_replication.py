@@ -4,8 +4,8 @@ REDIS_MIN_REPLICAS=0 (single node) a booking is the one script call it always wa
 
 import pytest
 
+from devstack.people import booking_request
 from registration.services import booking_create
-from tests.people import booking_request
 from vaksin.errors import BookingError
 from vaksin.store import keys, outbox
 from vaksin.store.connection import NotReplicated

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from availability.models import Centre
+from devstack.people import booking_request
 from registration.services import booking_create
-from tests.people import booking_request
 from vaksin.store import slots
 
 HEADER = "state,location_id,location_name,date,capacity\n"

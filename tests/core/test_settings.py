@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.processes import ROOT
+from devstack.processes import ROOT
 
 GOOD = {"DJANGO_SECRET_KEY": "x" * 50, "PERSON_KEY_SECRET": "y" * 50, "DJANGO_DEBUG": "0"}
 

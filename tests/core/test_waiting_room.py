@@ -1,36 +1,63 @@
 """The waiting room's script on a real Redis, at a simulated noon with small numbers: the draw,
 admission in its order, passes that lapse, and the booking script checking the pass itself.
 
-Times are short here (a pass of half a second, a few tickets a second), through QueueRules,
-which is how the services call the script with the configured minutes."""
+The scripts take their clock from the caller here (a Clock the test moves), so a pass lapses
+or a second passes without anyone sleeping; QueueRules is how the services call the script
+with the configured minutes."""
 
 import datetime
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.people import mykad, new_phone
+from devstack.people import mykad, new_phone
 from vaksin.store import bookings, client, keys
-from vaksin.store.queue import QueueRules, queue_seed, queue_step, seed_commitment
+from vaksin.store.bookings import BookingArgs
+from vaksin.store.queue import QueueReading, QueueRules, queue_seed, queue_step, seed_commitment
 from waiting_room.draw import drawn_order, drawn_position
+
+
+class Clock:
+    """The time the scripts are told it is, in ms, moved by the test."""
+
+    def __init__(self) -> None:
+        self.ms = int(time.time() * 1000)
+
+    def advance(self, seconds: float) -> None:
+        self.ms += int(seconds * 1000)
+
+
+CLOCK = Clock()
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Clock:
+    CLOCK.ms = int(time.time() * 1000)
+    return CLOCK
 
 
 def rules(*, opens_in: float = 0.0, rate: float = 1000, pass_seconds: float = 60) -> QueueRules:
     return QueueRules(
-        opening_ms=int((time.time() + opens_in) * 1000),
+        opening_ms=CLOCK.ms + int(opens_in * 1000),
         pass_ms=int(pass_seconds * 1000),
         rate=rate,
         auto_target=100,
     )
 
 
+def step(room: QueueRules, **kwargs: Any) -> QueueReading:
+    """A step of the waiting room's script at the test's time."""
+    return queue_step(room, now_ms=CLOCK.ms, **kwargs)
+
+
 def book(phone: str, date: datetime.date, *, pass_ms: int | None) -> bookings.BookingOutcome:
-    return bookings.book(
+    return bookings.book(BookingArgs(
         id_type="mykad", id_number=mykad(), name="Aminah", phone=phone, email="",
-        location="WTCKL", date=date.isoformat(), lang="en", pass_ms=pass_ms,
-    )  # fmt: skip
+        location="WTCKL", date=date.isoformat(), lang="en", pass_ms=pass_ms, now_ms=CLOCK.ms,
+    ))  # fmt: skip
 
 
 def test_the_draw_is_a_permutation_for_any_number_of_tickets() -> None:
@@ -45,18 +72,19 @@ def test_admission_follows_the_draw_then_arrival() -> None:
     room = rules(opens_in=1.0, rate=20)
     early = [new_phone() for _ in range(12)]
     for phone in early:
-        assert queue_step(room, action="join", phone=phone).position is None  # not drawn yet
-    time.sleep(1.1)
+        assert step(room, action="join", phone=phone).position is None  # not drawn yet
+    CLOCK.advance(1.1)
     late = [new_phone() for _ in range(5)]
     for phone in late:
-        queue_step(room, action="join", phone=phone)
-    deadline = time.monotonic() + 10
-    while queue_step(room, action="tick").through < 17 and time.monotonic() < deadline:
-        time.sleep(0.05)
+        step(room, action="join", phone=phone)
+    for _ in range(40):  # two seconds, in steps of 50 ms
+        if step(room, action="tick").through >= 17:
+            break
+        CLOCK.advance(0.05)
 
     seed = queue_seed()
     assert seed is not None
-    readings = [queue_step(room, action="status", phone=phone) for phone in early + late]
+    readings = [step(room, action="status", phone=phone) for phone in early + late]
     admitted = sorted(readings, key=lambda r: (r.admitted_at_ms or 0, r.position or 0))
     assert [r.ticket for r in admitted] == drawn_order(seed, 12) + list(range(13, 18))
     assert all(r.admitted_at_ms for r in readings)
@@ -112,39 +140,39 @@ def test_a_lapsed_pass_lets_the_next_ticket_in_and_a_used_one_does_not(make_slot
     room = rules(rate=1, pass_seconds=0.5)
     phones = [new_phone() for _ in range(4)]
     for phone in phones:
-        queue_step(room, action="join", phone=phone)
-    time.sleep(1.05)
-    assert queue_step(room, action="tick").through == 1
-    queue_step(room, action="rate", value="0.0001")  # from now on only lapses move the queue
+        step(room, action="join", phone=phone)
+    CLOCK.advance(1.05)
+    assert step(room, action="tick").through == 1
+    step(room, action="rate", value="0.0001")  # from now on only lapses move the queue
     # The first ticket uses its pass: when its time is over, nobody else comes in for it.
     assert book(phones[0], date, pass_ms=room.pass_ms).outcome == "booked"
-    time.sleep(0.6)
-    assert queue_step(room, action="tick").through == 1
+    CLOCK.advance(0.6)
+    assert step(room, action="tick").through == 1
     # The hand-set rate cannot admit anyone for hours; only a lapse can.
     client().hset(keys.QUEUE, "paced", "1")
     client().hset(keys.QUEUE, "rate", "1")
-    time.sleep(1.05)
-    assert queue_step(room, action="rate", value="0.0001").through == 2
+    CLOCK.advance(1.05)
+    assert step(room, action="rate", value="0.0001").through == 2
     # The second ticket lets its pass lapse: the third comes in for it.
-    time.sleep(0.6)
-    assert queue_step(room, action="tick").through == 3
-    assert queue_step(room, action="status", phone=phones[2]).admitted_at_ms is not None
+    CLOCK.advance(0.6)
+    assert step(room, action="tick").through == 3
+    assert step(room, action="status", phone=phones[2]).admitted_at_ms is not None
 
 
 def test_the_booking_script_refuses_a_phone_without_a_valid_pass(make_slot) -> None:
     date = make_slot(capacity=10)
     room = rules(rate=1, pass_seconds=0.5)
     first, second, stranger = new_phone(), new_phone(), new_phone()
-    queue_step(room, action="join", phone=first)
-    queue_step(room, action="join", phone=second)
-    time.sleep(1.05)
-    queue_step(room, action="rate", value="0.0001")
+    step(room, action="join", phone=first)
+    step(room, action="join", phone=second)
+    CLOCK.advance(1.05)
+    step(room, action="rate", value="0.0001")
 
     refused = book(stranger, date, pass_ms=room.pass_ms)
     assert (refused.outcome, refused.position) == ("not_admitted", None)
     waiting = book(second, date, pass_ms=room.pass_ms)
     assert (waiting.outcome, waiting.position) == ("not_admitted", 2)
-    time.sleep(0.6)
+    CLOCK.advance(0.6)
     expired = book(first, date, pass_ms=room.pass_ms)
     assert (expired.outcome, expired.position) == ("not_admitted", 1)
     # Control: the same booking with the room off books.
@@ -156,9 +184,9 @@ def test_an_admitted_pass_books_once_per_person_and_within_the_phone_limit(make_
     date = make_slot(capacity=10)
     room = rules()
     phone = new_phone()
-    queue_step(room, action="join", phone=phone)
-    time.sleep(0.15)
-    assert queue_step(room, action="status", phone=phone).admitted_at_ms is not None
+    step(room, action="join", phone=phone)
+    CLOCK.advance(0.15)
+    assert step(room, action="status", phone=phone).admitted_at_ms is not None
     assert book(phone, date, pass_ms=room.pass_ms).outcome == "booked"
     assert book(phone, date, pass_ms=room.pass_ms).outcome == "booked"  # a family member
 
@@ -166,11 +194,11 @@ def test_an_admitted_pass_books_once_per_person_and_within_the_phone_limit(make_
 def test_a_ticket_whose_turn_is_over_queues_again_at_the_back() -> None:
     room = rules(rate=1000, pass_seconds=0.3)
     phone = new_phone()
-    first = queue_step(room, action="join", phone=phone)
-    time.sleep(0.15)
-    assert queue_step(room, action="status", phone=phone).admitted_at_ms is not None
-    time.sleep(0.4)
-    again = queue_step(room, action="join", phone=phone)
+    first = step(room, action="join", phone=phone)
+    CLOCK.advance(0.15)
+    assert step(room, action="status", phone=phone).admitted_at_ms is not None
+    CLOCK.advance(0.4)
+    again = step(room, action="join", phone=phone)
     assert again.ticket != first.ticket
     assert again.ticket == 2
 
@@ -208,22 +236,21 @@ def test_the_automatic_mode_steers_the_rate_towards_the_target() -> None:
     """No bookings while people wait: the rate rises (at most doubling a step). Far more
     bookings than the target: it falls (at most halving)."""
     room = QueueRules(
-        opening_ms=int(time.time() * 1000), pass_ms=60_000, rate=10, auto_target=100,
-        auto_period_ms=200,
+        opening_ms=CLOCK.ms, pass_ms=60_000, rate=10, auto_target=100, auto_period_ms=200,
     )  # fmt: skip
     for _ in range(5000):
-        queue_step(room, action="join", phone=new_phone())
-    queue_step(room, action="mode", value="auto")
-    queue_step(room, action="tick")  # the first look at the counters
-    time.sleep(0.25)
-    assert queue_step(room, action="tick").rate == 20
+        step(room, action="join", phone=new_phone())
+    step(room, action="mode", value="auto")
+    step(room, action="tick")  # the first look at the counters
+    CLOCK.advance(0.25)
+    assert step(room, action="tick").rate == 20
     client().hincrby(keys.METRICS, "booking:booked", 10_000)
     client().hincrby(keys.METRICS, "booking:not_admitted", 10**6)  # not the origin's bookings
-    time.sleep(0.25)
-    assert queue_step(room, action="tick").rate == 10
+    CLOCK.advance(0.25)
+    assert step(room, action="tick").rate == 10
     # Set by hand, the rate stays as set.
-    queue_step(room, action="rate", value="7")
+    step(room, action="rate", value="7")
     client().hincrby(keys.METRICS, "booking:booked", 10_000)
-    time.sleep(0.25)
-    reading = queue_step(room, action="tick")
+    CLOCK.advance(0.25)
+    reading = step(room, action="tick")
     assert (reading.rate, reading.mode) == (7, "set")

@@ -1,4 +1,4 @@
-"""The high-availability stack of `make run-ha` (deploy/ha.py) on free loopback ports, and this
+"""The high-availability stack of `make run-ha` (devstack/ha.py) on free loopback ports, and this
 test process pointed at it through its Sentinels."""
 
 import datetime
@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from deploy.ha import MASTER_NAME, HaStack, Ports
+from devstack.environment import stack_environment
+from devstack.ha import HaStack
+from devstack.ha_config import MASTER_NAME, Ports
+from devstack.people import api_body, bearer, booking_request
 from registration.references import number_for
 from registration.services import booking_create
-from tests.people import api_body, bearer, booking_request
-from tests.processes import stack_environment
 from vaksin import store
 from vaksin.errors import BookingError
 from vaksin.store import bookings

@@ -1,6 +1,7 @@
-"""The nginx edge (bench/nginx.conf, the one of `make bench` and `make run-ha`) keeps serving the
-listing for a minute with the origin stopped, and for a minute with the origin taking 3 s per
-answer while sending it at most one request a second: a slow or failing origin gets no herd."""
+"""The nginx edge (deploy/nginx/edge.conf, the one of `make bench` and `make run-ha`) keeps
+serving the listing for a minute with the origin stopped, and for a minute with the origin taking
+3 s per answer while sending it at most one request a second: a slow or failing origin gets no
+herd."""
 
 import http.client
 import threading
@@ -13,8 +14,9 @@ from urllib.request import urlopen
 
 import pytest
 
-from bench.stack import edge_log_problems, prepare_edge
-from tests.processes import free_port, stack_environment, start_process, stop_process, wait_for
+from devstack.edge import edge_log_problems, prepare_edge
+from devstack.environment import stack_environment
+from devstack.processes import free_port, start_process, stop_process, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

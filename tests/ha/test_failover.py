@@ -22,8 +22,8 @@ import time
 
 import pytest
 
+from devstack.processes import wait_until
 from tests.ha.conftest import Clients, point_at
-from tests.processes import wait_until
 from vaksin import store
 from vaksin.invariants import store_problems
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from devstack.processes import ROOT, wait_until
+from devstack.sms import sends_per_reference
 from tests.ha.conftest import book_at, point_at
-from tests.processes import ROOT, wait_until
-from tests.sms import sends_per_reference
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
+from devstack.processes import wait_until
 from registration.references import number_for
 from tests.ha.conftest import book_at, point_at
-from tests.processes import wait_until
 from vaksin.invariants import store_problems
 from vaksin.store import bookings
 

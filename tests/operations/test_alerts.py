@@ -7,10 +7,10 @@ import time
 import django_rq
 from django.test import Client
 
+from devstack.people import booking_request
+from devstack.processes import ROOT
 from registration.services import booking_create
 from tests.operations.metrics_text import TOKEN, scrape
-from tests.people import booking_request
-from tests.processes import ROOT
 from tests.slots import SlotMaker
 from vaksin.store import metrics
 

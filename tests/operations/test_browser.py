@@ -9,9 +9,9 @@ from django.contrib.auth.models import Permission, User
 from playwright.sync_api import Browser, Page, expect
 
 from audit.models import AuditEntry
-from tests.processes import wait_until
+from devstack.processes import wait_until
+from devstack.staff import totp_code, totp_device
 from tests.public.test_browser import _page, assert_accessible
-from tests.staff import totp_code, totp_device
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 PASSWORD = "a long passphrase for the operator"

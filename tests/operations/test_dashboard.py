@@ -6,8 +6,8 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
+from devstack.people import booking_request
 from registration.services import booking_create
-from tests.people import booking_request
 from tests.slots import SlotMaker
 from tests.staff import staff_login
 from vaksin.store import metrics

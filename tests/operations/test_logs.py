@@ -12,7 +12,7 @@ from django.test import Client
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
-from tests.people import api_body, bearer
+from devstack.people import api_body, bearer
 from tests.slots import SlotMaker
 from vaksin.error_reports import error_reports_start
 from vaksin.logs import BusinessRefusalFilter, JsonFormatter, RequestIdFilter

@@ -8,10 +8,11 @@ import pytest
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from devstack.people import api_body, bearer, booking_request, new_phone
 from tests.operations.metrics_text import TOKEN, sample, scrape
-from tests.people import api_body, bearer, booking_request, new_phone
 from tests.slots import SlotMaker
 from vaksin.store import bookings, keys
+from vaksin.store.bookings import BookingArgs
 from vaksin.tally import TALLY
 
 
@@ -51,7 +52,7 @@ def test_metrics_count_exactly_the_outcomes_redis_stored(
     statuses += [_book(client, pest) for _ in range(5)]
     assert statuses == [201, 200, 409, 201, 409, 404, 201, 201, 409, 404, 404, 404, 429, 429]
     # And through the booking script directly, as the wizard and the bench call it.
-    direct = bookings.book(**vars(booking_request(7, location="WTCKL", date=day)))
+    direct = bookings.book(BookingArgs(**vars(booking_request(7, location="WTCKL", date=day))))
     assert direct.outcome == "booked"
 
     samples = scrape(client)
@@ -187,9 +188,9 @@ def test_changes_and_the_waiting_list_are_counted(client, settings, make_slot) -
     from django.utils import timezone
 
     from appointments.services import appointment_cancel, appointment_current
+    from devstack.people import book_someone, mykad, new_phone
     from registration.references import number_for
     from registration.services import booking_request_clean
-    from tests.people import book_someone, mykad, new_phone
     from vaksin.store import bookings
     from waitlist.services import waitlist_join
 

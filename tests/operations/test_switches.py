@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from confirmations.relay import relay_run
+from devstack.people import api_body, bearer
 from operations.services import switch_flip
-from tests.people import api_body, bearer
 from tests.slots import SlotMaker
 from tests.staff import staff_login
 from vaksin.store import bookings, outbox
@@ -100,8 +100,8 @@ def test_pausing_confirmations_stops_the_relay_and_loses_nothing(
     db: None, make_slot: SlotMaker
 ) -> None:
     day = make_slot(capacity=5)
+    from devstack.people import booking_request
     from registration.services import booking_create
-    from tests.people import booking_request
 
     switch_flip(actor="operator", address=None, name="confirmations", choice="paused")
     assert confirmations_paused()
@@ -178,9 +178,9 @@ def test_a_paused_confirmation_worker_takes_no_job_until_resumed(
 ) -> None:
     import django_rq
 
+    from devstack.people import booking_request
+    from devstack.sms import sms_lines
     from registration.services import booking_create
-    from tests.people import booking_request
-    from tests.sms import sms_lines
 
     day = make_slot(capacity=5)
     booking_create(request=booking_request(1, location="WTCKL", date=day))

@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEntry
+from devstack.people import new_phone
 from tests.operations.test_switches import SWITCHES, flip, staff
-from tests.people import new_phone
 from vaksin.switches import switches_forget
 from waiting_room.services import queue_join, queue_reading, room_on
 

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 
 from availability.selectors import LISTING
-from tests.people import mykad
-from tests.processes import start_gunicorn, stop_process
+from devstack.people import mykad
+from devstack.processes import stop_process
+from devstack.starters import start_gunicorn
 from tests.public.test_browser import shots, site_sms  # noqa: F401 (for the other browser tests)
 
 

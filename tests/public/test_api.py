@@ -1,4 +1,5 @@
-"""POST /api/bookings against every row of SPEC's table, and the inputs that must not be 5xx."""
+"""POST /api/bookings against every row of docs/api.md's table (3.6), and the inputs that must
+not be 5xx."""
 
 import contextlib
 import datetime
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.people import api_body, bearer, new_phone
+from devstack.people import api_body, bearer, new_phone
 from vaksin.validation import FieldError
 
 

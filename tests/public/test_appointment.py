@@ -4,9 +4,9 @@ import re
 
 from django.test import Client
 
+from devstack.people import book_someone, mykad
 from registration.references import reference_for
 from registration.services import booking_cancel
-from tests.people import book_someone, mykad
 
 
 def test_the_right_id_number_and_reference_show_the_appointment(client: Client, make_slot):

@@ -1,16 +1,17 @@
 """/appointment/: with a code sent to the booking's own phone, a person cancels their booking,
 moves it to another date or centre, or has its SMS sent again; each change is confirmed by SMS.
-Each person's test has an attacker's beside it (SPEC invariant 7)."""
+Each person's test has an attacker's beside it (docs/api.md, invariants: nobody acts in
+someone else's name)."""
 
 from pathlib import Path
 
 import django_rq
 from django.test import Client
 
+from devstack.people import book_someone, mykad
+from devstack.sms import relay_and_send, sms_lines
 from registration.references import number_for, reference_for
 from registration.services import booking_cancel
-from tests.people import book_someone, mykad
-from tests.sms import relay_and_send, sms_lines
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, slots
 

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+from devstack.people import book_someone, booking_request, mykad
+from devstack.processes import ROOT, stop_process
+from devstack.sms import code_sent_to, sms_size
+from devstack.starters import start_code_worker
 from registration.services import booking_create
-from tests.people import book_someone, booking_request, mykad
-from tests.processes import ROOT, start_code_worker, stop_process
-from tests.sms import code_sent_to, sms_size
 
 pytestmark = pytest.mark.browser
 

@@ -13,11 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page, expect
 
+from devstack.people import mykad
+from devstack.sms import code_sent_to, relay_and_send, sms_lines, sms_size
 from registration.references import number_for, reference_for
 from registration.services import BookingRequest, booking_create, booking_request_clean
-from tests.people import mykad
 from tests.public.test_browser import _page, assert_accessible, shots, site_sms
-from tests.sms import code_sent_to, relay_and_send, sms_lines, sms_size
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, slots
 from waitlist.services import waitlist_join

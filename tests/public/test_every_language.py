@@ -27,13 +27,15 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 
 from availability.states import STATES
+from devstack.environment import stack_environment
+from devstack.people import mykad
+from devstack.processes import ROOT
+from devstack.sms import relay_and_send, sms_lines
 from registration.references import reference_for
-from tests.people import mykad
-from tests.processes import ROOT, stack_environment
 from tests.slots import SlotMaker, slot_seed
-from tests.sms import relay_and_send, sms_lines
 from vaksin.responses import busy
 from vaksin.store import bookings
+from vaksin.store.bookings import BookingArgs
 from warehouse.purge import personal_data_purge
 
 pytestmark = pytest.mark.slow
@@ -43,8 +45,9 @@ CATALOGUES = {"ms": "ms", "zh-hans": "zh_Hans", "ta": "ta"}
 # Where the staff's strings live: these may stay English.
 STAFF_SOURCES = ("templates/admin/", "vaksin/admin_site.py", "audit/", "operations/",
                  "warehouse/admin.py", "availability/admin.py")  # fmt: skip
-TREE = ("vaksin", "registration", "availability", "waiting_room", "audit", "operations",
-        "templates", "locale", "manage.py")  # fmt: skip
+# Every app (a folder with an apps.py), the shared templates, the catalogues and manage.py.
+TREE = (*sorted(path.parent.name for path in ROOT.glob("*/apps.py")), "templates", "locale",
+        "manage.py")  # fmt: skip
 # Text that is the same in every language: names, codes, numbers and times.
 PROPER_NAMES = {"Vaksin", "MyKad", "COVID-19", "English", "Bahasa Melayu", "简体中文", "தமிழ்",
                 "SHA-256", "PPV", "(PPV)", "Centre A", "Centre B", "Dewan Bandaran"}  # fmt: skip
@@ -63,11 +66,12 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, polib.POFil
         source = ROOT / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, root / name)
-    subprocess.run(
+    made = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "ms", "-l", "zh_Hans", "-l", "ta",
          "--no-obsolete", "--ignore=__pycache__"],
-        cwd=root, env=stack_environment(), check=True, capture_output=True,
+        cwd=root, env=stack_environment(), capture_output=True, text=True,
     )  # fmt: skip
+    assert made.returncode == 0, made.stderr
     return {
         lang: polib.pofile(str(root / "locale" / CATALOGUES[lang] / "LC_MESSAGES" / "django.po"))
         for lang in LANGUAGES
@@ -144,8 +148,12 @@ def purged_booking(day: datetime.date) -> tuple[str, str]:
     person: dict[str, Any] = {
         "id_type": "mykad", "name": "Tan", "email": "", "location": "CENTREA", "lang": "en"
     }  # fmt: skip
-    outcome = bookings.book(**person, id_number=number, phone="+60123000001", date=old.isoformat())
-    bookings.book(**person, id_number=mykad(), phone="+60123000002", date=day.isoformat())
+    outcome = bookings.book(
+        BookingArgs(**person, id_number=number, phone="+60123000001", date=old.isoformat())
+    )
+    bookings.book(
+        BookingArgs(**person, id_number=mykad(), phone="+60123000002", date=day.isoformat())
+    )
     call_command("export_bookings", stdout=StringIO())
     relay_and_send()
     assert personal_data_purge(today=day, retention_days=90).purged == 1

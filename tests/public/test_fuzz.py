@@ -98,8 +98,8 @@ def test_managing_an_appointment_and_the_waiting_list_never_answer_5xx(
         AppointmentSession,
         session_save,
     )
+    from devstack.people import book_someone, mykad
     from registration.references import number_for
-    from tests.people import book_someone, mykad
 
     day = make_slot(capacity=1)
     make_slot(location="UM", date=day)

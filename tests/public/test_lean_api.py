@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from availability.selectors import LISTING_CACHE_CONTROL
-from tests.people import api_body, bearer
+from devstack.people import api_body, bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -86,3 +86,17 @@ def test_the_listing_varies_by_encoding_only_through_the_lean_door(web_server, m
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
         assert answer.headers["Vary"] == "Accept-Encoding"
         assert answer.headers["Cache-Control"] == LISTING_CACHE_CONTROL
+
+
+def test_the_lean_door_takes_its_routes_from_the_one_url_table() -> None:
+    from django.urls import resolve
+
+    from vaksin.lean import lean_routes
+
+    routes = lean_routes()
+    assert sorted(routes) == [
+        "/api/availability", "/api/bookings", "/api/queue", "/api/verifications",
+        "/api/verifications/confirm",
+    ]  # fmt: skip
+    # Each path is the one Django would route it to: there is no second table to drift.
+    assert all(resolve(path).func is view for path, view in routes.items())

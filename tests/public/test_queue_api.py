@@ -1,4 +1,4 @@
-"""/api/queue and the booking API behind the waiting room, as SPEC's "Waiting room" says."""
+"""/api/queue and the booking API behind the waiting room, as docs/api.md (3.7) says."""
 
 import datetime
 import hashlib
@@ -10,11 +10,13 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.people import api_body, bearer, new_phone
-from tests.processes import ROOT, stack_environment, wait_until
+from devstack.environment import stack_environment
+from devstack.people import api_body, bearer, new_phone
+from devstack.processes import ROOT, wait_until
 from vaksin.store import client as redis_client
 from vaksin.store import keys
 from vaksin.switches import switches_forget
@@ -145,6 +147,7 @@ def test_the_queue_needs_a_verified_phone(client: Client, room) -> None:
     assert client.put("/api/queue").status_code == 405
 
 
+@pytest.mark.e2e
 def test_twenty_tabs_of_one_phone_hold_one_ticket_on_a_real_server(web_server, make_slot):
     """Twenty tabs (threads) of one phone ask a real gunicorn at once: one ticket."""
     now = timezone.now()
@@ -177,6 +180,8 @@ def test_twenty_tabs_of_one_phone_hold_one_ticket_on_a_real_server(web_server, m
         assert json.load(answer)["seed"] is None
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_a_simulated_noon_on_a_real_server(web_server, make_slot) -> None:
     """Twelve phones take tickets before the opening and five after, through a real gunicorn;
     admission at 5 a second lets each in once, the drawn ones in the order the revealed seed

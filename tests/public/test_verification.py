@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from devstack.people import api_body, bearer, new_phone
 from phones.services import phone_token
-from tests.people import api_body, bearer, new_phone
 from vaksin.store import keys
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.test import Client
 
+from devstack.people import book_someone
+from devstack.sms import relay_and_send, sms_lines
 from registration.services import booking_cancel
-from tests.people import book_someone
-from tests.sms import relay_and_send, sms_lines
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, slots
 

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from tests.people import new_phone
+from devstack.people import new_phone
+from devstack.sms import sms_size
 from tests.public.test_browser import _code, _page, assert_accessible
-from tests.sms import sms_size
 from waiting_room.services import queue_join
 
 pytestmark = pytest.mark.browser

@@ -3,15 +3,17 @@ goes on to book once its turn comes, and is told at once when every place is gon
 
 import re
 
+import pytest
 from django.test import Client
 
-from tests.people import new_phone
-from tests.processes import wait_until
+from devstack.people import new_phone
+from devstack.processes import wait_until
 from vaksin.store import client as redis_client
 from vaksin.store import keys
 from waiting_room.services import queue_join
 
 
+@pytest.mark.slow
 def test_a_verified_phone_waits_then_goes_on_to_book(client: Client, room, make_slot, verify):
     make_slot()
     room(opens_in=-1, rate=1)

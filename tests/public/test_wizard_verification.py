@@ -6,9 +6,9 @@ import time
 
 from django.test import Client
 
+from devstack.people import book_someone, mykad
+from devstack.sms import sms_lines
 from registration.references import number_for
-from tests.people import book_someone, mykad
-from tests.sms import sms_lines
 from tests.wizard import cookie_rewrite, error_page
 from vaksin.store import bookings, keys
 

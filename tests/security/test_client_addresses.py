@@ -5,7 +5,7 @@ import json
 
 from django.test import Client
 
-from tests.people import api_body, bearer
+from devstack.people import api_body, bearer
 
 
 def _book(client: Client, day, *, peer: str, forwarded: str) -> int:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from playwright.sync_api import Browser
 
-from tests.processes import ROOT
+from devstack.processes import ROOT
 from tests.staff import staff_login
 
 # What docs/operations.md gives as a production environment (its secrets made up here).

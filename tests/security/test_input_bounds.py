@@ -47,7 +47,7 @@ def test_the_capacity_service_and_script_refuse_a_capacity_over_a_million(make_s
 def test_an_email_longer_than_rfc_5321_allows_is_refused_with_its_own_message(
     client, make_slot
 ) -> None:
-    from tests.people import api_body, bearer
+    from devstack.people import api_body, bearer
     from tests.population import longest_email
     from vaksin.errors import MESSAGES
     from vaksin.validation import EMAIL_LOCAL_MAX_LENGTH, EMAIL_MAX_LENGTH

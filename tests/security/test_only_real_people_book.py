@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.people import api_body, bearer, mykad, new_phone
+from devstack.people import api_body, bearer, mykad, new_phone
 
 
 def _book(client: Client, body: dict[str, Any], *, phone: str, address: str = "127.0.0.1") -> Any:

@@ -7,9 +7,9 @@ twice, and confirmation jobs took live bookings for cancelled ones and sent noth
 import pytest
 
 from confirmations.services import confirmations_send
+from devstack.people import booking_request
 from registration.selectors import appointment_lookup
 from registration.services import booking_cancel, booking_create
-from tests.people import booking_request
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 

@@ -15,14 +15,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEntry
-from tests.staff import (
-    PASSWORD,
-    login_post,
-    opens_the_admin,
-    staff_login,
-    totp_code,
-    totp_device,
-)
+from devstack.staff import totp_code, totp_device
+from tests.staff import PASSWORD, login_post, opens_the_admin, staff_login
 
 
 def wrong_code_for(device: TOTPDevice) -> str:

@@ -28,6 +28,7 @@ def test_a_logged_out_session_cookie_no_longer_opens_the_admin(
     assert not opens_the_admin(thief)
 
 
+@pytest.mark.slow
 def test_an_idle_staff_session_ends_and_a_busy_one_does_not(
     client: Client, staff: User, settings: SettingsWrapper
 ) -> None:

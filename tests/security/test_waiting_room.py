@@ -8,8 +8,8 @@ from typing import Any
 
 from django.test import Client
 
-from tests.people import api_body, bearer, new_phone
-from tests.processes import wait_until
+from devstack.people import api_body, bearer, new_phone
+from devstack.processes import wait_until
 from vaksin.store import client as redis_client
 from vaksin.store import keys
 

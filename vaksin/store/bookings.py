@@ -6,7 +6,7 @@ entry `number`, so a reference (which encodes the number) points straight at its
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -18,53 +18,32 @@ from vaksin.store.connection import (
     run_script,
     run_script_replicated,
 )
+from vaksin.store.entries import LogEntry, Outcome
 from vaksin.store.metrics import SERIES_KEEP_SECONDS, metrics_keys
 from vaksin.store.purged import purged_count, purged_entry, read_purged
-
-# A log entry's fields, e.g. {"kind": "booked", "id_type": ..., "location": ..., "window": ...}.
-LogEntry = dict[str, str]
 
 
 @dataclass(frozen=True)
 class BookingOutcome:
-    """What the booking script decided.
+    """What the booking script decided (see Outcome): booked or repeat (this person already
+    holds this very slot, booked from this very phone) with the booking's number and window,
+    or a refusal."""
 
-    outcome: "booked", "repeat" (this person already holds this very slot, booked from this very
-    phone), "already_registered", "sold_out", "unknown_slot", "phone_limit", "rate_limited" or
-    "idempotency_conflict", or "not_admitted" (the waiting room is on and this phone holds no
-    valid pass).
-    """
-
-    outcome: str
-    number: int = 0  # the booking's number, for "booked" and "repeat"
-    window: str = ""  # its arrival window, for "booked" and "repeat"
-    retry_after: int = 0  # seconds, for "rate_limited"
-    position: int | None = None  # the phone's place in the waiting room, for "not_admitted"
+    outcome: Outcome
+    number: int = 0  # the booking's number, for BOOKED and REPEAT
+    window: str = ""  # its arrival window, for BOOKED and REPEAT
+    retry_after: int = 0  # seconds, for RATE_LIMITED
+    position: int | None = None  # the phone's place in the waiting room, for NOT_ADMITTED
 
     @property
     def holds_place(self) -> bool:
-        return self.outcome in ("booked", "repeat")
+        return self.outcome in (Outcome.BOOKED, Outcome.REPEAT)
 
 
-def book(
-    *,
-    id_type: str,
-    id_number: str,
-    name: str,
-    phone: str,
-    email: str,
-    location: str,
-    date: str,
-    lang: str,
-    address: str = "",
-    address_limit: int = 0,
-    person_limit: int = 0,
-    phone_limit: int = 0,
-    idempotency: str = "",
-    counted: bool = True,
-    pass_ms: int | None = None,
-) -> BookingOutcome:
-    """Runs the booking script: one round trip that decides and writes. See lua/book.lua.
+@dataclass(frozen=True)
+class BookingArgs:
+    """One booking asked of lua/registration/book.lua: the one place that turns it into the
+    script's KEYS and ARGV, in the order the script reads them.
 
     `phone` is the verified phone the booking is made from: at most `phone_limit` active
     bookings each (0: no limit). Attempts are counted per minute for the client `address` and
@@ -72,26 +51,88 @@ def book(
     only when its limit is set (0 turns it off). `idempotency` is the caller's key, already
     scoped to the caller. Unless `counted` is False (the bench's rival), the script counts its
     outcome for operators in the same step (vaksin/store/metrics.py). With `pass_ms` (the
-    waiting room is on), the phone's ticket must have been admitted less than that long ago
-    (lua/queue.lua)."""
-    script_keys, script_args = book_call(
-        id_type=id_type,
-        id_number=id_number,
-        name=name,
-        phone=phone,
-        email=email,
-        location=location,
-        date=date,
-        lang=lang,
-        address=address,
-        address_limit=address_limit,
-        person_limit=person_limit,
-        phone_limit=phone_limit,
-        idempotency=idempotency,
-        counted=counted,
-        pass_ms=pass_ms,
-    )
-    return booking_outcome(book_run("book", script_keys, script_args))
+    waiting room is on), the phone's ticket must have been admitted less than that long ago."""
+
+    id_type: str
+    id_number: str
+    name: str
+    phone: str
+    email: str
+    location: str
+    date: str
+    lang: str
+    address: str = ""
+    address_limit: int = 0
+    person_limit: int = 0
+    phone_limit: int = 0
+    idempotency: str = ""
+    counted: bool = True
+    pass_ms: int | None = None
+    now_ms: int | None = None  # the pass's clock; None: Redis's (tests give their own)
+
+    def to_script(self) -> tuple[list[str], list[Any]]:
+        (bucket, field), *older = keys.person_keys(self.id_type, self.id_number)
+        (phone_bucket, phone_field), *older_phone = keys.phone_keys(self.phone)
+        minute = int(time.time() // 60)
+        address_rate_key = (
+            keys.rate_key("address", self.address, minute)
+            if self.address and self.address_limit
+            else ""
+        )
+        person_rate_key = (
+            keys.rate_key("person", f"{field}:{phone_field}", minute) if self.person_limit else ""
+        )
+        slot = keys.slot_field(self.location, self.date)
+        metrics_key, series_key = metrics_keys() if self.counted else ("", "")
+        ticket_bucket, ticket_field = keys.ticket_key(self.phone) if self.pass_ms else ("", "")
+        queue_keys = (
+            [keys.QUEUE, keys.QUEUE_STEPS, keys.QUEUE_USED] if self.pass_ms else ["", "", ""]
+        )
+        script_keys = [
+            keys.CAPACITY,  # KEYS[1]
+            keys.BOOKED,
+            bucket,
+            keys.BOOKINGS,
+            keys.CENTRES,  # KEYS[5]
+            address_rate_key,
+            person_rate_key,
+            keys.idempotency_key(self.idempotency) if self.idempotency else "",
+            phone_bucket,
+            metrics_key,  # KEYS[10]
+            series_key,
+            *queue_keys,  # KEYS[12..14]
+            ticket_bucket,  # KEYS[15]
+            *(old_bucket for old_bucket, _ in older + older_phone),
+        ]
+        script_args = [
+            slot,  # ARGV[1]
+            field,
+            self.address_limit,
+            self.person_limit,
+            f"{field}|{slot}",  # ARGV[5]
+            phone_field,
+            self.phone_limit,
+            self.id_type,  # ARGV[8..15]: the booking's own fields
+            self.id_number,
+            self.name,
+            self.phone,
+            self.email,
+            self.location,
+            self.date,
+            self.lang,
+            len(older),  # ARGV[16]
+            SERIES_KEEP_SECONDS,
+            ticket_field,
+            self.pass_ms or 0,
+            "" if self.now_ms is None else self.now_ms,  # ARGV[20]
+            *(old_field for _, old_field in older + older_phone),
+        ]
+        return script_keys, script_args
+
+
+def book(args: BookingArgs) -> BookingOutcome:
+    """Runs the booking script: one round trip that decides and writes."""
+    return booking_outcome(book_run("registration/book", *args.to_script()))
 
 
 def book_run(name: str, script_keys: list[str], script_args: list[Any]) -> list[Any]:
@@ -107,7 +148,7 @@ def book_run(name: str, script_keys: list[str], script_args: list[Any]) -> list[
         replicas=replicas,
         timeout_ms=settings.REDIS_WAIT_MS,
     )
-    if str(reply[0]) in ("booked", "repeat") and acknowledged < replicas:
+    if str(reply[0]) in (Outcome.BOOKED, Outcome.REPEAT) and acknowledged < replicas:
         # On the primary (and its disk) but not yet on enough replicas: a failover now could
         # lose it, so it is not reported as booked. Sent again, it answers "repeat" once the
         # replicas have it (or books afresh if the primary was lost meanwhile).
@@ -115,89 +156,14 @@ def book_run(name: str, script_keys: list[str], script_args: list[Any]) -> list[
     return reply
 
 
-def book_call(
-    *,
-    id_type: str,
-    id_number: str,
-    name: str,
-    phone: str,
-    email: str,
-    location: str,
-    date: str,
-    lang: str,
-    address: str = "",
-    address_limit: int = 0,
-    person_limit: int = 0,
-    phone_limit: int = 0,
-    idempotency: str = "",
-    counted: bool = True,
-    pass_ms: int | None = None,
-) -> tuple[list[str], list[Any]]:
-    """The booking script's keys and arguments (see book()); the waiting list's acceptance of
-    an offer passes the same to the same script."""
-    (bucket, field), *older = keys.person_keys(id_type, id_number)
-    (phone_bucket, phone_field), *older_phone = keys.phone_keys(phone)
-    minute = int(time.time() // 60)
-    address_rate_key = (
-        keys.rate_key("address", address, minute) if address and address_limit else ""
-    )
-    person_rate_key = (
-        keys.rate_key("person", f"{field}:{phone_field}", minute) if person_limit else ""
-    )
-    slot = keys.slot_field(location, date)
-    metrics_key, series_key = metrics_keys() if counted else ("", "")
-    ticket_bucket, ticket_field = keys.ticket_key(phone) if pass_ms else ("", "")
-    queue_keys = [keys.QUEUE, keys.QUEUE_STEPS, keys.QUEUE_USED] if pass_ms else ["", "", ""]
-    return (
-        [
-            keys.CAPACITY,
-            keys.BOOKED,
-            bucket,
-            keys.BOOKINGS,
-            keys.CENTRES,
-            address_rate_key,
-            person_rate_key,
-            keys.idempotency_key(idempotency) if idempotency else "",
-            phone_bucket,
-            metrics_key,
-            series_key,
-            *queue_keys,
-            ticket_bucket,
-            *(old_bucket for old_bucket, _ in older + older_phone),
-        ],
-        [
-            slot,
-            field,
-            address_limit,
-            person_limit,
-            f"{field}|{slot}",
-            phone_field,
-            phone_limit,
-            id_type,
-            id_number,
-            name,
-            phone,
-            email,
-            location,
-            date,
-            lang,
-            len(older),
-            SERIES_KEEP_SECONDS,
-            ticket_field,
-            pass_ms or 0,
-            *(old_field for _, old_field in older + older_phone),
-        ],
-    )
-
-
 def booking_outcome(reply: list[Any]) -> BookingOutcome:
     """The booking script's reply, parsed."""
-    outcome = str(reply[0])
-    if outcome in ("booked", "repeat"):
+    outcome = Outcome(str(reply[0]))
+    if outcome in (Outcome.BOOKED, Outcome.REPEAT):
         return BookingOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
-    if outcome == "rate_limited":
+    if outcome == Outcome.RATE_LIMITED:
         return BookingOutcome(outcome, retry_after=int(reply[1]))
-    if outcome == "not_admitted":
+    if outcome == Outcome.NOT_ADMITTED:
         return BookingOutcome(outcome, position=int(reply[1]) if reply[1] != "" else None)
     return BookingOutcome(outcome)
 
@@ -215,10 +181,10 @@ def cancel(
 ) -> bool:
     """Cancels booking `number` if the person still holds it, and offers its place to the next
     waiter of its `slot` (read from the booking's entry) in the same step; see
-    lua/cancel_release.lua and lua/cancel.lua."""
+    lua/registration/cancel_release.lua and lua/registration/cancel.lua."""
     names = keys.person_keys(id_type, id_number) + keys.phone_keys(phone)
     reply = run_script(
-        "cancel_release",
+        "registration/cancel_release",
         keys=[
             keys.BOOKED,
             keys.BOOKINGS,
@@ -241,10 +207,9 @@ def cancel(
 
 @dataclass(frozen=True)
 class MoveOutcome:
-    """What the move script decided: "moved", "not_found", "unknown_slot", "same_slot" or
-    "sold_out"."""
+    """What the move script decided: MOVED, NOT_FOUND, UNKNOWN_SLOT, SAME_SLOT or SOLD_OUT."""
 
-    outcome: str
+    outcome: Outcome
     number: int = 0  # the new booking's number, for "moved"
     window: str = ""
 
@@ -261,10 +226,10 @@ def move(
     offer_seconds: int,
 ) -> MoveOutcome:
     """Moves booking `number` (held by this person, booked with this phone, in `old_slot`) to
-    another slot in one step; see lua/move.lua."""
+    another slot in one step; see lua/registration/move.lua."""
     names = keys.person_keys(id_type, id_number)
     reply = run_script(
-        "move",
+        "registration/move",
         keys=[
             keys.CAPACITY,
             keys.BOOKED,
@@ -275,9 +240,10 @@ def move(
         ],
         args=[number, phone, location, date, offer_seconds, *(field for _, field in names)],
     )
-    if reply[0] == "moved":
-        return MoveOutcome("moved", number=int(reply[1]), window=str(reply[2]))
-    return MoveOutcome(str(reply[0]))
+    outcome = Outcome(str(reply[0]))
+    if outcome == Outcome.MOVED:
+        return MoveOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
+    return MoveOutcome(outcome)
 
 
 def read_entry(number: int) -> LogEntry | None:
@@ -288,7 +254,7 @@ def read_entry(number: int) -> LogEntry | None:
     with answering():
         found, record = pipe.execute()
     if found:
-        return dict(found[0][1])
+        return cast(LogEntry, dict(found[0][1]))
     return purged_entry(record) if record else None
 
 
@@ -334,7 +300,7 @@ def read_entries(*, after: int, count: int, purged: bool = True) -> list[tuple[i
     records, see purged.py). Numbers run without gaps, so a gap is a purged booking."""
     with answering():
         found = client().xrange(keys.BOOKINGS, f"({keys.entry_id(after)}", "+", count=count)
-    entries = [(keys.entry_number(entry), dict(fields)) for entry, fields in found]
+    entries = [(keys.entry_number(entry), cast(LogEntry, dict(fields))) for entry, fields in found]
     if not purged or not entries or entries[-1][0] - after == len(entries):
         return entries
     held = {number for number, _ in entries}

@@ -91,10 +91,13 @@ def answering() -> Iterator[None]:
         raise
 
 
-# A script that starts with "-- uses: book waitlist" runs those scripts as local functions
-# `book(KEYS, ARGV)` and `waitlist(KEYS, ARGV)`: one script, so still one atomic step, and the
-# booking an offer makes is decided by the very same book.lua as any other booking.
-USES = re.compile(r"\A-- uses:((?: [a-z_]+)+)\n")
+# Scripts live in a folder per feature (lua/<feature>/<name>.lua) and are named by that path.
+# A script that starts with "-- uses: registration/book waitlist/waitlist" runs those scripts as
+# local functions named after their files, `book(KEYS, ARGV)` and `waitlist(KEYS, ARGV)`: one
+# script, so still one atomic step, and the booking an offer makes is decided by the very same
+# book.lua as any other booking. A helper of lua/lib/ is used the same way (it returns its
+# functions), so that a rule such as the arrival window is written once.
+USES = re.compile(r"\A-- uses:((?: [a-z_]+/[a-z_]+)+)\n")
 
 
 def script_source(name: str) -> str:
@@ -104,7 +107,8 @@ def script_source(name: str) -> str:
     used = found.group(1).split() if found else []
     return (
         "".join(
-            f"local {each} = function(KEYS, ARGV)\n{script_source(each)}\nend\n" for each in used
+            f"local {each.rsplit('/', 1)[1]} = function(KEYS, ARGV)\n{script_source(each)}\nend\n"
+            for each in used
         )
         + source
     )

@@ -19,7 +19,8 @@ BOOKINGS = f"{PREFIX}:bookings"
 METRICS = f"{PREFIX}:metrics"
 SWITCHES = f"{PREFIX}:switches"
 SERIES_SECONDS = 10
-# The waiting room (see lua/queue.lua): its state, its admission steps, the passes used.
+# The waiting room (lua/waiting_room/queue.lua): its state, its admission steps, the passes
+# used.
 QUEUE = f"{PREFIX}:queue"
 QUEUE_STEPS = f"{PREFIX}:queue:steps"
 QUEUE_USED = f"{PREFIX}:queue:used"

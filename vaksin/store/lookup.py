@@ -1,6 +1,7 @@
 """A person looking up their own booking: rate counts, who holds what, and the entry, at once."""
 
 from dataclasses import dataclass
+from typing import cast
 
 from vaksin.store import keys
 from vaksin.store.bookings import LogEntry, held_number
@@ -35,5 +36,9 @@ def lookup_read(*, number: int, people: list[tuple[str, str]], rate_keys: list[s
     return LookupRead(
         attempts=[int(replies[2 * i]) for i in range(len(rate_keys))],
         held=[held_number([next(values) for _ in person]) for person in names],
-        entry=dict(found[0][1]) if found else purged_entry(record) if record else None,
+        entry=cast(LogEntry, dict(found[0][1]))
+        if found
+        else purged_entry(record)
+        if record
+        else None,
     )

@@ -2,9 +2,9 @@
 reports the same figures, and their recent history in buckets of keys.SERIES_SECONDS for the
 live dashboard.
 
-The booking script counts its own outcomes (lua/book.lua); the rest is added here, either on
-the way (a worker's send record, a code) or from each web process's tally once a second
-(vaksin/tally.py).
+The booking script counts its own outcomes (lua/registration/book.lua); the rest is added
+here, either on the way (a worker's send record, a code) or from each web process's tally once
+a second (vaksin/tally.py).
 """
 
 import time

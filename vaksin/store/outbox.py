@@ -2,6 +2,7 @@
 booking's send claim and send records, read and written by the confirmation jobs."""
 
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -57,7 +58,11 @@ def outbox_read(
                 raise NotReplicated(f"{acknowledged} of {replicas} replicas hold the entries")
     # A pending entry deleted since it was read (a purge, vaksin/store/purged.py) comes back
     # without fields: read as an entry of no kind, it is acknowledged and nothing is sent.
-    return [(entry, dict(fields or {})) for entry, fields in found[0][1]] if found else []
+    return (
+        [(entry, cast(LogEntry, dict(fields or {}))) for entry, fields in found[0][1]]
+        if found
+        else []
+    )
 
 
 def outbox_claim_idle(*, consumer: str, idle_ms: int, count: int) -> Entries:
@@ -66,7 +71,7 @@ def outbox_claim_idle(*, consumer: str, idle_ms: int, count: int) -> Entries:
         reply = client().xautoclaim(
             keys.BOOKINGS, OUTBOX_GROUP, consumer, idle_ms, "0-0", count=count
         )
-    return [(entry, dict(fields)) for entry, fields in reply[1] if fields]
+    return [(entry, cast(LogEntry, dict(fields))) for entry, fields in reply[1] if fields]
 
 
 def outbox_ack(entry_ids: list[str]) -> None:
@@ -135,7 +140,7 @@ def confirmation_batch_read(
         *found, centres = pipe.execute()
     wanted = set(numbers)
     entries = {
-        keys.entry_number(entry): dict(fields)
+        keys.entry_number(entry): cast(LogEntry, dict(fields))
         for reply in found
         for entry, fields in reply
         if keys.entry_number(entry) in wanted
@@ -169,7 +174,7 @@ def confirmation_batch_claim(
         script_keys += [bucket for bucket, _ in person]
         script_args += [keys.sent_field(number, channel) for channel in CONFIRMATION_CHANNELS]
         script_args += [field for _, field in person]
-    replies = run_script("claim_sends", keys=script_keys, args=script_args)
+    replies = run_script("confirmations/claim_sends", keys=script_keys, args=script_args)
     channels = len(CONFIRMATION_CHANNELS)
     return [
         SendState(
@@ -186,7 +191,9 @@ def confirmation_batch_release(numbers: list[int], *, token: str) -> None:
     another worker is left alone), in one round trip."""
     if numbers:
         run_script(
-            "release_claims", keys=[keys.confirmation_claim_key(n) for n in numbers], args=[token]
+            "confirmations/release_claims",
+            keys=[keys.confirmation_claim_key(n) for n in numbers],
+            args=[token],
         )
 
 
@@ -232,4 +239,4 @@ def confirmation_record_sent(records: list[SentRecord]) -> None:
             metrics.bucket_bound(metrics.DELAY_BUCKETS, delay),
             repr(delay),
         ]
-    run_script("record_sent", keys=script_keys, args=script_args)
+    run_script("confirmations/record_sent", keys=script_keys, args=script_args)

@@ -31,9 +31,9 @@ def code_issue(
     minute: int,
 ) -> CodeOutcome:
     """Stores a new code's hash for `phone` unless the phone or the address asked too often;
-    see lua/code_issue.lua."""
+    see lua/phones/code_issue.lua."""
     reply = run_script(
-        "code_issue",
+        "phones/code_issue",
         keys=[
             keys.verification_key(phone),
             keys.rate_key("code-phone", keys.phone_key(phone)[1], 0) if phone_sends else "",
@@ -48,8 +48,10 @@ def code_issue(
 
 
 def code_check(*, phone: str, code_hash: str, tries: int) -> CodeOutcome:
-    """Counts one try of a code for `phone` and compares it; see lua/code_check.lua."""
-    reply = run_script("code_check", keys=[keys.verification_key(phone)], args=[code_hash, tries])
+    """Counts one try of a code for `phone` and compares it; see lua/phones/code_check.lua."""
+    reply = run_script(
+        "phones/code_check", keys=[keys.verification_key(phone)], args=[code_hash, tries]
+    )
     if reply[0] == "invalid":
         return CodeOutcome("invalid", tries_left=int(reply[1]))
     if reply[0] == "exhausted":

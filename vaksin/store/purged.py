@@ -11,9 +11,11 @@ lookup.py) read a purged booking as a "booked" entry with empty personal fields 
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 from vaksin.store import keys
 from vaksin.store.connection import answering, client, run_script
+from vaksin.store.entries import LogEntry
 
 # The personal fields of a booking entry: what a purge removes.
 PERSONAL_FIELDS = ("id_type", "id_number", "name", "phone", "email")
@@ -29,40 +31,39 @@ class PurgeItem:
     record: str
 
 
-def purge_record(
-    entry: dict[str, str], *, persons: list[str], phones: list[str], purged_at: int
-) -> str:
+def purge_record(entry: LogEntry, *, persons: list[str], phones: list[str], purged_at: int) -> str:
     """The compact record that stands for booking `entry` once purged: no personal data."""
     kept = {name: entry.get(name, "") for name in KEPT_FIELDS}
     record = {**kept, "persons": persons, "phones": phones, "purged_at": purged_at}
     return json.dumps(record, separators=(",", ":"))
 
 
-def purged_entry(record: str) -> dict[str, str]:
+def purged_entry(record: str) -> LogEntry:
     """A purged booking as readers of the log see it: a booking with empty personal fields."""
     data = json.loads(record)
-    entry = {"kind": "booked", **{name: "" for name in PERSONAL_FIELDS}}
+    entry: dict[str, str] = {"kind": "booked", **{name: "" for name in PERSONAL_FIELDS}}
     entry.update({name: str(data.get(name, "")) for name in KEPT_FIELDS})
     entry["purged_at"] = str(data.get("purged_at", ""))
     entry["persons"] = ",".join(data.get("persons", []))
     entry["phones"] = ",".join(data.get("phones", []))
-    return entry
+    return cast(LogEntry, entry)
 
 
-def is_purged(entry: dict[str, str]) -> bool:
+def is_purged(entry: LogEntry) -> bool:
     return bool(entry.get("purged_at"))
 
 
 def purge_batch(items: list[PurgeItem]) -> int:
     """Purges each booking that is still in the log, is not the log's last entry and was not
-    purged before, all in one script (see lua/purge.lua); returns how many this call purged."""
+    purged before, all in one script (lua/warehouse/purge.lua); returns how many this call
+    purged."""
     if not items:
         return 0
     args: list[str | int] = []
     for item in items:
         args += [item.number, keys.purged_field(item.number), item.record]
     reply = run_script(
-        "purge",
+        "warehouse/purge",
         keys=[keys.BOOKINGS, keys.PURGE_STATE, *(keys.purged_key(i.number) for i in items)],
         args=args,
     )
@@ -75,7 +76,7 @@ def purged_count() -> int:
         return int(client().hget(keys.PURGE_STATE, "bookings") or 0)
 
 
-def read_purged(numbers: list[int]) -> dict[int, dict[str, str]]:
+def read_purged(numbers: list[int]) -> dict[int, LogEntry]:
     """The purged bookings among `numbers`, as entries (see purged_entry), in one round trip
     (a whole bucket at a time: the gaps a purge leaves in the log come in runs)."""
     if not numbers:

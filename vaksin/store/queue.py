@@ -1,5 +1,6 @@
-"""The waiting room's tickets and admission: one script (lua/queue.lua) that advances admission
-and reads or takes a phone's ticket in the same step, and the reads around it."""
+"""The waiting room's tickets and admission: one script (lua/waiting_room/queue.lua) that
+advances admission and reads or takes a phone's ticket in the same step, and the reads around
+it."""
 
 import hashlib
 import secrets
@@ -39,13 +40,20 @@ class QueueReading:
 
 
 def queue_step(
-    rules: QueueRules, *, action: Action, phone: str = "", value: str = "", counted: bool = True
+    rules: QueueRules,
+    *,
+    action: Action,
+    phone: str = "",
+    value: str = "",
+    counted: bool = True,
+    now_ms: int | None = None,
 ) -> QueueReading:
-    """One step of the waiting room: advances admission, then does `action`."""
+    """One step of the waiting room: advances admission, then does `action`. `now_ms` stands
+    for Redis's clock (tests move time with it instead of sleeping)."""
     bucket, field = keys.ticket_key(phone) if phone else ("", "")
     seed = secrets.token_hex(32)
     reply = run_script(
-        "queue",
+        "waiting_room/queue",
         keys=[
             keys.QUEUE,
             keys.QUEUE_STEPS,
@@ -64,6 +72,7 @@ def queue_step(
             rules.auto_target,
             rules.auto_period_ms,
             value,
+            "" if now_ms is None else now_ms,
         ],
     )
     ticket, position, through, rate, since, issued, drawn, commitment, mode = reply

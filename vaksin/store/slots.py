@@ -85,9 +85,9 @@ def read_booked_counts() -> dict[str, int]:
 
 
 def set_capacity(*, location: str, date: str, capacity: int) -> CapacityOutcome:
-    """Sets one slot's capacity keeping its booked count; see lua/set_capacity.lua."""
+    """Sets one slot's capacity keeping its booked count; see lua/availability/set_capacity.lua."""
     reply = run_script(
-        "set_capacity",
+        "availability/set_capacity",
         keys=[keys.CAPACITY, keys.BOOKED, keys.CENTRES],
         args=[keys.slot_field(location, date), capacity, location],
     )

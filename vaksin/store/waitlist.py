@@ -1,12 +1,13 @@
 """The waiting lists of full slots: joining one, the sweep that offers freed places and lets
-lapsed offers go, and the acceptance of an offer (which books through lua/book.lua itself)."""
+lapsed offers go, and the acceptance of an offer (which books through
+lua/registration/book.lua itself)."""
 
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from vaksin.store import keys
-from vaksin.store.bookings import BookingOutcome, book_call, book_run, booking_outcome
+from vaksin.store.bookings import BookingArgs, BookingOutcome, book_run, booking_outcome
 from vaksin.store.connection import answering, client, run_script
 
 
@@ -37,7 +38,7 @@ def waitlist_join(
     date: str,
     lang: str,
 ) -> JoinOutcome:
-    """Puts `phone` in line for one slot, for this person; see lua/waitlist_join.lua."""
+    """Puts `phone` in line for one slot, for this person; see lua/waitlist/join.lua."""
     slot = keys.slot_field(location, date)
     person_bucket, person_field = keys.person_key(id_type, id_number)
     asked = {
@@ -53,7 +54,7 @@ def waitlist_join(
         "person_field": person_field,
     }
     reply = run_script(
-        "waitlist_join",
+        "waitlist/join",
         keys=[keys.CAPACITY, keys.BOOKED, keys.CENTRES, person_bucket, *keys.waitlist_keys(slot)],
         args=[
             slot,
@@ -71,7 +72,7 @@ def waitlist_join(
 def waitlist_sweep(*, slot: str, offer_seconds: int) -> tuple[int, int]:
     """Lets one slot's lapsed offers go and offers its free places; returns (lapsed, offered)."""
     reply = run_script(
-        "waitlist_sweep",
+        "waitlist/sweep",
         keys=[keys.CAPACITY, keys.BOOKED, keys.BOOKINGS, *keys.waitlist_keys(slot)],
         args=[slot, offer_seconds],
     )
@@ -97,12 +98,12 @@ def waiter_read(*, slot: str, waiter: str) -> dict[str, str] | None:
     return {str(name): str(value) for name, value in found.items()} | {"until": str(until)}
 
 
-def offer_accept(*, slot: str, waiter: str, until: int, **booking: Any) -> BookingOutcome:
+def offer_accept(*, slot: str, waiter: str, until: int, booking: BookingArgs) -> BookingOutcome:
     """Books the place offered to `waiter` (the offer lapsing at `until`, as its SMS said);
-    "offer_gone" when it lapsed, was taken or replaced. See lua/waitlist_accept.lua."""
-    book_keys, book_args = book_call(**booking)
+    OFFER_GONE when it lapsed, was taken or replaced. See lua/waitlist/accept.lua."""
+    book_keys, book_args = booking.to_script()
     reply = book_run(
-        "waitlist_accept",
+        "waitlist/accept",
         [*keys.waitlist_keys(slot), *book_keys],
         [slot, waiter, until, *book_args],
     )

@@ -14,6 +14,8 @@
 -- ARGV[4] a pass's life, ms   ARGV[5] the configured rate   ARGV[6] a fresh seed and
 -- ARGV[7] its SHA-256 (kept only if the room has none yet)   ARGV[8] the automatic mode's
 -- target, bookings a second   ARGV[9] how often the automatic mode adjusts, ms
+-- ARGV[10] the action's value   ARGV[11] now, ms ('' = Redis's clock; tests give their own,
+-- so that they move time instead of sleeping)
 --
 -- State: seed, commitment, issued (tickets taken), drawn (tickets taken before the opening,
 -- frozen at the opening), through (admitted through this position), paced (admissions the
@@ -33,8 +35,11 @@ local state_key, steps_key, used_key, ticket_key, metrics_key = KEYS[1], KEYS[2]
 local action, field = ARGV[1], ARGV[2]
 local opening, window, configured_rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local target, period = tonumber(ARGV[8]), tonumber(ARGV[9])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = tonumber(ARGV[11] or '')
+if not now then
+  local clock = redis.call('TIME')
+  now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+end
 
 redis.call('HSETNX', state_key, 'seed', ARGV[6])
 redis.call('HSETNX', state_key, 'commitment', ARGV[7])

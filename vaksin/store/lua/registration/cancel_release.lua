@@ -1,5 +1,5 @@
--- uses: cancel waitlist
--- Cancels one booking (lua/cancel.lua) and, in the same step, offers its place to the next
+-- uses: registration/cancel waitlist/waitlist
+-- Cancels one booking (lua/registration/cancel.lua) and, in the same step, offers its place to the next
 -- waiter of its slot: the place is never free for anyone else in between.
 --
 -- KEYS[1] booked hash   KEYS[2] bookings stream   KEYS[3] capacity hash

@@ -1,11 +1,12 @@
-"""What the file SMS backend wrote, read back: one JSON line per message."""
+"""What the file SMS backend wrote, read back (one JSON line per message), for the tests and the
+bench; and the relay and a confirmation worker run in this process."""
 
 import json
 import re
 from collections import Counter
 from pathlib import Path
 
-from tests.processes import wait_until
+from devstack.processes import wait_until
 
 CODE = re.compile(r"\b(\d{6})\b")
 

@@ -1,4 +1,4 @@
--- uses: waitlist
+-- uses: waitlist/waitlist lib/arrival
 -- Moves one booking to another centre or date, in one step: the new place is taken and the
 -- old one released, or nothing changes. Every check before the first write. The log gets a
 -- 'cancelled' entry for the old booking (moved_to the new one: no SMS of its own) and a
@@ -21,17 +21,7 @@ local capacity_key, booked_key, stream_key, centres_key = KEYS[1], KEYS[2], KEYS
 local number, phone, location, date = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local FIRST_PERSON, FIELD_OFFSET = 12, -6
 
-local function minutes(hhmm) return tonumber(hhmm:sub(1, 2)) * 60 + tonumber(hhmm:sub(4, 5)) end
-
--- As lua/book.lua spreads them: the same rule, so a moved booking arrives like any other.
-local function arrival_window(hours, position, capacity)
-  local opens, closes, width = minutes(hours['opens']), minutes(hours['closes']), 30
-  local windows = math.max(math.floor((closes - opens) / width), 1)
-  local start = opens + math.floor(position * windows / capacity) * width
-  local finish = start + width
-  return string.format('%02d:%02d-%02d:%02d', math.floor(start / 60), start % 60,
-                       math.floor(finish / 60), finish % 60)
-end
+local arrival_window = arrival()
 
 local bucket, person
 for i = FIRST_PERSON, #KEYS do

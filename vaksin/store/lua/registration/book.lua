@@ -1,3 +1,4 @@
+-- uses: lib/arrival
 -- Books one person into one slot for one verified phone, atomically. Every check runs before
 -- the first write, because Redis has no rollback: an error after a write would leave half a
 -- booking. Every key is read before it is written, so a key of the wrong type fails the script
@@ -12,9 +13,9 @@
 -- KEYS[14] its used passes  KEYS[15] the phone's ticket bucket (see queue.lua)
 -- ARGV[16] n, how many older person keys are still in use (PERSON_KEY_SECRET_FALLBACKS)
 -- ARGV[17] seconds a series bucket is kept  ARGV[18] the phone's ticket field
--- ARGV[19] a pass's life, ms
+-- ARGV[19] a pass's life, ms   ARGV[20] now, ms, for the pass ('' = Redis's clock; tests)
 -- KEYS[16...15+n] the person's buckets under them, KEYS[16+n...] the phone's, and
--- ARGV[20...19+n], ARGV[20+n...] their fields
+-- ARGV[21...20+n], ARGV[21+n...] their fields
 -- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] address limit
 -- ARGV[4] person limit   ARGV[5] idempotency fingerprint   ARGV[6] phone field
 -- ARGV[7] bookings allowed per phone (0 = no limit)
@@ -40,24 +41,15 @@ local metrics_key, series_key, series_ttl = KEYS[10], KEYS[11], tonumber(ARGV[17
 local queue_key, steps_key, used_key, ticket_key = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 local ticket_field, pass_life = ARGV[18], tonumber(ARGV[19])
 -- KEYS[i] of an older name holds the field ARGV[i + FIELD_OFFSET].
-local FIELD_OFFSET, FIRST_OLDER = 4, 16
+local FIELD_OFFSET, FIRST_OLDER = 5, 16
 
 local function attempts(key)
   if key == '' then return 0 end
   return tonumber(redis.call('GET', key) or '0') or error('corrupt counter ' .. key)
 end
 
-local function minutes(hhmm) return tonumber(hhmm:sub(1, 2)) * 60 + tonumber(hhmm:sub(4, 5)) end
-
 -- The arrival window spreads a slot's places evenly over the centre's opening hours.
-local function arrival_window(hours, position, capacity)
-  local opens, closes, width = minutes(hours['opens']), minutes(hours['closes']), 30
-  local windows = math.max(math.floor((closes - opens) / width), 1)
-  local start = opens + math.floor(position * windows / capacity) * width
-  local finish = start + width
-  return string.format('%02d:%02d-%02d:%02d', math.floor(start / 60), start % 60,
-                       math.floor(finish / 60), finish % 60)
-end
+local arrival_window = arrival()
 
 -- The booking this person holds, as {number, fields}, or nil: under the current person key
 -- or any older one still in use after a rotation (PERSON_KEY_SECRET_FALLBACKS).
@@ -90,8 +82,11 @@ local function pass()
     return false, position
   end
   local since = redis.call('ZRANGEBYSCORE', steps_key, position, '+inf', 'LIMIT', 0, 1)[1]
-  local clock = redis.call('TIME')
-  local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  local now = tonumber(ARGV[20])
+  if not now then
+    local clock = redis.call('TIME')
+    now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  end
   if not since or now >= tonumber(since) + pass_life then return false, position end
   return position
 end

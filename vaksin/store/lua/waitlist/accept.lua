@@ -1,10 +1,10 @@
--- uses: book waitlist
+-- uses: registration/book waitlist/waitlist
 -- Books the place an offer holds, through the booking script itself: the hold is let go and
 -- book.lua books, in this one step, so nobody else can take the place in between and every
 -- rule of a booking holds (one booking per person, the phone's limit).
 --
 -- KEYS[1...7] the slot's waiting-list keys (keys.waitlist_keys)
--- KEYS[8...] the booking script's keys (lua/book.lua)
+-- KEYS[8...] the booking script's keys (lua/registration/book.lua)
 -- ARGV[1] slot field   ARGV[2] waiter   ARGV[3] when the offer lapses, as its SMS named it
 -- ARGV[4...] the booking script's arguments
 --

@@ -1,4 +1,4 @@
--- uses: waitlist
+-- uses: waitlist/waitlist
 -- One slot's waiting list, looked at: offers that have lapsed let their place go, and every
 -- free place (lapsed, or capacity raised by staff) is offered to the next waiter in line.
 --

@@ -1,0 +1,61 @@
+"""The environment a stack's processes get: where their Redis and PostgreSQL are, their secrets,
+and the checkout's .venv first on their PATH (the Procfile says `python` and `gunicorn`)."""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+from devstack.processes import ROOT
+
+VENV = ROOT / ".venv"
+
+
+def venv_path(path: str) -> str:
+    """`path` (a PATH) with the checkout's .venv/bin first."""
+    return f"{VENV / 'bin'}:{path}"
+
+
+def stack_environment(**overrides: str) -> dict[str, str]:
+    """The environment for real web and worker processes sharing this test run's Redis and
+    PostgreSQL test database (read from the running settings, which pytest-django pointed at
+    the test database)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": (
+                f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+                f"{database['NAME']}"
+            ),
+            "REDIS_URL": settings.REDIS_URL,
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "PERSON_KEY_SECRET": settings.PERSON_KEY_SECRET,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECURE_COOKIES": "0",
+            "RATE_LIMIT_PER_IP": "0",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` (Redis's or PostgreSQL's) with another database: a scenario's own."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def redis_password(port: str) -> str:
+    """The private Redis's password, which scripts/services.sh made when it started it."""
+    return (ROOT / "var" / f"redis-{port}.password").read_text().strip()
+
+
+def services_redis_url(db: int) -> str:
+    """Database `db` of the private Redis of `make run` (scripts/services.sh, REDIS_PORT)."""
+    port = os.environ.get("REDIS_PORT", "6391")
+    return f"redis://:{redis_password(port)}@127.0.0.1:{port}/{db}"
+
+
+def services_database_url(name: str) -> str:
+    """Database `name` of the private PostgreSQL of `make run` (scripts/services.sh, PG_PORT)."""
+    return f"postgres://vaksin@127.0.0.1:{os.environ.get('PG_PORT', '5441')}/{name}"

@@ -1,0 +1,285 @@
+"""The high-availability stack on real engines, on loopback: what `make run-ha` (deploy/ha.py)
+supervises, what bench/ha_capacity.py measures and what the fault tests (tests/ha/) kill pieces
+of.
+
+- a Redis primary and replicas, each with its append-only file fsynced on every write and
+  min-replicas-to-write, so that a primary cut off from its replicas refuses writes;
+- three Redis Sentinels, which promote a replica when the primary dies (quorum 2);
+- N gunicorn web nodes, which find the primary through the Sentinels;
+- nginx in front as the load balancer and the edge (deploy/nginx/edge.conf);
+- the Procfile's other processes (relay, confirmation and code workers, export, the waiting
+  lists' sweep) once each.
+
+Every file lives under one run folder. Processes run in the foreground as children: `supervise`
+restarts any that dies (as systemd's Restart=always would), and `stop` ends them all.
+"""
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from devstack.edge import prepare_edge
+from devstack.environment import VENV, venv_path
+from devstack.ha_config import MASTER_NAME, Ports, redis_config, sentinel_config
+from devstack.processes import ROOT, kill_tree, start_process, stop_together, wait_for
+from devstack.starters import procfile_command
+
+# The Procfile's processes besides web and release, one of each.
+WORKERS = ("relay", "worker", "codes", "export", "waitlist")
+
+
+@dataclass
+class HaStack:
+    run: Path
+    ports: Ports
+    password: str
+    env: dict[str, str]  # the app's environment but Redis (DATABASE_URL, secrets, ...)
+    min_replicas: int = 1
+    web_workers: int = 2
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    commands: dict[str, tuple[list[str], dict[str, str] | None]] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+
+    # ---- where things are --------------------------------------------------------------------
+
+    @property
+    def edge(self) -> str:
+        return f"http://127.0.0.1:{self.ports.edge}"
+
+    def web_url(self, node: int) -> str:
+        return f"http://127.0.0.1:{self.ports.web[node]}"
+
+    @property
+    def redis_url(self) -> str:
+        # With Sentinels only the password and the database count; the address is the first
+        # primary's, for tools that do not speak Sentinel.
+        return f"redis://:{self.password}@127.0.0.1:{self.ports.redis[0]}/0"
+
+    def app_env(self, **overrides: str) -> dict[str, str]:
+        env = dict(self.env)
+        env.update({
+            "REDIS_URL": self.redis_url,
+            "REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.ports.sentinels),
+            "REDIS_SENTINEL_MASTER": MASTER_NAME,
+            "REDIS_MIN_REPLICAS": str(self.min_replicas),
+            "PATH": venv_path(env.get("PATH", "")),
+            "VIRTUAL_ENV": str(VENV),
+        })  # fmt: skip
+        env.update(overrides)
+        return env
+
+    def sentinel(self) -> redis.Sentinel:
+        return redis.Sentinel(
+            [("127.0.0.1", port) for port in self.ports.sentinels],
+            sentinel_kwargs={"password": self.password, "socket_timeout": 1},
+            password=self.password,
+            socket_timeout=2,
+        )
+
+    def primary_port(self) -> int | None:
+        """The port of the primary that the Sentinels name now, or None."""
+        try:
+            return int(self.sentinel().discover_master(MASTER_NAME)[1])
+        except redis.RedisError:
+            return None
+
+    def node(self, port: int) -> redis.Redis:
+        return redis.Redis(port=port, password=self.password, socket_timeout=5)
+
+    # ---- processes ---------------------------------------------------------------------------
+
+    def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
+        """Starts `name` in a session of its own (stopping it stops what it started)."""
+        self.commands[name] = (args, env)
+        self.processes[name] = start_process(
+            args, env, self.run / "log" / f"{name}.log", append=True
+        )
+
+    def respawn(self, name: str) -> None:
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        args, env = self.commands[name]
+        self.spawn(name, args, env)
+
+    def start_redis(self) -> None:
+        primary = self.ports.redis[0]
+        for port in self.ports.redis:
+            directory = self.run / f"redis-{port}"
+            directory.mkdir(parents=True, exist_ok=True)
+            directory.chmod(0o700)
+            config = directory / "redis.conf"
+            # Kept across runs: Sentinel rewrites it when it changes the node's role.
+            if not config.exists():
+                config.write_text(redis_config(
+                    port=port, directory=directory, password=self.password,
+                    primary=None if port == primary else primary,
+                ))  # fmt: skip
+            self.spawn(f"redis-{port}", ["redis-server", str(config)])
+        for port in self.ports.redis:
+            self.wait_redis(port)
+
+    def wait_redis(self, port: int, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                if self.node(port).ping():
+                    return
+            except redis.BusyLoadingError:
+                pass
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
+
+    def start_sentinels(self) -> None:
+        for port in self.ports.sentinels:
+            config = self.run / f"sentinel-{port}.conf"
+            if not config.exists():
+                config.write_text(sentinel_config(
+                    port=port, directory=self.run, password=self.password,
+                    primary=self.ports.redis[0],
+                ))  # fmt: skip
+            self.spawn(f"sentinel-{port}", ["redis-server", str(config), "--sentinel"])
+        deadline = time.monotonic() + 30
+        while self.primary_port() is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Sentinels name no primary; see the sentinel logs")
+            time.sleep(0.2)
+
+    def wait_replicated(self, seconds: float = 60) -> None:
+        """Until every replica follows the primary and has caught up with it (writes are
+        accepted, min-replicas-to-write), and every Sentinel knows every replica and the other
+        Sentinels: one that has not yet seen a replica would leave it, after a failover,
+        following the dead primary, and the new primary with no replica to accept writes."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            port = self.primary_port()
+            try:
+                if port and self._caught_up(port) and self._sentinels_know_everyone():
+                    return
+            except redis.RedisError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the replicas did not come online")
+
+    def _sentinels_know_everyone(self) -> bool:
+        for port in self.ports.sentinels:
+            sentinel = redis.Redis(port=port, password=self.password, socket_timeout=2)
+            replicas = [
+                replica
+                for replica in sentinel.sentinel_slaves(MASTER_NAME)
+                # redis-py gives the flags as a set, or as the raw comma-separated string.
+                if not {"s_down", "o_down", "disconnected"} & _flags(replica["flags"])
+            ]
+            others: list[dict[str, Any]] = sentinel.sentinel_sentinels(MASTER_NAME)  # type: ignore[assignment]
+            if (
+                len(replicas) < len(self.ports.redis) - 1
+                or len(others) < len(self.ports.sentinels) - 1
+            ):
+                return False
+        return True
+
+    def _caught_up(self, primary: int) -> bool:
+        info = self.node(primary).info("replication")
+        offset = int(info["master_repl_offset"])
+        replicas = [port for port in self.ports.redis if port != primary]
+        # What min-replicas-to-write counts: replicas that acknowledged within the lag allowed.
+        if int(info.get("min_slaves_good_slaves", len(replicas))) < len(replicas):
+            return False
+        for port in replicas:
+            own = self.node(port).info("replication")
+            if own.get("master_link_status") != "up" or own.get("master_sync_in_progress"):
+                return False
+            if int(own.get("slave_repl_offset", -1)) < offset:
+                return False
+        return True
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.app_env(), check=True
+        )
+
+    def start_web(self, node: int) -> None:
+        port = self.ports.web[node]
+        env = self.app_env(PORT=str(port), WEB_CONCURRENCY=str(self.web_workers))
+        self.spawn(f"web-{node + 1}", procfile_command("web"), env)
+
+    def start_webs(self) -> None:
+        for node in range(len(self.ports.web)):
+            self.start_web(node)
+        for node in range(len(self.ports.web)):
+            wait_for(f"{self.web_url(node)}/healthz", seconds=60,
+                     process=self.processes[f"web-{node + 1}"])  # fmt: skip
+
+    def start_workers(self, names: tuple[str, ...] = WORKERS) -> None:
+        for name in names:
+            self.spawn(name, procfile_command(name), self.app_env())
+
+    def start_edge(self) -> None:
+        edge = self.run / "edge"
+        edge.mkdir(exist_ok=True)
+        command = prepare_edge(run=edge, origin_ports=self.ports.web, edge_port=self.ports.edge)
+        self.spawn("edge", command)
+        wait_for(f"{self.edge}/healthz", process=self.processes["edge"])
+
+    def start_stores(self) -> None:
+        """Redis and the Sentinels, once every replica has caught up and is known."""
+        self.start_redis()
+        self.start_sentinels()
+        self.wait_replicated()
+
+    def start_front(self, *, workers: tuple[str, ...] = WORKERS) -> None:
+        """The web nodes, the `workers` and the edge in front of the nodes."""
+        self.start_webs()
+        self.start_workers(workers)
+        self.start_edge()
+
+    def start(self, *, workers: tuple[str, ...] = WORKERS) -> None:
+        (self.run / "log").mkdir(parents=True, exist_ok=True)
+        self.start_stores()
+        self.start_front(workers=workers)
+
+    def kill(self, name: str) -> None:
+        """kill -9 of a process and of everything in its session (an RQ work horse too)."""
+        kill_tree(self.processes[name])
+
+    def diagnosis(self, lines: int = 15) -> str:
+        """The primary's view of its replicas and the end of every Redis and Sentinel log, for
+        a test that failed."""
+        parts = []
+        port = self.primary_port()
+        if port:
+            try:
+                parts.append(f"primary {port}: {self.node(port).info('replication')}")
+            except redis.RedisError as error:
+                parts.append(f"primary {port}: {error}")
+        for log in sorted((self.run / "log").glob("*.log")):
+            if log.name.startswith(("redis", "sentinel")):
+                tail = log.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {log.name}\n" + "\n".join(tail))
+        return "\n".join(parts)
+
+    def supervise(self, should_stop: Callable[[], bool], *, say: Callable[[str], None]) -> None:
+        """Restarts any process that exits, until should_stop()."""
+        while not should_stop():
+            for name, process in list(self.processes.items()):
+                if process.poll() is not None:
+                    say(f"{name} exited ({process.returncode}); restarting it")
+                    self.respawn(name)
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        # The front and the workers first, Redis once they are gone: a worker finishing its job
+        # on the way out still has its store.
+        stores = [n for n in self.processes if n.startswith(("redis", "sentinel"))]
+        for group in ([n for n in self.processes if n not in stores], stores):
+            stop_together((self.processes[name] for name in group), seconds=20)
+
+
+def _flags(value: object) -> set[str]:
+    return set(value.split(",")) if isinstance(value, str) else set(value or ())  # type: ignore[call-overload]

@@ -162,5 +162,5 @@ def sms_parts_note(parts: dict[str, list[int]]) -> tuple[str, str]:
         ", ".join(each),
         f"a code (1 part in every language) and the confirmation, measured on {counted:,} "
         "confirmations sent in the run; the worst case of each message: "
-        "tests/after/test_sms_parts.py",
+        "tests/confirmations/test_sms_parts.py",
     )

@@ -22,9 +22,10 @@ def month_names(lang: str) -> tuple[str, ...]:
         return tuple(str(MONTHS[number]) for number in range(1, 13))
 
 
-# Each fits its budget in parts with the longest real centre name (tests/after/test_sms_parts.py,
-# docs/translations.md has the arithmetic): 2 parts, and 3 for Tamil, whose words alone take
-# more than the 40 UCS-2 units two parts leave beside the centre, date, window and reference.
+# Each fits its budget in parts with the longest real centre name
+# (tests/confirmations/test_sms_parts.py; docs/translations.md has the arithmetic): 2 parts,
+# and 3 for Tamil, whose words alone take more than the 40 UCS-2 units two parts leave beside
+# the centre, date, window and reference.
 SMS = {
     "en": "Vaksin: your vaccination is booked. Ref {reference}. {centre}, {date}, "
     "arrive {window}. Bring your MyKad or passport.",

@@ -122,6 +122,34 @@ def _booking_phone(value: object, *, verified: str | None) -> str:
     return verified
 
 
+def booking_args(
+    request: BookingRequest,
+    *,
+    client_address: str,
+    idempotency: str = "",
+    pass_ms: int | None = None,
+) -> BookingArgs:
+    """What the booking script is asked for a cleaned request, with this deployment's limits:
+    every way of booking (the API, the wizard, a waiting-list offer) asks it the same way."""
+    return BookingArgs(
+        id_type=request.id_type,
+        id_number=request.id_number,
+        name=request.name,
+        phone=request.phone,
+        email=request.email,
+        location=request.location,
+        date=request.date,
+        lang=request.lang,
+        address=client_address,
+        address_limit=settings.RATE_LIMIT_PER_IP,
+        person_limit=settings.RATE_LIMIT_PER_ID,
+        phone_limit=settings.PHONE_BOOKING_LIMIT,
+        idempotency=idempotency,
+        counted=settings.METRICS_ENABLED,
+        pass_ms=pass_ms,
+    )
+
+
 def booking_create(
     *,
     request: BookingRequest,
@@ -137,22 +165,11 @@ def booking_create(
         raise BookingError("unknown_slot")
     try:
         outcome = bookings.book(
-            BookingArgs(
-                id_type=request.id_type,
-                id_number=request.id_number,
-                name=request.name,
-                phone=request.phone,
-                email=request.email,
-                location=request.location,
-                date=request.date,
-                lang=request.lang,
-                address=client_address,
-                address_limit=settings.RATE_LIMIT_PER_IP,
-                person_limit=settings.RATE_LIMIT_PER_ID,
-                phone_limit=settings.PHONE_BOOKING_LIMIT,
+            booking_args(
+                request,
+                client_address=client_address,
                 # Scoped to the phone: nobody can use up another caller's key in advance.
                 idempotency=f"{request.phone}:{idempotency_key}" if idempotency_key else "",
-                counted=settings.METRICS_ENABLED,
                 pass_ms=booking_pass_ms(now),
             )
         )

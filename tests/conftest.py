@@ -11,6 +11,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import django_rq
 import pytest
@@ -21,9 +22,12 @@ from django.utils import timezone
 from playwright.sync_api import Browser, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from devstack.processes import stop_process
+from availability.selectors import LISTING
+from devstack.environment import stack_environment
+from devstack.people import mykad
+from devstack.processes import ROOT, kill_tree, stop_process
 from devstack.sms import sms_lines
-from devstack.starters import collect_static, start_gunicorn
+from devstack.starters import collect_static, start_code_worker, start_gunicorn, start_manage
 from tests.slots import SlotMaker, slot_seed
 from tests.staff import staff_login
 from vaksin import store
@@ -157,3 +161,180 @@ def room(settings: SettingsWrapper) -> Callable[..., None]:
         PUBLIC.clear()
 
     return configure
+
+
+@pytest.fixture(scope="module")
+def site_sms(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A real code worker beside the session's gunicorn; returns the file it writes SMS to.
+
+    Only for this module: a worker left running would take the codes other tests send."""
+    folder = tmp_path_factory.mktemp("codes")
+    process = start_code_worker(folder / "sms.log", folder / "worker.log")
+    yield folder / "sms.log"
+    stop_process(process)
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: docs/screenshots with VAKSIN_SCREENSHOTS=1, else a temp dir, so
+    that an ordinary test run leaves the work tree clean."""
+    if os.environ.get("VAKSIN_SCREENSHOTS") == "1":
+        folder = ROOT / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path
+
+
+# --- The public face: a person's answers, the wizard walked step by step, one gunicorn ---
+
+
+@pytest.fixture(autouse=True)
+def listing_cache_cleared() -> Iterator[None]:
+    """Each test flushes Redis, so this process's copies of the listing must go too."""
+    LISTING.clear()
+    yield
+    LISTING.clear()
+
+
+@pytest.fixture
+def person() -> dict[str, str]:
+    return {
+        "id_type": "mykad",
+        "id_number": mykad(),
+        "name": "Nur Aisyah binti Ahmad",
+        "phone": "012-345 6789",
+        "email": "",
+    }
+
+
+Walker = Callable[..., Any]
+
+
+@pytest.fixture
+def verify(client: Client, send_codes: Callable[[], list[str]]) -> Callable[[str], Client]:
+    """Verifies a phone in the wizard as a person does: the number, then the code by SMS (sent
+    by a real RQ worker through the file SMS backend)."""
+
+    def go(phone: str) -> Client:
+        sent = client.post("/register/phone/", {"phone": phone})
+        assert sent.status_code == 303, sent.content.decode()[:2000]
+        if sent["Location"] == "/register/code/":
+            confirmed = client.post("/register/code/", {"code": send_codes()[-1]})
+            assert confirmed.status_code == 303, confirmed.content.decode()[:2000]
+        return client
+
+    return go
+
+
+@pytest.fixture
+def walk(client: Client, verify: Callable[[str], Client]) -> Walker:
+    """Verifies the person's phone, then answers the wizard up to (and including) `until`,
+    checking each step moves on."""
+
+    def go(person: dict[str, str], *, location: str, date: str, until: str = "date") -> Client:
+        verify(person["phone"])
+        steps: list[tuple[str, dict[str, str]]] = [
+            ("/register/id/", {"id_type": person["id_type"], "id_number": person["id_number"]}),
+            (
+                "/register/details/",
+                {
+                    "name": person["name"],
+                    "email": person.get("email", ""),
+                    **{
+                        key: person[key]
+                        for key in ("birth_day", "birth_month", "birth_year")
+                        if key in person
+                    },
+                },
+            ),
+            ("/register/state/", {"state": person.get("state", "MY-14")}),
+            ("/register/centre/", {"location": location}),
+            ("/register/date/", {"slot": f"{location}|{date}"}),
+        ]
+        for url, data in steps:
+            response = client.post(url, data)
+            assert response.status_code == 303, (url, response.content.decode()[:2000])
+            if url.endswith(f"/{until}/"):
+                break
+        return client
+
+    return go
+
+
+@pytest.fixture(scope="session")
+def site(
+    django_db_setup: None,
+    collected_static: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """One gunicorn for the whole session, against the test database and the test Redis.
+
+    The pages read slots from Redis only, which each test seeds after the flush."""
+    process, base = start_gunicorn(tmp_path_factory.mktemp("site") / "gunicorn.log")
+    yield base
+    stop_process(process)
+
+
+# --- After the click: admin pages' static files, the relay and worker processes ----------
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings: SettingsWrapper) -> None:
+    """Admin pages name static files; the manifest storage of DEBUG=0 needs collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+class ConfirmationStack:
+    """Real `manage.py relay_outbox` and `manage.py rqworker confirmations` processes."""
+
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        self.tmp_path = tmp_path
+        self.sms_path = tmp_path / "stack-sms.log"
+        self.env = stack_environment(
+            SMS_BACKEND="vaksin.sms.FileSmsBackend",
+            SMS_FILE_PATH=str(self.sms_path),
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_FILE_PATH=str(tmp_path / "mail"),
+            **env,
+        )
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.started = 0
+
+    def _start(self, *args: str) -> subprocess.Popen[bytes]:
+        self.started += 1
+        log = self.tmp_path / f"{args[0]}-{self.started}.log"
+        process = start_manage(list(args), self.env, log)
+        self.processes.append(process)
+        return process
+
+    def relay(self) -> subprocess.Popen[bytes]:
+        return self._start("relay_outbox", "--consumer", "test-relay", "--block-ms", "200")
+
+    def worker(self) -> subprocess.Popen[bytes]:
+        return self._start("rqworker", "confirmations", "--with-scheduler")
+
+    @staticmethod
+    def kill(process: subprocess.Popen[bytes]) -> None:
+        """kill -9 of the process and everything it started, an RQ work horse included."""
+        kill_tree(process)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            stop_process(process)
+
+
+@pytest.fixture
+def confirmation_stack(tmp_path: Path) -> Iterator[Callable[..., ConfirmationStack]]:
+    stacks: list[ConfirmationStack] = []
+
+    def make(**env: str) -> ConfirmationStack:
+        stack = ConfirmationStack(tmp_path, **env)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop_all()

@@ -22,11 +22,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from registration.references import reference_for
-from registration.services import BookingConfirmation, BookingRequest
+from registration.services import BookingConfirmation, BookingRequest, booking_args
 from vaksin.errors import BookingError
 from vaksin.runloop import run_until_stopped
 from vaksin.store import StoreError, metrics, slots, waitlist
-from vaksin.store.bookings import BookingArgs
 from vaksin.window import registration_state
 
 OFFER_LINK_SALT = "vaksin.waitlist-offer-link"
@@ -34,6 +33,8 @@ OFFER_LINK_SALT = "vaksin.waitlist-offer-link"
 # lives, and short enough for an SMS.
 OFFER_LINK_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 OFFER_LINK_LENGTH = 10
+# What a waiter asked to book (their record in the waiting list holds these and more).
+BOOKING_FIELDS = ("id_type", "id_number", "name", "phone", "email", "location", "date", "lang")
 logger = logging.getLogger(__name__)
 
 
@@ -142,20 +143,9 @@ def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
             slot=offer.slot,
             waiter=offer.waiter,
             until=offer.until,
-            booking=BookingArgs(
-                id_type=asked["id_type"],
-                id_number=asked["id_number"],
-                name=asked["name"],
-                phone=asked["phone"],
-                email=asked["email"],
-                location=asked["location"],
-                date=asked["date"],
-                lang=asked["lang"],
-                address=client_address,
-                address_limit=settings.RATE_LIMIT_PER_IP,
-                person_limit=settings.RATE_LIMIT_PER_ID,
-                phone_limit=settings.PHONE_BOOKING_LIMIT,
-                counted=settings.METRICS_ENABLED,
+            booking=booking_args(
+                BookingRequest(**{name: asked[name] for name in BOOKING_FIELDS}),
+                client_address=client_address,
             ),
         )
     except StoreError:

@@ -4,18 +4,16 @@ links to, where the person books the place held for them."""
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from availability.selectors import availability_snapshot, centre_in_listing
-from registration.services import booking_request_clean
 from vaksin import store
 from vaksin.addresses import client_address
 from vaksin.errors import STATUS, BookingError, message
 from vaksin.responses import busy, see_other
 from waitlist.services import offer_accept, offer_read, waitlist_join
+from wizard.services import wizard_booking_request
 from wizard.state import WizardState
 from wizard.views import wizard_step
 
@@ -28,21 +26,8 @@ def waitlist_join_step(request: HttpRequest, state: WizardState) -> HttpResponse
     centre = centre_in_listing(availability_snapshot().data, location)
     if centre is None or centre["state"] != state.answers.get("state"):
         return see_other("register_date")
-    answers = state.answers
     try:
-        booking = booking_request_clean(
-            id_type=answers.get("id_type"),
-            id_number=answers.get("id_number"),
-            name=answers.get("name"),
-            phone=None,
-            email=answers.get("email"),
-            location=location,
-            date=date,
-            birth_date=answers.get("birth_date"),
-            verified_phone=state.phone,
-            lang=get_language() or "en",
-            today=timezone.localdate(),
-        )
+        booking = wizard_booking_request(state, location=location, date=date)
         position = waitlist_join(request=booking)
     except BookingError as error:
         if error.code == "unavailable":

@@ -43,7 +43,7 @@ from phones.services import (
     verification_start,
 )
 from registration.calendar import calendar_response
-from registration.services import booking_create, booking_request_clean
+from registration.services import booking_create
 from vaksin import forms as public_forms
 from vaksin import store
 from vaksin.addresses import client_address
@@ -52,6 +52,7 @@ from vaksin.responses import busy, see_other
 from vaksin.window import registration_state, verification_state
 from waiting_room.services import queue_applies, queue_standing
 from wizard import forms
+from wizard.services import wizard_booking_request
 from wizard.state import (
     ORDER,
     PHONE_STEPS,
@@ -477,20 +478,9 @@ def check_step(request: HttpRequest, state: WizardState) -> HttpResponse:
 
 
 def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
-    answers = state.answers
     try:
-        booking = booking_request_clean(
-            id_type=answers.get("id_type"),
-            id_number=answers.get("id_number"),
-            name=answers.get("name"),
-            phone=None,
-            email=answers.get("email"),
-            location=answers.get("location"),
-            date=answers.get("date"),
-            birth_date=answers.get("birth_date"),
-            verified_phone=state.phone,
-            lang=get_language() or "en",
-            today=timezone.localdate(),
+        booking = wizard_booking_request(
+            state, location=state.answers.get("location"), date=state.answers.get("date")
         )
         confirmation = booking_create(request=booking, client_address=client_address(request))
     except BookingError as error:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from audit.models import AuditEntry
 from devstack.processes import wait_until
 from devstack.staff import totp_code, totp_device
-from tests.public.test_browser import _page, assert_accessible
+from tests.browser import assert_accessible, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 PASSWORD = "a long passphrase for the operator"
@@ -41,7 +41,7 @@ def test_an_operator_closes_registration_and_pauses_confirmations_by_clicking(
     shots: Path,
 ) -> None:
     base = web_server(workers=2)
-    page = _page(browser)
+    page = new_page(browser)
     log_in(page, base, "operator", "view_dashboard", "flip_switches", then=SWITCHES)
     assert_accessible(page)
 
@@ -75,7 +75,7 @@ def test_an_onlooker_sees_the_dashboard_but_no_switch(
     web_server,
 ) -> None:
     base = web_server(workers=1)
-    page = _page(browser)
+    page = new_page(browser)
     log_in(page, base, "onlooker", "view_dashboard", then=SWITCHES)
 
     expect(page.get_by_text("You may look, not flip").first).to_be_visible()

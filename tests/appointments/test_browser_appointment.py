@@ -17,13 +17,12 @@ from devstack.people import mykad
 from devstack.sms import code_sent_to, relay_and_send, sms_lines, sms_size
 from registration.references import number_for, reference_for
 from registration.services import BookingRequest, booking_create, booking_request_clean
-from tests.public.test_browser import _page, assert_accessible, shots, site_sms
+from tests.browser import assert_accessible, new_page
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, slots
 from waitlist.services import waitlist_join
 
 pytestmark = pytest.mark.browser
-__all__ = ["shots", "site_sms"]  # fixtures shared with the wizard's browser tests
 
 LANGUAGES = ["en", "ms", "zh-hans", "ta"]
 NAMES = {"en": "English", "ms": "Bahasa Melayu", "zh-hans": "简体中文", "ta": "தமிழ்"}
@@ -57,7 +56,7 @@ class Look:
 
     def __init__(self, browser: Browser, page: Page, shots: Path, language: str) -> None:
         self.page, self.shots, self.language, self.count = page, shots, language, 0
-        self.checker = _page(browser, viewport="phone")
+        self.checker = new_page(browser, viewport="phone")
 
     def __call__(self, name: str) -> None:
         self.page.wait_for_load_state("load")
@@ -122,7 +121,7 @@ def test_a_person_changes_then_cancels_and_a_waiter_books_the_freed_place(
     waitlist_join(request=_request(day, phone=waiter_phone, language=language))
     relay_and_send()
 
-    page = _page(browser, viewport="phone", java_script_enabled=False)
+    page = new_page(browser, viewport="phone", java_script_enabled=False)
     look = Look(browser, page, shots, language)
     _choose_language(page, site, language)
     look("look-up")
@@ -178,7 +177,7 @@ def test_a_person_changes_then_cancels_and_a_waiter_books_the_freed_place(
     assert sms_lines(sms_file)[-1]["to"] == phone
 
     # The waiter books the place the change freed, from the link in their SMS.
-    page = _page(browser, viewport="phone", java_script_enabled=False)
+    page = new_page(browser, viewport="phone", java_script_enabled=False)
     look = Look(browser, page, shots, f"{language}-offer")
     _choose_language(page, site, language)
     page.goto(f"{site}{link.group(1)}")

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from devstack.people import new_phone
 from devstack.sms import sms_size
-from tests.public.test_browser import _code, _page, assert_accessible
+from tests.browser import assert_accessible, new_page, type_code
 from waiting_room.services import queue_join
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def _verify(page, base: str, sms: Path) -> None:
     seen = sms_size(sms)
     page.locator("#phone").fill("012-345 6789")
     page.locator("#submit").click()
-    _code(page, sms, seen=seen)
+    type_code(page, sms, seen=seen)
     page.locator("#submit").click()
 
 
@@ -53,7 +53,7 @@ def test_a_person_waits_their_turn_and_is_let_into_the_wizard(
     base = _room(settings, web_server, opens_in=-1)
     for _ in range(6):  # six people came first
         queue_join(phone=new_phone())
-    page = _page(browser, viewport="phone", java_script_enabled=False)
+    page = new_page(browser, viewport="phone", java_script_enabled=False)
     _verify(page, base, site_sms)
     page.wait_for_url("**/register/wait/")
     expect(page.locator("h1")).to_have_text("You are in the queue")
@@ -63,7 +63,7 @@ def test_a_person_waits_their_turn_and_is_let_into_the_wizard(
     assert ahead >= 1
     page.screenshot(path=str(shots / "phone-waiting-room.png"), full_page=True)
     # axe-core needs JavaScript: the same page, with the same cookie, in a context that has it.
-    checker = _page(browser, viewport="phone")
+    checker = new_page(browser, viewport="phone")
     checker.context.add_cookies(page.context.cookies())  # type: ignore[arg-type]
     checker.goto(page.url)
     assert_accessible(checker)
@@ -88,7 +88,7 @@ def test_before_the_opening_a_person_is_in_the_draw_in_malay(
 ) -> None:
     make_slot(capacity=50)
     base = _room(settings, web_server, opens_in=3600)
-    page = _page(browser, viewport="phone", locale="ms-MY")
+    page = new_page(browser, viewport="phone", locale="ms-MY")
     page.context.add_cookies([{"name": "django_language", "value": "ms", "url": base}])
     _verify(page, base, site_sms)
     page.wait_for_url("**/register/wait/")
@@ -110,7 +110,7 @@ def test_when_every_place_is_gone_the_waiting_page_says_so(
 ) -> None:
     make_slot(capacity=0)
     base = _room(settings, web_server, opens_in=-1)
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     _verify(page, base, site_sms)
     # With nothing left to queue for, the wizard goes on to its steps (to join a waiting list);
     # a waiting page already open learns at its next update.

@@ -10,7 +10,7 @@ from devstack.people import booking_request
 from devstack.processes import free_port, wait_until
 from devstack.sms import sends_per_reference
 from registration.services import booking_create
-from tests.core.test_durability import start_redis
+from tests.vaksin.test_durability import start_redis
 
 
 @pytest.mark.e2e

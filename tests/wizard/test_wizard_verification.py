@@ -9,7 +9,7 @@ from django.test import Client
 from devstack.people import book_someone, mykad
 from devstack.sms import sms_lines
 from registration.references import number_for
-from tests.wizard import cookie_rewrite, error_page
+from tests.wizard_cookies import cookie_rewrite, error_page
 from vaksin.store import bookings, keys
 
 FUTURE = datetime.datetime(2999, 5, 26, 12, tzinfo=datetime.UTC)

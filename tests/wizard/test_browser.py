@@ -2,89 +2,23 @@
 
 Codes are sent by a real `manage.py rqworker verifications` through the file SMS backend, and
 read back from its file as a person reads their SMS. Every page is checked with axe-core (no
-serious or critical violations) in the language it is shown in. Screenshots of each step, at
-phone and desktop widths, go to docs/screenshots when VAKSIN_SCREENSHOTS=1 (so an ordinary
-test run leaves the work tree clean), else to a temp dir.
+serious or critical violations) in the language it is shown in (tests/browser.py).
 """
 
 import datetime
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, expect
 
 from devstack.people import book_someone, booking_request, mykad
-from devstack.processes import ROOT, stop_process
 from devstack.sms import code_sent_to, sms_size
-from devstack.starters import start_code_worker
 from registration.services import booking_create
+from tests.browser import PHONE, assert_accessible, new_page, type_code
 
 pytestmark = pytest.mark.browser
-
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-VIEWPORTS: dict[str, ViewportSize] = {
-    "phone": {"width": 390, "height": 844},
-    "desktop": {"width": 1280, "height": 900},
-}
-
-
-@pytest.fixture(scope="module")
-def site_sms(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A real code worker beside the session's gunicorn; returns the file it writes SMS to.
-
-    Only for this module: a worker left running would take the codes other tests send."""
-    folder = tmp_path_factory.mktemp("codes")
-    process = start_code_worker(folder / "sms.log", folder / "worker.log")
-    yield folder / "sms.log"
-    stop_process(process)
-
-
-def _page(browser: Browser, *, viewport: str = "desktop", **options: Any) -> Page:
-    # axe-core goes in as an inline script, which our Content-Security-Policy rightly refuses;
-    # tests/security/test_headers.py checks the policy with it in force.
-    options.setdefault("bypass_csp", True)
-    context = browser.new_context(viewport=VIEWPORTS[viewport], **options)
-    context.set_default_timeout(10_000)
-    return context.new_page()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    if os.environ.get("VAKSIN_SCREENSHOTS") == "1":
-        folder = ROOT / "docs" / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    return tmp_path
-
-
-def assert_accessible(page: Page) -> None:
-    """axe-core's WCAG 2.x A and AA rules: nothing serious or critical."""
-    # A click that submits a form returns once the next page is committed, not loaded: on a
-    # busy machine the script could otherwise be added to a document that has no head yet.
-    page.wait_for_load_state("load")
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {runOnly: {type: 'tag', values:
-            ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}}))
-            .violations.map(v => ({id: v.id, impact: v.impact,
-                                   nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == [], f"{page.url}: {serious}"
-
-
-PHONE = "+60123456789"  # as typed in the walks: 012-345 6789
-
-
-def _code(page: Page, sms: Path, *, seen: int, phone: str = PHONE) -> None:
-    """Types the code the SMS brought into the code step."""
-    page.wait_for_url("**/register/code/")
-    page.locator("#code").fill(code_sent_to(sms, phone, after=seen))
 
 
 class Wizard:
@@ -110,7 +44,7 @@ class Wizard:
         page.get_by_role("button", name=send).click()
         expect(page.locator("main")).to_contain_text("012-345 6789")
         self.look("code")
-        _code(page, self.sms, seen=seen)
+        type_code(page, self.sms, seen=seen)
         page.get_by_role("button", name=cont).click()
 
     def walk(self, *, id_number: str, location_name: str, date_label: str, cont: str) -> None:
@@ -154,7 +88,7 @@ def test_a_person_completes_the_wizard_in_english(
     browser: Browser, site: str, site_sms: Path, make_slot, shots: Path, viewport: str
 ) -> None:
     day = _seed(make_slot)
-    page = _page(browser, viewport=viewport)
+    page = new_page(browser, viewport=viewport)
     page.goto(f"{site}/")
     wizard = Wizard(page, site_sms, shots=shots, prefix=f"{viewport}-")
     wizard.look("start")
@@ -180,7 +114,7 @@ def test_a_person_completes_the_wizard_in_malay(
     browser: Browser, site: str, site_sms: Path, make_slot, shots
 ):
     day = _seed(make_slot)
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{site}/")
     page.get_by_role("button", name="Bahasa Melayu").click()
     expect(page.locator("html")).to_have_attribute("lang", "ms")
@@ -198,7 +132,7 @@ def test_a_person_completes_the_wizard_in_malay(
     page.get_by_role("button", name="Teruskan").click()
     expect(page.locator(".error-summary")).to_contain_text("Kod itu tidak betul")
     assert_accessible(page)
-    _code(page, site_sms, seen=seen)
+    type_code(page, site_sms, seen=seen)
     page.get_by_role("button", name="Teruskan").click()
     page.get_by_label("MyKad", exact=True).check()
     page.locator("#id_number").fill("12345")
@@ -242,7 +176,7 @@ def test_a_person_meets_a_sold_out_date_and_books_an_alternative(
     browser: Browser, site: str, site_sms: Path, make_slot, shots
 ):
     day = _seed(make_slot, capacity=1)
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{site}/register/")
     wizard = Wizard(page, site_sms)
     wizard.walk(
@@ -273,7 +207,7 @@ def test_a_person_with_javascript_disabled_completes_it(
     browser: Browser, site: str, site_sms: Path, make_slot
 ):
     day = _seed(make_slot)
-    page = _page(browser, java_script_enabled=False)
+    page = new_page(browser, java_script_enabled=False)
     page.goto(f"{site}/")
     page.get_by_role("button", name="Bahasa Melayu").click()
     page.get_by_role("button", name="English").click()
@@ -284,7 +218,7 @@ def test_a_person_with_javascript_disabled_completes_it(
     page.wait_for_url("**/register/code/")
     page.get_by_role("button", name="Send a new code").click()
     expect(page.locator(".notice")).to_contain_text("We have sent a new code to 011-2345 6789")
-    _code(page, site_sms, seen=seen, phone="+601123456789")
+    type_code(page, site_sms, seen=seen, phone="+601123456789")
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Passport", exact=True).check()
     page.locator("#id_number").fill("A1234567")
@@ -315,7 +249,7 @@ def test_a_bad_mykad_shows_the_error_summary(
     browser: Browser, site: str, site_sms: Path, make_slot, shots
 ):
     _seed(make_slot)
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{site}/register/")
     Wizard(page, site_sms).verify()
     page.get_by_label("MyKad", exact=True).check()
@@ -345,7 +279,7 @@ def test_a_person_completes_the_wizard_with_the_keyboard_only(
     browser: Browser, site: str, site_sms: Path, make_slot
 ):
     _seed(make_slot)
-    page = _page(browser)
+    page = new_page(browser)
     page.goto(f"{site}/")
     _tab_to(page, "a.button--start")
     page.keyboard.press("Enter")
@@ -387,7 +321,7 @@ def test_the_other_pages_are_accessible_in_every_language(
     browser: Browser, site: str, make_slot, language: str
 ):
     _seed(make_slot)
-    page = _page(browser, locale=language, extra_http_headers={"Accept-Language": language})
+    page = new_page(browser, locale=language, extra_http_headers={"Accept-Language": language})
     paths = ("/", "/register/phone/", "/appointment/", "/no-such-page/")
     for path in (*paths, "/register/already-registered/"):
         page.goto(f"{site}{path}")
@@ -400,7 +334,7 @@ def test_a_wrong_code_says_the_tries_left_and_a_new_code_can_be_sent(
     browser: Browser, site: str, site_sms: Path, make_slot, shots: Path
 ) -> None:
     _seed(make_slot)
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{site}/register/")
     seen = sms_size(site_sms)
     page.locator("#phone").fill("012-345 6789")
@@ -419,7 +353,7 @@ def test_a_wrong_code_says_the_tries_left_and_a_new_code_can_be_sent(
     expect(page.locator(".notice")).to_contain_text("We have sent a new code to 012-345 6789")
     page.screenshot(path=str(shots / "phone-code-resent.png"))
     assert_accessible(page)
-    _code(page, site_sms, seen=seen)
+    type_code(page, site_sms, seen=seen)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/register/id/")
     page.context.close()
@@ -435,7 +369,7 @@ def test_a_person_verifies_days_before_and_books_at_noon_without_a_new_code(
         REGISTRATION_OPENS_AT="2999-05-26T12:00:00+08:00",
     )
     noon = web_server(workers=1)  # the same site once registration has opened
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{days_before}/")
     expect(page.locator("main")).to_contain_text("Registration opens at 12:00")
     page.screenshot(path=str(shots / "phone-get-ready.png"))
@@ -445,7 +379,7 @@ def test_a_person_verifies_days_before_and_books_at_noon_without_a_new_code(
     seen = sms_size(site_sms)
     page.locator("#phone").fill("012-345 6789")
     page.get_by_role("button", name="Send the code").click()
-    _code(page, site_sms, seen=seen)
+    type_code(page, site_sms, seen=seen)
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("h1")).to_have_text("Your mobile number is verified")
     page.screenshot(path=str(shots / "phone-ready.png"))
@@ -480,7 +414,7 @@ def test_the_identity_step_refuses_a_child_and_a_mykad_typed_as_a_passport(
 ) -> None:
     day = _seed(make_slot)
     last = day + datetime.timedelta(days=1)
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{site}/register/")
     Wizard(page, site_sms).verify()
     page.get_by_label("MyKad", exact=True).check()
@@ -514,7 +448,7 @@ def test_a_phone_at_its_limit_is_told_to_use_another_family_members_number(
     for i in range(4):  # PHONE_BOOKING_LIMIT: the family has booked from this phone already
         request = booking_request(40_000_000 + i, location="AXIATA", date=day)
         booking_create(request=replace(request, phone=PHONE))
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{site}/register/")
     Wizard(page, site_sms).walk(
         id_number=mykad(),
@@ -547,7 +481,7 @@ def test_a_person_books_in_chinese_or_tamil_from_the_first_page_to_the_confirmat
 ) -> None:
     language, name, booked_word, date_shape = IN_THEIR_SCRIPT[lang]
     day = _seed(make_slot)
-    page = _page(browser, viewport="phone")
+    page = new_page(browser, viewport="phone")
     page.goto(f"{site}/")
     page.get_by_role("button", name=language).click()
     expect(page.locator("html")).to_have_attribute("lang", lang)
@@ -559,7 +493,7 @@ def test_a_person_books_in_chinese_or_tamil_from_the_first_page_to_the_confirmat
     page.locator("#phone").fill("012-345 6789")
     page.locator("#submit").click()
     wizard.look("code")
-    _code(page, site_sms, seen=seen)
+    type_code(page, site_sms, seen=seen)
     page.locator("#submit").click()
     page.locator("#id_type-mykad").check()
     page.locator("#id_number").fill(mykad())

@@ -11,7 +11,7 @@ from devstack.people import booking_request
 from devstack.processes import wait_until
 from devstack.sms import sms_lines
 from registration.services import booking_create
-from tests.after.conftest import ConfirmationStack
+from tests.conftest import ConfirmationStack
 from tests.proxy import Proxy
 from tests.slots import SlotMaker
 from warehouse.models import Booking

@@ -10,7 +10,7 @@ from django.utils import timezone
 from devstack.people import book_someone, mykad
 from phones.browser import COOKIE as PHONE_COOKIE
 from registration.references import number_for
-from tests.wizard import cookie_payload, error_page
+from tests.wizard_cookies import cookie_payload, error_page
 from vaksin.store import keys
 from wizard.state import COOKIE
 
@@ -451,7 +451,7 @@ def test_every_message_has_its_sms_in_each_language(language: str) -> None:
 def test_someone_turning_100_on_the_day_of_their_appointment_may_choose_it(
     client: Client, make_slot, walk, person
 ) -> None:
-    # Found by tests/after/test_every_input.py: the date step read the MyKad's two-digit year
+    # Found by tests/journeys/test_every_input.py: the date step read the MyKad's two-digit year
     # as of the appointment's day, not today's, and took this person for a newborn.
     day = make_slot()
     person["id_number"] = f"{day:%y%m%d}140001"

@@ -15,7 +15,7 @@ from django.core import signing
 from django.test import Client
 
 from phones.browser import COOKIE as PHONE_COOKIE
-from tests.wizard import cookie_payload, phone_payload
+from tests.wizard_cookies import cookie_payload, phone_payload
 from vaksin.cookies import cipher
 from wizard.state import COOKIE, MAX_AGE
 

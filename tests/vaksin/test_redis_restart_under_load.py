@@ -16,7 +16,7 @@ from devstack.people import api_body, bearer, new_phone
 from devstack.processes import free_port, wait_until
 from devstack.sms import sends_per_reference
 from registration.references import number_for
-from tests.core.test_durability import start_redis
+from tests.vaksin.test_durability import start_redis
 from vaksin.store import bookings
 
 

@@ -34,7 +34,7 @@ def test_a_person_pointing_at_a_missing_booking_is_refused_and_no_booking_is_wri
     """The person's entry may be gone because its personal data was purged after its date
     (purge_personal_data): the person still holds that booking, so they are already registered.
     The booking script cannot tell a purged entry from a lost one in its one round trip; the
-    invariant checks do (tests/after/test_purge.py)."""
+    invariant checks do (tests/warehouse/test_purge.py)."""
     date = make_slot(location="WTCKL", capacity=5).isoformat()
     bucket, field = keys.person_key("mykad", booking_request(3, location="", date="").id_number)
     redis_client.hset(bucket, field, 999)

@@ -33,8 +33,6 @@ OFFER_LINK_SALT = "vaksin.waitlist-offer-link"
 # lives, and short enough for an SMS.
 OFFER_LINK_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 OFFER_LINK_LENGTH = 10
-# What a waiter asked to book (their record in the waiting list holds these and more).
-BOOKING_FIELDS = ("id_type", "id_number", "name", "phone", "email", "location", "date", "lang")
 logger = logging.getLogger(__name__)
 
 
@@ -45,16 +43,7 @@ def waitlist_join(*, request: BookingRequest) -> int:
     if registration_state() != "open":
         raise BookingError("closed")
     try:
-        outcome = waitlist.waitlist_join(
-            id_type=request.id_type,
-            id_number=request.id_number,
-            name=request.name,
-            phone=request.phone,
-            email=request.email,
-            location=request.location,
-            date=request.date,
-            lang=request.lang,
-        )
+        outcome = waitlist.waitlist_join(booking_args(request, client_address=""))
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
     _counted(f"join_{outcome.outcome}")
@@ -144,7 +133,7 @@ def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
             waiter=offer.waiter,
             until=offer.until,
             booking=booking_args(
-                BookingRequest(**{name: asked[name] for name in BOOKING_FIELDS}),
+                BookingRequest(**{name: asked[name] for name in waitlist.ASKED_FIELDS}),
                 client_address=client_address,
             ),
         )

@@ -27,39 +27,24 @@ def waiter_name(phone: str) -> str:
     return keys.bucketed_name(bucket, field)
 
 
-def waitlist_join(
-    *,
-    id_type: str,
-    id_number: str,
-    name: str,
-    phone: str,
-    email: str,
-    location: str,
-    date: str,
-    lang: str,
-) -> JoinOutcome:
-    """Puts `phone` in line for one slot, for this person; see lua/waitlist/join.lua."""
-    slot = keys.slot_field(location, date)
-    person_bucket, person_field = keys.person_key(id_type, id_number)
-    asked = {
-        "id_type": id_type,
-        "id_number": id_number,
-        "name": name,
-        "phone": phone,
-        "email": email,
-        "location": location,
-        "date": date,
-        "lang": lang,
-        "person_bucket": person_bucket,
-        "person_field": person_field,
-    }
+# What a waiter's record keeps of the booking they asked for: what an offer of theirs books.
+ASKED_FIELDS = ("id_type", "id_number", "name", "phone", "email", "location", "date", "lang")
+
+
+def waitlist_join(booking: BookingArgs) -> JoinOutcome:
+    """Puts the booking's phone in line for its slot, for this person (what the booking would
+    book is what an offer books); see lua/waitlist/join.lua."""
+    slot = keys.slot_field(booking.location, booking.date)
+    person_bucket, person_field = keys.person_key(booking.id_type, booking.id_number)
+    asked = {name: getattr(booking, name) for name in ASKED_FIELDS}
+    asked |= {"person_bucket": person_bucket, "person_field": person_field}
     reply = run_script(
         "waitlist/join",
         keys=[keys.CAPACITY, keys.BOOKED, keys.CENTRES, person_bucket, *keys.waitlist_keys(slot)],
         args=[
             slot,
-            location,
-            waiter_name(phone),
+            booking.location,
+            waiter_name(booking.phone),
             json.dumps(asked, ensure_ascii=False, separators=(",", ":")),
             person_field,
         ],

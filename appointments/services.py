@@ -51,9 +51,13 @@ def appointment_code_send(*, appointment: Appointment, client_address: str, lang
     )
 
 
-def appointment_code_confirm(*, appointment: Appointment, code: object) -> None:
+def appointment_code_confirm(
+    *, appointment: Appointment, code: object, client_address: str
+) -> None:
     """Raises VerificationError unless `code` is the one just sent to the booking's phone."""
-    verification_confirm(phone=appointment.phone, code=code, any_time=True)
+    verification_confirm(
+        phone=appointment.phone, code=code, client_address=client_address, any_time=True
+    )
 
 
 def appointment_counted(outcome: str) -> None:

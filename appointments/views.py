@@ -152,7 +152,11 @@ def appointment_code(
         return response
     form.is_valid()
     try:
-        appointment_code_confirm(appointment=booking, code=form.cleaned_data["code"])
+        appointment_code_confirm(
+            appointment=booking,
+            code=form.cleaned_data["code"],
+            client_address=client_address(request),
+        )
     except VerificationError as error:
         lapsed = time.time() >= session.code_sent_at + settings.VERIFICATION_CODE_SECONDS
         return _refused_code(

@@ -26,7 +26,11 @@ from devstack.ha_config import Ports
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("HA_BENCH_SECONDS", "10"))
 PG_PORT = os.environ.get("PG_PORT", "5441")
-SECRETS = {"DJANGO_SECRET_KEY": "bench-only-not-secret", "PERSON_KEY_SECRET": "bench-only-person"}
+SECRETS = {
+    "DJANGO_SECRET_KEY": "bench-only-not-secret",
+    "PERSON_KEY_SECRET": "bench-only-person",
+    "REFERENCE_SECRET": "bench-only-reference",
+}
 
 
 def setup_django() -> None:

@@ -49,6 +49,7 @@ def environment(*, redis_db: int = REDIS_DB) -> dict[str, str]:
             "VAKSIN_LOCAL_ENV": "",
             "DJANGO_SECRET_KEY": "bench-only-not-secret",
             "PERSON_KEY_SECRET": "bench-only-person-key",
+            "REFERENCE_SECRET": "bench-only-reference-key",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECURE_COOKIES": "0",
             "REDIS_URL": services_redis_url(redis_db),

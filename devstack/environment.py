@@ -31,6 +31,7 @@ def stack_environment(**overrides: str) -> dict[str, str]:
             "REDIS_URL": settings.REDIS_URL,
             "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "PERSON_KEY_SECRET": settings.PERSON_KEY_SECRET,
+            "REFERENCE_SECRET": settings.REFERENCE_SECRET,
             "DJANGO_DEBUG": "0",
             "DJANGO_SECURE_COOKIES": "0",
             "RATE_LIMIT_PER_IP": "0",

@@ -32,7 +32,9 @@ BOOKING_OUTCOMES = tuple(
     for outcome in Outcome
     if outcome not in (Outcome.OFFER_GONE, Outcome.MOVED, Outcome.NOT_FOUND, Outcome.SAME_SLOT)
 )
-CODE_OUTCOMES = ("issued", "rate_limited")
+# Issued, or refused (rate_limited) by one of the limits after it: cooldown, phone_address,
+# phone_ceiling (a flood at one phone: alerted), address.
+CODE_OUTCOMES = ("issued", "rate_limited", "cooldown", "phone_address", "phone_ceiling", "address")
 CHANNELS = ("sms", "email")
 
 

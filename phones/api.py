@@ -42,7 +42,9 @@ def verifications_confirm_api(request: HttpRequest) -> JsonResponse:
     if isinstance(body, JsonResponse):
         return body
     try:
-        verified = verification_confirm(phone=body.get("phone"), code=body.get("code"))
+        verified = verification_confirm(
+            phone=body.get("phone"), code=body.get("code"), client_address=client_address(request)
+        )
     except VerificationError as error:
         if error.code == "invalid_code":
             return answer({"error": "invalid_code", "attempts_left": error.tries_left}, status=400)

@@ -13,10 +13,13 @@ from vaksin.forms import Answer, StepForm, refusal, validated
 def refusal_of(error: BookingError, *, lapsed: bool = False) -> ValidationError:
     """A refused code or send, as the message of the code or phone field.
 
-    A code that can no longer be tried answers like one that was never sent, so `lapsed` (the
-    code's ten minutes have passed) tells the person which it is most likely to be."""
+    A code that lapsed answers like a wrong one (the answer never tells whether a code is
+    pending), so `lapsed` (the code's ten minutes have passed, as the browser remembers) says
+    which it is."""
     if error.fields:
         return refusal(next(iter(error.fields.values()))[0])
+    if error.code == "invalid_code" and lapsed:
+        return refusal("code_expired")
     tries_left = getattr(error, "tries_left", 0)
     if error.code == "invalid_code" and tries_left:
         return ValidationError(
@@ -29,7 +32,7 @@ def refusal_of(error: BookingError, *, lapsed: bool = False) -> ValidationError:
             code="invalid_code",
         )
     if error.code == "invalid_code":
-        return refusal("code_expired" if lapsed else "code_ended")
+        return refusal("code_ended")
     if error.code == "rate_limited":
         return refusal("code_tries_used")
     return refusal(error.code)

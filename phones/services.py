@@ -32,7 +32,6 @@ from vaksin.window import verification_state
 QUEUE = "verifications"
 JOB = "phones.jobs.verification_code_send_job"
 TOKEN_SALT = "vaksin.verified-phone"  # noqa: S105 (a salt, not a secret)
-PHONE_SPAN_SECONDS = 3600
 
 # Whole sentences per language, as the confirmations are (confirmations/messages.py);
 # each fits one SMS part, so Tamil (70 UCS-2 units in all) says it in fewer words.
@@ -107,8 +106,9 @@ def verification_start(
             code_hash=_code_hash(cleaned, code_for(cleaned, nonce)),
             lifetime=settings.VERIFICATION_CODE_SECONDS,
             address=client_address,
-            phone_sends=settings.VERIFICATION_SENDS_PER_PHONE,
-            phone_span=PHONE_SPAN_SECONDS,
+            cooldown=settings.VERIFICATION_RESEND_SECONDS,
+            sends_per_address=settings.VERIFICATION_SENDS_PER_PHONE,
+            sends_per_phone=settings.VERIFICATION_PHONE_CEILING,
             address_sends=settings.RATE_LIMIT_PER_IP,
             minute=int(time.time() // 60),
         )
@@ -131,9 +131,12 @@ def verification_start(
     return cleaned
 
 
-def verification_confirm(*, phone: object, code: object, any_time: bool = False) -> VerifiedPhone:
+def verification_confirm(
+    *, phone: object, code: object, client_address: str, any_time: bool = False
+) -> VerifiedPhone:
     """Exchanges a phone and the code sent to it for a token. Raises VerificationError:
-    "closed", "invalid", "invalid_code" (with tries_left), "rate_limited" or "unavailable"."""
+    "closed", "invalid", "invalid_code" (with tries_left: this address's, so that nobody else's
+    wrong codes spend them), "rate_limited" or "unavailable"."""
     if verification_state() != "open" and not any_time:
         raise VerificationError("closed")
     cleaned = _clean_phone(phone)
@@ -142,11 +145,18 @@ def verification_confirm(*, phone: object, code: object, any_time: bool = False)
         raise VerificationError("invalid", fields={"code": ["code_format"]})
     try:
         outcome = code_check(
-            phone=cleaned, code_hash=_code_hash(cleaned, typed), tries=settings.VERIFICATION_TRIES
+            phone=cleaned,
+            code_hash=_code_hash(cleaned, typed),
+            address=client_address,
+            tries=settings.VERIFICATION_TRIES,
+            tries_in_all=settings.VERIFICATION_CODE_TRIES,
+            address_attempts=settings.RATE_LIMIT_PER_IP,
+            lifetime=settings.VERIFICATION_CODE_SECONDS,
+            minute=int(time.time() // 60),
         )
     except StoreError:
         raise VerificationError("unavailable", retry_after=2) from None
-    if outcome.outcome == "exhausted":
+    if outcome.outcome in ("exhausted", "rate_limited"):
         raise VerificationError("rate_limited", retry_after=outcome.retry_after)
     if outcome.outcome != "ok":
         raise VerificationError("invalid_code", tries_left=outcome.tries_left)

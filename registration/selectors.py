@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from registration.references import number_for, reference_for
+from registration.references import numbers_for, reference_for
 from vaksin.store import keys, lookup, slots
 from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
@@ -65,23 +65,51 @@ def appointment_lookup(
     comes back with its status ("cancelled" or "changed"), so that nobody takes a cancellation
     for a typo. A booking whose personal data was purged is still found by its person (their ID
     number's keyed HMAC still holds it), marked purged. Each attempt counts against the client
-    address and the ID number, in the same round trip that reads the booking.
+    address, the ID number and the reference, in the same round trip that reads the booking,
+    and is answered alike whichever part is wrong.
     """
-    minute = int(time.time() // 60)
-    limits: list[tuple[str, int]] = []
+    now = int(time.time())
+    minute, hour = now // 60, now // 3600
+    # Each limit: its key, the seconds its window lasts, how many it allows there.
+    limits: list[tuple[str, int, int]] = []
     if settings.RATE_LIMIT_PER_IP and client_address:
         # Shared with booking attempts: docs/api.md counts both against one budget per address.
-        limits.append(
-            (keys.rate_key("address", client_address, minute), settings.RATE_LIMIT_PER_IP)
-        )
+        key = keys.rate_key("address", client_address, minute)
+        limits.append((key, 60, settings.RATE_LIMIT_PER_IP))
     if settings.RATE_LIMIT_PER_ID:
         _, person = keys.person_key("lookup", compact_id_number(id_number))
-        limits.append((keys.rate_key("lookup", person, minute), settings.RATE_LIMIT_PER_ID))
-    number = number_for(reference) or 0
+        limits.append((keys.rate_key("lookup", person, minute), 60, settings.RATE_LIMIT_PER_ID))
+    numbers = numbers_for(reference)
+    if numbers and settings.LOOKUPS_PER_REFERENCE:
+        # Per reference, whatever the ID number and the address: someone holding a reference
+        # cannot try the ID numbers a birth date and a state leave, from many addresses.
+        code = reference_for(numbers[0])
+        limits.append(
+            (keys.rate_key("lookup-ref", code, hour), 3600, settings.LOOKUPS_PER_REFERENCE)
+        )
     people = _candidates(id_number)
-    read = lookup.lookup_read(number=number, people=people, rate_keys=[key for key, _ in limits])
-    if any(count > limit for count, (_, limit) in zip(read.attempts, limits, strict=True)):
-        raise LookupRefused(retry_after=60 - int(time.time()) % 60)
+    rate_keys = [(key, seconds) for key, seconds, _ in limits]
+    read = lookup.lookup_read(
+        number=numbers[0] if numbers else 0, people=people, rate_keys=rate_keys
+    )
+    if any(count > allowed for count, (_, _, allowed) in zip(read.attempts, limits, strict=True)):
+        raise LookupRefused(retry_after=60 - now % 60)
+    found = _found(numbers[0], read, people) if numbers else None
+    # Another reading of the reference (one made before a key rotation): nearly never.
+    for number in numbers[1:]:
+        if found:
+            break
+        found = _found(
+            number, lookup.lookup_read(number=number, people=people, rate_keys=[]), people
+        )
+    return found
+
+
+def _found(
+    number: int, read: lookup.LookupRead, people: list[tuple[str, str]]
+) -> Appointment | None:
+    """Booking `number` as the look-up shows it to one of `people`, or None when it is not
+    theirs (or not a booking at all)."""
     entry = read.entry
     if not number or entry is None or entry.get("kind") != "booked":
         return None

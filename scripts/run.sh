@@ -26,7 +26,7 @@ fi
 (umask 077 && {
   echo "# Written by make run (scripts/run.sh) for manage.py beside it; rewritten each run."
   for name in REDIS_URL DATABASE_URL DJANGO_DEBUG DJANGO_SECRET_KEY PERSON_KEY_SECRET \
-    SMS_FILE_PATH; do
+    REFERENCE_SECRET SMS_FILE_PATH; do
     if [ -n "${!name:-}" ]; then echo "$name=${!name}"; fi
   done
 } >var/local.env)

@@ -86,9 +86,17 @@ PHONE_BOOKING_LIMIT = env_int("PHONE_BOOKING_LIMIT", 4, minimum=1)
 # date, someone who cannot be 18 by the last date offered; with no dates listed, by this many
 # days from today.
 BOOKING_HORIZON_DAYS = 60
-# Codes sent to one phone per hour (each replaces the last); tries per code.
+# One-time codes. Nobody can spend another person's limits (docs/api.md, 3.4 and 3.5): a phone
+# takes a new code (each replaces the last) once every VERIFICATION_RESEND_SECONDS, whoever
+# asks; VERIFICATION_SENDS_PER_PHONE an hour from one address; VERIFICATION_PHONE_CEILING an
+# hour from all addresses together (only a flood reaches it: it is counted and alerted). Each
+# address has VERIFICATION_TRIES at a code, and a code VERIFICATION_CODE_TRIES in all, which a
+# guess spread over many addresses reaches long before its chance of success is worth having.
+VERIFICATION_RESEND_SECONDS = env_int("VERIFICATION_RESEND_SECONDS", 60, minimum=1)
 VERIFICATION_SENDS_PER_PHONE = env_int("VERIFICATION_SENDS_PER_PHONE", 5, minimum=1)
+VERIFICATION_PHONE_CEILING = env_int("VERIFICATION_PHONE_CEILING", 30, minimum=1)
 VERIFICATION_TRIES = 5
+VERIFICATION_CODE_TRIES = 50
 VERIFICATION_CODE_SECONDS = 600
 # A place freed on a full date is offered to the next person on its waiting list, by SMS, and
 # held for them this long before it passes to the one after.
@@ -124,6 +132,10 @@ if (
 RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
 # Attempts per minute for one ID number, whatever the address.
 RATE_LIMIT_PER_ID = env_int("RATE_LIMIT_PER_ID", 20)
+# Look-ups of one booking reference an hour, whatever the ID number typed and wherever from: a
+# person mistyping their ID number needs a few; someone guessing the ID numbers a birth date
+# and a state leave (a few hundred) is stopped.
+LOOKUPS_PER_REFERENCE = env_int("LOOKUPS_PER_REFERENCE", 10, minimum=0)
 # The header our reverse proxies append the client address to (e.g. X-Forwarded-For), read
 # only from peers in TRUSTED_PROXIES (CIDR networks); TRUSTED_PROXY_HOPS is how many of our
 # proxies append to it (a CDN and nginx: 2). Empty: the socket address, since any client can
@@ -145,6 +157,16 @@ PERSON_KEY_SECRET = env_secret(
     development="insecure-development-person-key-only-for-DJANGO_DEBUG",
 )
 PERSON_KEY_SECRET_FALLBACKS = env_list("PERSON_KEY_SECRET_FALLBACKS")
+# Keys the permutation that turns a booking's number into its reference, so that nobody can
+# list the references issued or count the bookings from the code alone. A secret of its own,
+# never rotated with the others: a new one gives every booking a new reference (the old ones
+# still read while their secret is in REFERENCE_SECRET_FALLBACKS, newest first).
+REFERENCE_SECRET = env_secret(
+    "REFERENCE_SECRET",
+    debug=DEBUG,
+    development="insecure-development-reference-key-only-for-DJANGO_DEBUG",
+)
+REFERENCE_SECRET_FALLBACKS = env_list("REFERENCE_SECRET_FALLBACKS")
 if PERSON_KEY_SECRET in (SECRET_KEY, *SECRET_KEY_FALLBACKS) and not DEBUG:
     raise ImproperlyConfigured("PERSON_KEY_SECRET must differ from DJANGO_SECRET_KEY.")
 

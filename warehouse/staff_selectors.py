@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from confirmations.selectors import ConfirmationJob, confirmation_job_for
 from confirmations.services import channels_for
-from registration.references import number_for, reference_for
+from registration.references import numbers_for, reference_for
 from vaksin.store import bookings, outbox, purged
 from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
@@ -43,8 +43,10 @@ def mask_id_number(id_number: str) -> str:
 
 
 def booking_live(*, reference: str) -> LiveBooking | None:
-    number = number_for(reference)
-    entry = bookings.read_entry(number) if number else None
+    # A reference given before a key rotation can read two ways: the booking is the one there.
+    number, entry = next(
+        ((n, e) for n in numbers_for(reference) if (e := bookings.read_entry(n))), (0, None)
+    )
     if not number or not entry or entry.get("kind") != "booked":
         return None
     reference = reference_for(number)
@@ -72,8 +74,8 @@ def booking_references_for(query: str) -> list[str]:
     text = query.strip()
     if not text:
         return []
-    if (number := number_for(text)) and booking_live(reference=reference_for(number)):
-        return [reference_for(number)]
+    if numbers_for(text) and (live := booking_live(reference=text)):
+        return [live.reference]
     compact = compact_id_number(text)
     found = []
     for id_type in ("mykad", "passport"):

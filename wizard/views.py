@@ -311,7 +311,11 @@ def code_step(request: HttpRequest, state: WizardState) -> HttpResponse:
         return _send_code(request, state, state.pending, form=form, step="code")
     form.is_valid()  # the code as typed: verification_confirm owns its rule
     try:
-        verified = verification_confirm(phone=state.pending, code=form.cleaned_data["code"])
+        verified = verification_confirm(
+            phone=state.pending,
+            code=form.cleaned_data["code"],
+            client_address=client_address(request),
+        )
     except VerificationError as error:
         lapsed = time.time() >= state.sent_at + settings.VERIFICATION_CODE_SECONDS
         refusal = phone_forms.refusal_of(error, lapsed=lapsed)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from devstack.people import api_body, bearer, new_phone
 from phones.services import phone_token
+from tests.codes import resend_allowed
 from vaksin.store import keys
 
 
@@ -87,6 +88,7 @@ def test_a_code_works_once(client: Client, send_codes) -> None:
 def test_a_new_code_replaces_the_last(client: Client, send_codes) -> None:
     phone = "+60125550105"
     _post(client, "/api/verifications", {"phone": phone})
+    resend_allowed(phone)
     _post(client, "/api/verifications", {"phone": phone})
     first, second = send_codes()
     if first != second:
@@ -120,11 +122,21 @@ def test_a_malformed_code_answers_400(client: Client, code) -> None:
     assert answer.json()["fields"]["code"]
 
 
-def test_resends_are_limited_per_phone(client: Client, settings) -> None:
+def test_resends_are_limited_per_phone_and_address(client: Client, settings) -> None:
     settings.VERIFICATION_SENDS_PER_PHONE = 3
-    answers = [_post(client, "/api/verifications", {"phone": "0125550108"}) for _ in range(4)]
+    answers = []
+    for _ in range(4):
+        answers.append(_post(client, "/api/verifications", {"phone": "0125550108"}))
+        resend_allowed("0125550108")
     assert [a.status_code for a in answers] == [202, 202, 202, 429]
     assert int(answers[3]["Retry-After"]) > 0
+
+
+def test_a_new_code_waits_a_minute_after_the_last(client: Client) -> None:
+    first = _post(client, "/api/verifications", {"phone": "0125550111"})
+    again = _post(client, "/api/verifications", {"phone": "0125550111"})
+    assert (first.status_code, again.status_code) == (202, 429)
+    assert 0 < int(again["Retry-After"]) <= 60
 
 
 def test_resends_are_limited_per_client_address(client: Client, settings) -> None:

@@ -8,7 +8,12 @@ import pytest
 
 from devstack.processes import ROOT
 
-GOOD = {"DJANGO_SECRET_KEY": "x" * 50, "PERSON_KEY_SECRET": "y" * 50, "DJANGO_DEBUG": "0"}
+GOOD = {
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "PERSON_KEY_SECRET": "y" * 50,
+    "REFERENCE_SECRET": "z" * 50,
+    "DJANGO_DEBUG": "0",
+}
 
 
 def start_up(**env: str) -> subprocess.CompletedProcess[str]:
@@ -56,6 +61,11 @@ def test_the_secret_key_is_required_outside_debug() -> None:
 def test_the_person_key_secret_is_required_outside_debug() -> None:
     result = start_up(DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="0")
     assert "PERSON_KEY_SECRET" in result.stderr.splitlines()[-1]
+
+
+def test_the_reference_secret_is_required_outside_debug() -> None:
+    result = start_up(DJANGO_SECRET_KEY="x" * 50, PERSON_KEY_SECRET="y" * 50, DJANGO_DEBUG="0")
+    assert "REFERENCE_SECRET" in result.stderr.splitlines()[-1]
 
 
 def test_the_person_key_secret_must_not_be_the_secret_key() -> None:

@@ -97,6 +97,24 @@ def ticket_key(phone: str) -> tuple[str, str]:
     return _bucketed("tickets", f"phone:{phone}")
 
 
+def code_limit_keys(phone: str, address: str) -> tuple[str, str, str]:
+    """A phone's code limits: its resend cooldown, its sends from `address` an hour, its sends
+    from everywhere an hour (keyed by the phone's name, never the number)."""
+    name = phone_key(phone)[1]
+    where = _bucketed("code-address", address)[1] if address else "-"
+    return (
+        f"{PREFIX}:code-cooldown:{name}",
+        f"{PREFIX}:code-sends:{name}:{where}",
+        f"{PREFIX}:code-sends:{name}",
+    )
+
+
+def code_tries_key(phone: str, address: str) -> str:
+    """How many codes `address` has tried at `phone`'s current code."""
+    where = _bucketed("code-address", address)[1] if address else "-"
+    return f"{PREFIX}:code-tries:{phone_key(phone)[1]}:{where}"
+
+
 def verification_key(phone: str) -> str:
     """The one-time code pending for `phone` (its hash and tries), named by a keyed HMAC."""
     bucket, field = _bucketed("codes", f"phone:{phone}")

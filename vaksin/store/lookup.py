@@ -16,13 +16,16 @@ class LookupRead:
     entry: LogEntry | None  # log entry `number` (or its compact record once purged), or None
 
 
-def lookup_read(*, number: int, people: list[tuple[str, str]], rate_keys: list[str]) -> LookupRead:
-    """One round trip for a booking look-up: counts each rate key (expiring in a minute), reads
-    which booking each candidate (id_type, id_number) holds, and reads log entry `number`."""
+def lookup_read(
+    *, number: int, people: list[tuple[str, str]], rate_keys: list[tuple[str, int]]
+) -> LookupRead:
+    """One round trip for a booking look-up: counts each rate key (each with the seconds its
+    window lasts), reads which booking each candidate (id_type, id_number) holds, and reads log
+    entry `number`."""
     pipe = client().pipeline(transaction=False)
-    for key in rate_keys:
+    for key, seconds in rate_keys:
         pipe.incr(key)
-        pipe.expire(key, 60, nx=True)
+        pipe.expire(key, seconds, nx=True)
     names = [keys.person_keys(id_type, id_number) for id_type, id_number in people]
     for person in names:
         for bucket, field in person:

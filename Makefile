@@ -11,13 +11,14 @@ VENV := .venv/bin
 # What the tests run against: Redis db 1, so a `make run` beside them keeps its data in db 0.
 TEST_ENV := VAKSIN_LOCAL_ENV= REDIS_URL=$$(scripts/services.sh redis-url 1) \
 	DATABASE_URL=postgres://vaksin@127.0.0.1:$(PG_PORT)/vaksin \
-	DJANGO_SECRET_KEY=test-only-not-secret PERSON_KEY_SECRET=test-only-person-key DJANGO_DEBUG=0
+	DJANGO_SECRET_KEY=test-only-not-secret PERSON_KEY_SECRET=test-only-person-key \
+	REFERENCE_SECRET=test-only-reference-key DJANGO_DEBUG=0
 PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: run run-ha test test-fast lock bench lint manage services stop status clean bootstrap \
-	bootstrap-dev messages
+.PHONY: run run-ha test test-fast test-image image lock bench lint manage services stop status \
+	clean bootstrap bootstrap-dev messages
 
 # Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
 run: bootstrap
@@ -53,6 +54,44 @@ test-fast: bootstrap-dev
 	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
 	exit $$rc
 
+# The image of every process (Containerfile; docs/deploy.md, "The image"), with buildah, podman
+# or docker, whichever works here. scripts/image-base.sh installs buildah from Debian when none
+# does and makes the base image locally when the builder lacks it (no Docker Hub needed).
+# Tagged vaksin:<commit> (with -dirty while the work tree has changes) and vaksin:latest;
+# --layers reuses the installed packages while requirements.lock is unchanged.
+# buildah and podman: no daemon and no container runtime (chroot isolation), never a pull (the
+# base is local), HEALTHCHECK kept (the docker format; OCI's drops it), no container left behind.
+# The build's pip trusts this machine's certificates (a build secret, in no layer).
+IMAGE_NAME ?= vaksin
+IMAGE_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+IMAGE_BUILD_OPTIONS := --isolation chroot --pull=never --layers --force-rm --format docker
+image:
+	scripts/image-base.sh
+	@tag=$$(git rev-parse --short HEAD)$$(test -z "$$(git status --porcelain)" || echo -dirty); \
+	builder=$$(scripts/image-base.sh builder); \
+	case $$builder in \
+	  buildah) build="buildah bud $(IMAGE_BUILD_OPTIONS)" ;; \
+	  podman) build="podman build $(IMAGE_BUILD_OPTIONS)" ;; \
+	  *) build="docker build" ;; \
+	esac; \
+	secret=; [ ! -s "$(IMAGE_CA_BUNDLE)" ] \
+	  || secret="--secret id=ca-certificates,src=$(IMAGE_CA_BUNDLE)"; \
+	echo "image: $$build -t $(IMAGE_NAME):$$tag"; \
+	$$build $$secret --build-arg REVISION=$$tag -f Containerfile \
+	  -t $(IMAGE_NAME):$$tag -t $(IMAGE_NAME):latest . \
+	&& $$builder images $(IMAGE_NAME):$$tag
+
+# The image's tests alone (tests/image/): `make image`, then the web and the workers run from
+# the image's files against the test services, booking through them; and the deployment files.
+# `make test` runs them too, as root (VAKSIN_IMAGE_TESTS=0 skips the image there; docs/deploy.md
+# says how long it takes).
+test-image: bootstrap-dev
+	@if scripts/services.sh status >/dev/null; then started=0; else started=1; fi; \
+	scripts/services.sh start || exit $$?; \
+	$(TEST_ENV) $(VENV)/pytest tests/image $(PYTEST_ARGS); rc=$$?; \
+	if [ $$started = 1 ]; then scripts/services.sh stop; fi; \
+	exit $$rc
+
 # Rewrite the locks from their inputs after editing a requirements*.txt: requirements.lock (the
 # application), requirements-run.lock (what make run adds: honcho) and requirements-dev.lock
 # (everything, the runtime packages at the runtime lock's versions), each package pinned with
@@ -76,12 +115,17 @@ bench: bootstrap-dev
 	exit $$rc
 
 # ruff (lint and format), mypy and import-linter; the django-stubs plugin imports the settings,
-# hence TEST_ENV.
+# hence TEST_ENV. Then the Kubernetes manifests, offline and strictly (no unknown field),
+# against the schemas of the version docs/deploy.md names; kustomization.yaml is kustomize's
+# own and tests/image/test_deploy_files.py checks it, compose.yaml and the systemd units.
+KUBERNETES_VERSION ?= 1.34.0
 lint: bootstrap-dev
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(TEST_ENV) $(VENV)/mypy .
 	$(TEST_ENV) $(VENV)/lint-imports
+	$(VENV)/kubernetes-validate --strict --quiet -k $(KUBERNETES_VERSION) \
+		$$(ls deploy/kubernetes/*.yaml | grep -v /kustomization.yaml)
 
 # Start the private Redis and PostgreSQL (a no-op when they already run).
 services:

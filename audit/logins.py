@@ -2,7 +2,8 @@
 lockout and logout, with the username given and the client address.
 
 A failed login's username is whatever was typed, so it may name nobody. Rows come at most at the
-login rate limits (vaksin/login_limits.py), so a flood of posts cannot flood the table.
+login rate limits (vaksin/login_limits.py), which are per address and per account, not in total:
+a flood from many addresses adds a row for each post they let through (a row, not a hash).
 """
 
 from typing import Any

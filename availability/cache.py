@@ -202,6 +202,12 @@ def micro_cache(
 ) -> Callable[[View], View]:
     """Serves GET and HEAD from `cache`, keyed by `vary(request)`; only 200s are cached.
 
+    `vary` reduces the request to what the view reads of it, in a few canonical values (the
+    listing: a known state, "unknown" or none); by default the key ignores the query string
+    altogether. Anything else a client adds (?cb=N) shares the copy and its one computation
+    per TTL, and cannot fill the cache with copies of its own. The edge keys its copies the
+    same way (deploy/nginx/edge.conf).
+
     The view sets its own Cache-Control, which is cached with the bytes; an `Age` header tells
     shared caches how much of the TTL the copy has already used.
     """

@@ -45,6 +45,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ["RATE_LIMIT_PER_IP"] = "0"
+    os.environ["RATE_LIMIT_PER_PHONE"] = "0"
     work = Path(tempfile.mkdtemp(prefix="vaksin-lag-"))
     os.environ["SMS_FILE_PATH"] = str(work / "sms.log")
     os.environ["EMAIL_FILE_PATH"] = str(work / "mail")

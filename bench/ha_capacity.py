@@ -113,6 +113,7 @@ def main() -> None:
         (here / "log").mkdir(parents=True)
         env = dict(os.environ) | {
             "RATE_LIMIT_PER_IP": "0",
+            "RATE_LIMIT_PER_PHONE": "0",
             "RATE_LIMIT_PER_ID": "0",
             "PHONE_BOOKING_LIMIT": str(BENCH_PHONE_LIMIT),
             "METRICS_ENABLED": "1",

@@ -55,6 +55,7 @@ def environment(*, redis_db: int = REDIS_DB) -> dict[str, str]:
             "REDIS_URL": services_redis_url(redis_db),
             "DATABASE_URL": services_database_url("vaksin_bench"),
             "RATE_LIMIT_PER_IP": "0",
+            "RATE_LIMIT_PER_PHONE": "0",
             "RATE_LIMIT_PER_ID": "0",
             "PHONE_BOOKING_LIMIT": str(BENCH_PHONE_LIMIT),
             "SMS_FILE_PATH": str(RUN / "sms.log"),

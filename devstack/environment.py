@@ -35,6 +35,7 @@ def stack_environment(**overrides: str) -> dict[str, str]:
             "DJANGO_DEBUG": "0",
             "DJANGO_SECURE_COOKIES": "0",
             "RATE_LIMIT_PER_IP": "0",
+            "RATE_LIMIT_PER_PHONE": "0",
         }
     )
     env.update(overrides)

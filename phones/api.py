@@ -14,41 +14,49 @@ from phones.services import (
     verification_start,
 )
 from vaksin.addresses import client_address
+from vaksin.invalid_bodies import invalid_body_refusal
 from vaksin.json_api import answer, json_endpoint, parsed_body, refused
 from vaksin.lean import lean
+
+
+def _refused(error: VerificationError, *, address: str) -> JsonResponse:
+    """A refusal; an invalid body is counted against the address first (vaksin/invalid_bodies)."""
+    if error.code == "invalid" and (limited := invalid_body_refusal(address=address)):
+        return limited
+    return refused(error)
 
 
 @lean
 @json_endpoint
 def verifications_api(request: HttpRequest) -> JsonResponse:
+    address = client_address(request)
     body = parsed_body(request)
     if isinstance(body, JsonResponse):
-        return body
+        return invalid_body_refusal(address=address) or body
     try:
         verification_start(
-            phone=body.get("phone"),
-            client_address=client_address(request),
-            lang=translation.get_language() or "en",
+            phone=body.get("phone"), client_address=address, lang=translation.get_language() or "en"
         )
     except VerificationError as error:
-        return refused(error)
+        return _refused(error, address=address)
     return answer({"expires_in": settings.VERIFICATION_CODE_SECONDS}, status=202)
 
 
 @lean
 @json_endpoint
 def verifications_confirm_api(request: HttpRequest) -> JsonResponse:
+    address = client_address(request)
     body = parsed_body(request)
     if isinstance(body, JsonResponse):
-        return body
+        return invalid_body_refusal(address=address) or body
     try:
         verified = verification_confirm(
-            phone=body.get("phone"), code=body.get("code"), client_address=client_address(request)
+            phone=body.get("phone"), code=body.get("code"), client_address=address
         )
     except VerificationError as error:
         if error.code == "invalid_code":
             return answer({"error": "invalid_code", "attempts_left": error.tries_left}, status=400)
-        return refused(error)
+        return _refused(error, address=address)
     return answer(
         {"token": verified.token, "expires_at": verified.expires_at.isoformat()}, status=200
     )

@@ -42,6 +42,20 @@ def send_refusal(error: BookingError) -> ValidationError:
     """A code not sent because this phone or address asked for too many."""
     if error.code != "rate_limited":
         return refusal_of(error)
+    if getattr(error, "limit", "") == "cooldown":
+        # Not too many: one code a minute to a phone, whoever asks, and this one is recent.
+        seconds = max(1, error.retry_after)
+        return ValidationError(
+            ngettext(
+                "We sent a code to this number less than a minute ago, and an SMS can take that "
+                "long to arrive. Wait %(count)d second, then send a new code",
+                "We sent a code to this number less than a minute ago, and an SMS can take that "
+                "long to arrive. Wait %(count)d seconds, then send a new code",
+                seconds,
+            )
+            % {"count": seconds},
+            code="rate_limited",
+        )
     minutes = max(1, -(-error.retry_after // 60))
     return ValidationError(
         ngettext(

@@ -56,9 +56,11 @@ class VerificationError(BookingError):
         fields: dict[str, list[str]] | None = None,
         retry_after: int = 0,
         tries_left: int = 0,
+        limit: str = "",
     ) -> None:
         super().__init__(code, fields=fields, retry_after=retry_after)
         self.tries_left = tries_left
+        self.limit = limit  # which limit refused a code ("cooldown": one was sent just now)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,9 @@ def verification_start(
             minute=int(time.time() // 60),
         )
         if outcome.outcome == "rate_limited":
-            raise VerificationError("rate_limited", retry_after=outcome.retry_after)
+            raise VerificationError(
+                "rate_limited", retry_after=outcome.retry_after, limit=outcome.limit
+            )
         # The queue's own client: an outage (or a failover) there is "unavailable" too.
         with answering():
             django_rq.get_queue(QUEUE).enqueue(

@@ -12,10 +12,11 @@ from django.utils import timezone, translation
 
 from availability.selectors import availability_snapshot, slot_alternatives
 from phones.api import verified_phone
-from registration.services import booking_create, booking_request_clean, invalid_attempt_count
+from registration.services import booking_create, booking_request_clean
 from vaksin import store
 from vaksin.addresses import client_address
 from vaksin.errors import BookingError
+from vaksin.invalid_bodies import invalid_body_refusal
 from vaksin.json_api import answer, invalid, json_endpoint, parsed_body, refused
 from vaksin.lean import lean
 from vaksin.window import registration_state
@@ -47,16 +48,18 @@ def _refused(error: BookingError, *, location: str, date: str) -> JsonResponse:
 def bookings_api(request: HttpRequest) -> JsonResponse:
     if registration_state() != "open":
         return answer({"error": "closed"}, status=403)
+    address = client_address(request)
     phone = verified_phone(request)
     if phone is None:
-        return answer({"error": "phone_unverified"}, status=401)
-    address = client_address(request)
+        unverified = answer({"error": "phone_unverified"}, status=401)
+        return invalid_body_refusal(address=address) or unverified
     body = parsed_body(request)
     if isinstance(body, JsonResponse):
-        return invalid_attempt(address) or body
+        return invalid_body_refusal(address=address, phone=phone) or body
     key = request.META.get("HTTP_IDEMPOTENCY_KEY", "")
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not (key.isascii() and key.isprintable()):
-        return invalid_attempt(address) or invalid({"idempotency_key": ["idempotency_key_format"]})
+        bad_key = invalid({"idempotency_key": ["idempotency_key_format"]})
+        return invalid_body_refusal(address=address, phone=phone) or bad_key
     values = {name: body.get(name) for name in FIELDS}
     try:
         booking = booking_request_clean(
@@ -65,24 +68,14 @@ def bookings_api(request: HttpRequest) -> JsonResponse:
             lang=translation.get_language() or "en",
             today=timezone.localdate(),
         )
-        confirmation = booking_create(request=booking, client_address=address, idempotency_key=key)
+        confirmation = booking_create(request=booking, idempotency_key=key)
     except BookingError as error:
-        if error.code == "invalid" and (limited := invalid_attempt(address)):
+        if error.code == "invalid" and (
+            limited := invalid_body_refusal(address=address, phone=phone)
+        ):
             return limited
         return _refused(error, location=booking_location(values), date=str(values["date"]))
     return answer(confirmation.as_json(), status=201 if confirmation.created else 200)
-
-
-def invalid_attempt(address: str) -> JsonResponse | None:
-    """Counts a request refused as invalid against its address; the 429 once over the limit.
-    (Valid attempts are counted by the booking script itself.)"""
-    try:
-        retry_after = invalid_attempt_count(client_address=address)
-    except store.StoreError:
-        return None
-    if retry_after:
-        return answer({"error": "rate_limited"}, status=429, retry_after=retry_after)
-    return None
 
 
 def booking_location(values: dict[str, Any]) -> str:

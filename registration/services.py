@@ -7,7 +7,6 @@ book.lua).
 
 import contextlib
 import datetime
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.utils import timezone
 from registration.references import number_for, reference_for
 from vaksin import validation
 from vaksin.errors import BookingError
-from vaksin.store import StoreError, bookings, keys, metrics, rates
+from vaksin.store import StoreError, bookings, keys, metrics
 from vaksin.store.bookings import BookingArgs
 from vaksin.store.entries import Outcome
 from vaksin.store.purged import is_purged
@@ -125,7 +124,6 @@ def _booking_phone(value: object, *, verified: str | None) -> str:
 def booking_args(
     request: BookingRequest,
     *,
-    client_address: str,
     idempotency: str = "",
     pass_ms: int | None = None,
 ) -> BookingArgs:
@@ -140,8 +138,7 @@ def booking_args(
         location=request.location,
         date=request.date,
         lang=request.lang,
-        address=client_address,
-        address_limit=settings.RATE_LIMIT_PER_IP,
+        phone_rate_limit=settings.RATE_LIMIT_PER_PHONE,
         person_limit=settings.RATE_LIMIT_PER_ID,
         phone_limit=settings.PHONE_BOOKING_LIMIT,
         idempotency=idempotency,
@@ -153,7 +150,6 @@ def booking_args(
 def booking_create(
     *,
     request: BookingRequest,
-    client_address: str = "",
     idempotency_key: str = "",
     now: datetime.datetime | None = None,
 ) -> BookingConfirmation:
@@ -167,7 +163,6 @@ def booking_create(
         outcome = bookings.book(
             booking_args(
                 request,
-                client_address=client_address,
                 # Scoped to the phone: nobody can use up another caller's key in advance.
                 idempotency=f"{request.phone}:{idempotency_key}" if idempotency_key else "",
                 pass_ms=booking_pass_ms(now),
@@ -218,13 +213,3 @@ def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
         with contextlib.suppress(StoreError):
             metrics.counters_add({"appointment:cancelled_by_staff": 1})
     return cancelled
-
-
-def invalid_attempt_count(*, client_address: str) -> int:
-    """Counts a refused-as-invalid attempt against the client address, in the same budget the
-    booking script counts valid attempts in; returns seconds to wait once over the limit, else 0.
-    """
-    if not (client_address and settings.RATE_LIMIT_PER_IP):
-        return 0
-    count, seconds = rates.rate_count("address", client_address, int(time.time() // 60))
-    return seconds if count > settings.RATE_LIMIT_PER_IP else 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from vaksin.validation import FieldError, clean_email, clean_name, clean_phone, is_mykad
+from vaksin.validation import FieldError, clean_email, clean_name, clean_phone, holds_a_mykad
 
 LANGUAGES = ("ms", "en", "zh-hans", "ta")
 # The contract's limits, stated here on their own (RFC 5321 for the e-mail), so that a change
@@ -137,7 +137,7 @@ def mykads(draw: st.DrawFn, *, slot_date: datetime.date) -> str:
 
 
 passports = st.from_regex(r"[A-Za-z0-9]{6,20}", fullmatch=True).filter(
-    lambda text: not is_mykad(text.upper(), today=datetime.date.today())
+    lambda text: not holds_a_mykad(text.upper(), today=datetime.date.today())
 )
 
 

@@ -28,8 +28,9 @@ def _trusted_proxy(address: str) -> bool:
     return any(parsed in network for network in settings.TRUSTED_PROXIES)
 
 
-def client_address(request: HttpRequest) -> str:
-    """Who is asking, as the limits count them (see address_group).
+def client_ip(request: HttpRequest) -> str:
+    """The client's own address, whole (an IPv6 address not widened to its /64): for asking
+    whether it lies in a network of ours, which may be narrower than a /64.
 
     The socket address, unless it is one of TRUSTED_PROXIES: then the TRUSTED_PROXY_HEADER
     entry TRUSTED_PROXY_HOPS places from the right, the one the outermost proxy of ours
@@ -42,5 +43,10 @@ def client_address(request: HttpRequest) -> str:
         value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
         entries = [entry.strip() for entry in str(value).split(",") if entry.strip()]
         if len(entries) >= settings.TRUSTED_PROXY_HOPS:
-            return address_group(entries[-settings.TRUSTED_PROXY_HOPS][:64])
-    return address_group(peer)
+            return entries[-settings.TRUSTED_PROXY_HOPS][:64]
+    return peer
+
+
+def client_address(request: HttpRequest) -> str:
+    """Who is asking, as the limits count them: client_ip by its address_group."""
+    return address_group(client_ip(request))

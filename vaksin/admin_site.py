@@ -1,5 +1,6 @@
 """The staff admin site: every login needs a password and a code from an authenticator app
-(django-otp, TOTP), and login posts are rate limited before any password is hashed.
+(django-otp, TOTP). The code is checked first, so that no post without it costs a password
+hash, and login posts are rate limited per address and per account before either is checked.
 
 A member of staff is enrolled with `manage.py enrol_totp USERNAME` (docs/operations.md). The
 site only lets in a session verified by a device of its user, so a session that logged in with
@@ -7,7 +8,7 @@ a password alone (or through any other door) opens nothing here.
 """
 
 import math
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from django.conf import settings
 from django.contrib import admin
@@ -22,16 +23,18 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.models import Device
 
 from vaksin.login_limits import login_attempt_wait
+from vaksin.staff_codes import code_opens_the_password_check
 from vaksin.store import StoreError
 
 
 class StaffAuthenticationForm(OTPAdminAuthenticationForm):
     """Username, password and code in one step.
 
-    Every refusal reads the same (a wrong password, a missing or wrong code), so the form does
-    not tell whoever holds a stolen password that it is right; and a refused code is a failed
-    login, so django-axes locks out guessing codes as it does guessing passwords (on top of
-    django-otp's own slowing down of a device after each wrong code).
+    Every refusal reads the same (an unknown username, a wrong password, a missing or wrong
+    code), so the form tells nobody which usernames exist, nor whoever holds a stolen password
+    that it is right; and a refused code is a failed login, so django-axes locks out guessing
+    codes as it does guessing passwords. The code is checked before the password
+    (vaksin/staff_codes.py), so a post without the right code never costs a hash.
     """
 
     error_messages = {
@@ -52,17 +55,28 @@ class StaffAuthenticationForm(OTPAdminAuthenticationForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = AdminAuthenticationForm.clean(self)
+        username = self.cleaned_data.get("username")
+        if username is None or not self.cleaned_data.get("password"):
+            return self.cleaned_data  # the form says what is missing; nothing is checked
+        # The code first: a full password hash only for whoever holds the account's code.
+        if not code_opens_the_password_check(username, self.cleaned_data.get("otp_token") or ""):
+            self.refuse(username)
+        cleaned = AdminAuthenticationForm.clean(self)  # django-axes, then the password
         try:
+            # django-otp's own check of the same code, now that the password is right: it
+            # uses the code up, so that it opens nothing again.
             self.clean_otp(self.get_user())
         except ValidationError:
-            user_login_failed.send(
-                sender=__name__,
-                credentials={"username": cleaned.get("username", "")},
-                request=self.request,
-            )
-            raise self.get_invalid_login_error() from None
+            self.refuse(username)
         return cleaned
+
+    def refuse(self, username: str) -> NoReturn:
+        """A failed login, as a wrong password is one (django-axes counts it, the audit trail
+        records it), with the same answer."""
+        user_login_failed.send(
+            sender=__name__, credentials={"username": username}, request=self.request
+        )
+        raise self.get_invalid_login_error()
 
     def _chosen_device(self, user: Any) -> Device | None:
         # django-otp asks the user to pick a device; staff are enrolled with one, so use it.

@@ -68,13 +68,17 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def env_networks(name: str) -> list[IPv4Network | IPv6Network]:
-    """Comma-separated CIDR networks (a bare address is its own /32 or /128)."""
+    """Comma-separated CIDR networks (a bare address is its own /32 or /128). A network with
+    host bits set (10.20.3.4/16) is refused rather than widened: these lists grant trust, and a
+    typo must not grant it to a whole /16."""
     networks = []
     for item in env_list(name):
         try:
-            networks.append(ip_network(item, strict=False))
+            networks.append(ip_network(item, strict=True))
         except ValueError:
-            raise _fail(name, item, "a network like 10.0.0.0/8 or 2001:db8::/32") from None
+            raise _fail(
+                name, item, "a network like 10.0.0.0/8 or 2001:db8::/32, without host bits"
+            ) from None
     return networks
 
 

@@ -48,8 +48,11 @@ MESSAGES: dict[str, Promise] = {
     # Outcomes
     "unknown_slot": _("That centre or date is not offered. Choose one from the list"),
     "sold_out": _("That date is now fully booked. Choose another date or centre"),
+    # Said to a phone that does not hold the person's booking: no more than that this person
+    # cannot be booked from it (a phone holding it gets the booking back instead).
     "already_registered": _(
-        "You already have an appointment. Use 'Check your appointment' to see its details"
+        "This person cannot be booked from this mobile number: their ID number already has an "
+        "appointment"
     ),
     "phone_not_verified": _(
         "Use the mobile number you verified with a code, or leave the number out"

@@ -99,8 +99,12 @@ VERIFICATION_TRIES = 5
 VERIFICATION_CODE_TRIES = 50
 VERIFICATION_CODE_SECONDS = 600
 # A place freed on a full date is offered to the next person on its waiting list, by SMS, and
-# held for them this long before it passes to the one after.
-OFFER_MINUTES = env_int("OFFER_MINUTES", 30, minimum=1)
+# held for them this long before it passes to the one after. 10 minutes, not 30: an offer
+# nobody answers (a bot's phone) holds a freed place while real people wait behind it, and the
+# offer's SMS is handed to the gateway within a second of the place freeing (confirmation lag
+# p99 151 ms at 724 bookings/s, BENCHMARKS.md), so 10 minutes is time enough to read it and
+# book, as it is for a one-time code (VERIFICATION_CODE_SECONDS).
+OFFER_MINUTES = env_int("OFFER_MINUTES", 10, minimum=1)
 # Where the public reaches the site: the links in the SMS of a waiting-list offer start so.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long a code sent to a booking's phone lets /appointment/ change or cancel it.
@@ -127,9 +131,16 @@ if (
         "WAITING_ROOM_OPENS_AT must not be later than REGISTRATION_OPENS_AT."
     )
 
-# Booking and look-up attempts per minute from one client address; 0 turns the limit off.
-# Generous, because a mobile carrier can put thousands of people behind one address.
+# Requests a minute from one client address that come without a verified phone: look-ups,
+# verification codes asked for and typed, and every invalid body; 0 turns the limit off. Sized
+# for a carrier's NAT (docs/api.md, 3.6): with 1,000 subscribers behind one address and one in
+# thirteen of Malaysia's mobile lines at a screen at noon, about 75 people ask a code and type
+# it (225 requests with a retry each) in the first minute, so 600 leaves a margin of 2.7.
 RATE_LIMIT_PER_IP = env_int("RATE_LIMIT_PER_IP", 600)
+# Booking attempts a minute from one verified phone, valid or not: a person's own budget, which
+# nobody else behind their address can spend. A person retrying a full date every two seconds
+# stays within it.
+RATE_LIMIT_PER_PHONE = env_int("RATE_LIMIT_PER_PHONE", 30)
 # Attempts per minute for one ID number, whatever the address.
 RATE_LIMIT_PER_ID = env_int("RATE_LIMIT_PER_ID", 20)
 # Look-ups of one booking reference an hour, whatever the ID number typed and wherever from: a
@@ -212,6 +223,7 @@ INSTALLED_APPS = [
     "wizard",
     "appointments",
     "waitlist",
+    "disputes",
     "confirmations",
     "warehouse",
     "operations",
@@ -316,11 +328,16 @@ AXES_LOCKOUT_CALLABLE = "vaksin.admin_site.locked_out"
 # Logins are in the audit trail already; keep codes and usernames out of axes' records and logs.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
-# Login posts per minute answered before any password is hashed, from one client address and
-# from all addresses together; 0 turns either off. RATE_LIMIT_PER_IP does not change these. See
-# vaksin/login_limits.py for why there are two.
+# Login posts per minute answered 429 before the code or the password is checked, from one
+# client address and for one username from all addresses together; 0 turns either off.
+# RATE_LIMIT_PER_IP does not change these. No limit is shared by all accounts: the code is
+# checked before the password, so a flood costs no hashes (vaksin/login_limits.py).
 LOGIN_RATE_PER_IP = env_int("LOGIN_RATE_PER_IP", 10)
-LOGIN_RATE_TOTAL = env_int("LOGIN_RATE_TOTAL", 60)
+LOGIN_RATE_PER_ACCOUNT = env_int("LOGIN_RATE_PER_ACCOUNT", 5)
+# The networks staff log in from (CIDR, comma-separated: the office, the VPN's exit): a login
+# from inside is exempt from both rate limits, so no flood elsewhere keeps an operator out. Not
+# from the code, the password or django-axes. The client address as TRUSTED_PROXIES tell it.
+STAFF_NETWORKS = env_networks("STAFF_NETWORKS")
 # The issuer an authenticator app shows beside the code; the admin never shows a device's key.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Vaksin")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

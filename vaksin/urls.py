@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("wizard.urls")),
     path("", include("appointments.urls")),
     path("", include("waitlist.urls")),
+    path("", include("disputes.urls")),
 ]
 
 # Calm pages in the person's language (and JSON under /api/) instead of Django's defaults.

@@ -109,11 +109,25 @@ def is_mykad(text: str, *, today: datetime.date) -> bool:
     return True
 
 
+# A MyKad's 12 digits with a letter or two around them: A850412145671 is the MyKad
+# 850412-14-5671 typed as a passport. Longer runs of digits are left alone: a foreign passport
+# of 13 digits may hold a MyKad-like window by chance, and refusing it would refuse its holder.
+MYKAD_WRAPPED = re.compile(r"[A-Z]{0,2}(\d{12})[A-Z]{0,2}")
+
+
+def holds_a_mykad(text: str, *, today: datetime.date) -> bool:
+    """Whether a passport number is a valid MyKad number, bare or with a letter or two around
+    it."""
+    wrapped = MYKAD_WRAPPED.fullmatch(text)
+    return wrapped is not None and is_mykad(wrapped.group(1), today=today)
+
+
 def clean_id_number(id_type: str, value: object, *, today: datetime.date) -> str:
     """A MyKad as its 12 digits (hyphens and spaces dropped); a passport in capitals.
 
-    A passport number that is a valid MyKad number is refused: it is the same person, and one
-    person holds one booking whatever the document they type their number into."""
+    A passport number that is, or holds, a valid MyKad number is refused: it is the same
+    person, and one person holds one booking whatever the document they type their number
+    into."""
     text = compact_id_number(_text(value))
     if id_type == "mykad":
         if not text:
@@ -123,7 +137,7 @@ def clean_id_number(id_type: str, value: object, *, today: datetime.date) -> str
         raise FieldError("passport_missing")
     if not PASSPORT_PATTERN.fullmatch(text):
         raise FieldError("passport_format")
-    if is_mykad(text, today=today):
+    if holds_a_mykad(text, today=today):
         raise FieldError("passport_is_mykad")
     return text
 

@@ -7,6 +7,11 @@ SMS with a short link (/o/ and ten characters: a signed link of some 150 would c
 an SMS part more). Accepting books the place through the booking script itself
 (vaksin/store/lua/waitlist/accept.lua), so one person still holds one booking. An offer not
 taken lapses and the place goes to the next in line (`manage.py waitlist_sweep --loop`).
+
+Fair lists: a person, and a phone, wait on one list at a time (joining another moves them off
+the first, and the page says from where); only a phone still verified is offered a place; and a
+list's personal data goes when its date is over (the sweep closes it; its keys expire a day
+later should the sweep not run; purge_personal_data closes it too and purges its offers).
 """
 
 import contextlib
@@ -14,7 +19,7 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
@@ -33,23 +38,57 @@ OFFER_LINK_SALT = "vaksin.waitlist-offer-link"
 # lives, and short enough for an SMS.
 OFFER_LINK_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 OFFER_LINK_LENGTH = 10
+# A list's personal data is kept until the end of its date (Malaysian time) and this long
+# after: the sweep closes a list once its date is over, and the keys' own expiry is only the
+# backstop for a sweep that did not run, so it must not come before the sweep's turn.
+LIST_MARGIN = datetime.timedelta(days=1)
 logger = logging.getLogger(__name__)
 
 
-def waitlist_join(*, request: BookingRequest) -> int:
-    """Puts the request's verified phone in line for its full slot; returns the position (0: a
-    place is offered to it already). Raises BookingError: "available" (book it instead),
-    "already_registered", "unknown_slot", "closed" or "unavailable"."""
+@dataclass(frozen=True)
+class Joined:
+    """A place in line: its position (0: a place is offered now) and the lists, as (centre id,
+    date), that this phone was on and has left for this one."""
+
+    position: int
+    left: list[tuple[str, str]] = field(default_factory=list)
+
+
+def list_expires_at(date: str) -> int:
+    """When the personal data of `date`'s waiting lists expires (Unix seconds): the end of that
+    day in Malaysia, and LIST_MARGIN."""
+    day_after = datetime.date.fromisoformat(date) + datetime.timedelta(days=1)
+    end = timezone.make_aware(datetime.datetime.combine(day_after, datetime.time()))
+    return int((end + LIST_MARGIN).timestamp())
+
+
+def waitlist_join(
+    *, request: BookingRequest, verified_until: int, now: int | None = None
+) -> Joined:
+    """Puts the request's phone in line for its full slot, off any other list the person or the
+    phone was on. `verified_until` is when the phone's verification lapses (Unix seconds: the
+    wizard's cookie or the API's token says it); a phone not verified now is refused, and one
+    whose verification has lapsed by the time a place frees is passed over. Raises
+    BookingError: "phone_unverified", "available" (book it instead), "already_registered",
+    "unknown_slot", "closed" or "unavailable"."""
     if registration_state() != "open":
         raise BookingError("closed")
     try:
-        outcome = waitlist.waitlist_join(booking_args(request, client_address=""))
+        outcome = waitlist.waitlist_join(
+            booking_args(request),
+            verified_until=verified_until,
+            expires_at=list_expires_at(request.date),
+            offer_seconds=settings.OFFER_MINUTES * 60,
+            now=now,
+        )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
     _counted(f"join_{outcome.outcome}")
+    _counted("moved", len(outcome.left))
     if outcome.outcome != "waiting":
         raise BookingError(outcome.outcome)
-    return outcome.position
+    left = [(location, date) for location, _, date in (s.partition("|") for s in outcome.left)]
+    return Joined(position=outcome.position, left=left)
 
 
 def _counted(event: str, count: int = 1) -> None:
@@ -121,7 +160,7 @@ def offer_read(code: str) -> Offer | None:
     )
 
 
-def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
+def offer_accept(*, offer: Offer) -> BookingConfirmation:
     """Books the offered place for the person who asked, or raises BookingError: "offer_gone",
     "closed", "already_registered", "phone_limit", "rate_limited" or "unavailable"."""
     if registration_state() != "open":
@@ -133,8 +172,7 @@ def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
             waiter=offer.waiter,
             until=offer.until,
             booking=booking_args(
-                BookingRequest(**{name: asked[name] for name in waitlist.ASKED_FIELDS}),
-                client_address=client_address,
+                BookingRequest(**{name: asked[name] for name in waitlist.ASKED_FIELDS})
             ),
         )
     except StoreError:
@@ -154,14 +192,39 @@ def offer_accept(*, offer: Offer, client_address: str) -> BookingConfirmation:
     )
 
 
-def waitlist_sweep_once() -> tuple[int, int]:
-    """Every waiting list, looked at once: returns (offers lapsed, offers made)."""
+def waitlist_sweep_once(*, now: int | None = None) -> tuple[int, int]:
+    """Every waiting list, looked at once: returns (offers lapsed, offers made). A list whose
+    date is over is closed instead (waitlists_close_ended). `now` (Unix seconds) for tests."""
     lapsed = offered = 0
+    today = timezone.localdate(
+        None if now is None else datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
+    )
+    waitlists_close_ended(today=today)
     for slot in waitlist.waitlist_slots():
-        gone, made = waitlist.waitlist_sweep(slot=slot, offer_seconds=settings.OFFER_MINUTES * 60)
+        if _slot_date(slot) < today.isoformat():
+            continue  # closed just now, or its date ended a moment ago: the next sweep's
+        gone, made = waitlist.waitlist_sweep(
+            slot=slot, offer_seconds=settings.OFFER_MINUTES * 60, now=now
+        )
         lapsed, offered = lapsed + gone, offered + made
     _counted("lapsed", lapsed)
     return lapsed, offered
+
+
+def waitlists_close_ended(*, today: datetime.date) -> tuple[int, int]:
+    """Closes every waiting list dated before `today`: their offers end and their waiters are
+    forgotten with their personal data. Returns (offers ended, waiters forgotten)."""
+    ended = forgotten = 0
+    for slot in waitlist.waitlist_slots():
+        if _slot_date(slot) < today.isoformat():
+            offers, waiters = waitlist.waitlist_close(slot=slot)
+            ended, forgotten = ended + offers, forgotten + waiters
+    _counted("ended", forgotten)
+    return ended, forgotten
+
+
+def _slot_date(slot: str) -> str:
+    return slot.rpartition("|")[2]
 
 
 def waitlist_sweep_run(

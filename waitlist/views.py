@@ -9,7 +9,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from availability.selectors import availability_snapshot, centre_in_listing
 from vaksin import store
-from vaksin.addresses import client_address
 from vaksin.errors import STATUS, BookingError, message
 from vaksin.responses import busy, see_other
 from waitlist.services import offer_accept, offer_read, waitlist_join
@@ -28,19 +27,32 @@ def waitlist_join_step(request: HttpRequest, state: WizardState) -> HttpResponse
         return see_other("register_date")
     try:
         booking = wizard_booking_request(state, location=location, date=date)
-        position = waitlist_join(request=booking)
+        # The phone the wizard's cookie holds is verified until phone_until: the list is told,
+        # so that no place is offered to it once that has passed.
+        joined = waitlist_join(request=booking, verified_until=state.phone_until)
     except BookingError as error:
         if error.code == "unavailable":
             return busy(request)
         if error.code == "already_registered":
             return see_other("register_already_registered")
+        if error.code == "phone_unverified":
+            return see_other("register_phone")
         # A place is free after all ("available"), or the date is not offered: choose again.
         return see_other("register_date")
+    listing = availability_snapshot().data
     context = {
         "centre_name": centre["name"],
         "date": date,
-        "position": position,
+        "position": joined.position,
         "offer_minutes": settings.OFFER_MINUTES,
+        # The lists this phone was on and has left for this one, so the person knows.
+        "left": [
+            {
+                "centre_name": (centre_in_listing(listing, where) or {}).get("name", where),
+                "date": day,
+            }
+            for where, day in joined.left
+        ],
     }
     return render(request, "waitlist/waiting_list.html", context)
 
@@ -55,7 +67,7 @@ def waitlist_offer(request: HttpRequest, code: str) -> HttpResponse:
             return render(request, "waitlist/offer_gone.html", status=410)
         if request.method != "POST":
             return render(request, "waitlist/offer.html", {"offer": offer})
-        booked = offer_accept(offer=offer, client_address=client_address(request))
+        booked = offer_accept(offer=offer)
     except store.StoreError:
         return busy(request)
     except BookingError as error:

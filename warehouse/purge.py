@@ -6,6 +6,10 @@ arrival window, the slot counters, and the person's and phone's keyed HMAC names
 still holds the booking, so a purge never lets the same person book twice; the phone's count
 stays too. The PostgreSQL warehouse is not purged here (docs/operations.md says why and what
 to do about it).
+
+A waiting list's personal data ends sooner, with its date: the lists dated before today are
+closed (their waiters forgotten) and the offers made on them, which name the waiter's phone, are
+purged from the log. A waiter who booked is a booking like any other.
 """
 
 import datetime
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 from vaksin.store import bookings, keys, metrics, outbox, purged
 from vaksin.store.entries import LogEntry
+from waitlist.services import waitlists_close_ended
 from warehouse.models import WATERMARK, ExportWatermark
 from warehouse.set_aside import set_aside_numbers
 
@@ -30,6 +35,8 @@ class PurgeSummary:
     purged: int = 0  # by this run (dry run: that would be)
     kept: int = 0  # bookings that keep their personal data for now
     purged_before: int = 0  # by earlier runs (or by a run at the same time)
+    offers: int = 0  # waiting-list offers of dates before today purged (dry run: that would be)
+    waiters: int = 0  # waiters forgotten with their lists (none in a dry run)
 
     def line(self) -> str:
         verb = "Would purge" if self.dry_run else "Purged"
@@ -37,7 +44,8 @@ class PurgeSummary:
             f"{verb} the personal data of {self.purged:,} bookings dated before "
             f"{self.cutoff.isoformat()}; {self.kept:,} keep theirs (not old enough, not yet "
             "exported or relayed, set aside by the export, or the log's last entry); "
-            f"{self.purged_before:,} were purged before."
+            f"{self.purged_before:,} were purged before. Waiting lists of past dates: "
+            f"{self.offers:,} offers purged, {self.waiters:,} waiters forgotten."
         )
 
 
@@ -61,7 +69,9 @@ def personal_data_purge(
     """
     summary = PurgeSummary(cutoff=purge_cutoff(today=today, retention_days=retention_days))
     summary.dry_run = dry_run
-    summary.purged_before = purged.purged_count()
+    summary.purged_before = purged.purged_count("bookings")
+    if not dry_run:
+        summary.waiters = waitlists_close_ended(today=today)[1]
     watermark = ExportWatermark.objects.filter(name=WATERMARK).first()
     last = bookings.read_last_number()
     # Only what the warehouse already holds and what the relay has finished with: the export
@@ -77,8 +87,16 @@ def personal_data_purge(
     now = int(time.time())
     after = 0
     while page := bookings.read_entries(after=after, count=batch, purged=False):
-        items = []
+        items, offers = [], []
         for number, entry in page:
+            if entry.get("kind") == "offered":
+                # It names the waiter's phone: it goes once its list is over, relayed and
+                # passed by the export like any entry.
+                if number <= limit and entry["date"] < today.isoformat():
+                    offers.append(
+                        purged.PurgeItem(number, purged.offer_record(entry, purged_at=now))
+                    )
+                continue
             if entry.get("kind") != "booked":
                 continue
             if number > limit or entry["date"] >= cutoff or number in aside:
@@ -87,7 +105,9 @@ def personal_data_purge(
             items.append(purged.PurgeItem(number=number, record=_record(entry, now)))
         if dry_run:
             summary.purged += len(items)
+            summary.offers += len(offers)
         else:
+            summary.offers += purged.purge_batch(offers)
             done = purged.purge_batch(items)
             summary.purged += done
             # Purged meanwhile by a run at the same time: theirs, not ours.

@@ -486,7 +486,7 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
         booking = wizard_booking_request(
             state, location=state.answers.get("location"), date=state.answers.get("date")
         )
-        confirmation = booking_create(request=booking, client_address=client_address(request))
+        confirmation = booking_create(request=booking)
     except BookingError as error:
         return _refused(request, state, error)
     context = _check_context(state)

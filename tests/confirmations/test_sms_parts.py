@@ -10,6 +10,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from confirmations.messages import LANGUAGE_CODES, Confirmation, sms_text
 from devstack.processes import ROOT
+from disputes.messages import notice_text
 from phones.services import code_sms_text
 from vaksin.sms_parts import sms_size
 from waitlist.services import offer_link, offer_until_text
@@ -23,6 +24,8 @@ BUDGET = {
     "changed": {"en": 2, "ms": 2, "zh-hans": 2, "ta": 3},
     "cancelled": {"en": 2, "ms": 2, "zh-hans": 2, "ta": 3},
     "offered": {"en": 2, "ms": 2, "zh-hans": 3, "ta": 3},
+    # To the phone a disputed booking was made from: it names no centre or date.
+    "dispute": {"en": 1, "ms": 1, "zh-hans": 1, "ta": 2},
 }
 # A production address as long as a ministry's is likely to be.
 SITE_URL = "https://www.vaksin.gov.my"
@@ -86,6 +89,13 @@ def test_every_message_fits_its_budget_with_every_real_centre_and_date(
     size, centre, day = worst
     print(f"{kind} in {lang}: {size.units} {size.encoding} units, {size.parts} parts at worst")
     assert size.parts <= BUDGET[kind][lang], sms_text(confirmation(kind, lang, centre, day))
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_CODES)
+def test_the_dispute_notice_fits_its_budget(lang: str) -> None:
+    size = sms_size(notice_text("Z84-P6K-P28", lang))
+    print(f"dispute in {lang}: {size.units} {size.encoding} units, {size.parts} parts")
+    assert size.parts <= BUDGET["dispute"][lang]
 
 
 def test_an_offer_link_is_short(settings: SettingsWrapper) -> None:

@@ -201,7 +201,8 @@ def test_changes_and_the_waiting_list_are_counted(client, settings, make_slot) -
         request=booking_request_clean(
             id_type="mykad", id_number=mykad(), name="Lim", phone=new_phone(), email="",
             location="WTCKL", date=day.isoformat(), today=timezone.localdate(),
-        )
+        ),
+        verified_until=int(timezone.now().timestamp()) + 3600,  # a verified phone
     )  # fmt: skip
     entry = bookings.read_entry(number_for(reference) or 0) or {}
     held = appointment_current(

@@ -132,33 +132,40 @@ def test_too_many_attempts_for_one_id_number_answer_429_with_retry_after(
     assert 1 <= int(response["Retry-After"]) <= 60
 
 
-def test_too_many_attempts_from_one_address_answer_429(client: Client, settings, make_slot):
-    settings.RATE_LIMIT_PER_IP = 2
+def test_too_many_attempts_from_one_phone_answer_429(client: Client, settings, make_slot):
+    settings.RATE_LIMIT_PER_PHONE = 2
     day = make_slot(capacity=10)
-    statuses = [_post(client, api_body(day)).status_code for _ in range(3)]
+    phone = new_phone()
+    statuses = [_post(client, api_body(day, phone=phone)).status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
 
 
 def test_the_address_comes_from_the_trusted_proxy_header_right_most_entry(
-    client: Client, settings, make_slot
+    client: Client, settings, db
 ):
+    """Through the verifications a request without a verified phone starts with: the address
+    is what limits them."""
     settings.RATE_LIMIT_PER_IP = 1
     settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
     settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.0/8")]
-    day = make_slot(capacity=10)
-    forged = [
-        _post(client, api_body(day), **{"X-Forwarded-For": f"10.0.0.{n}, 198.51.100.7"}).status_code
-        for n in range(2)
-    ]
-    assert forged == [201, 429]
-    other = _post(client, api_body(day), **{"X-Forwarded-For": "198.51.100.8"})
-    assert other.status_code == 201
+
+    def ask(forwarded: str) -> int:
+        body = json.dumps({"phone": new_phone()})
+        return client.post(
+            "/api/verifications", body, content_type="application/json",
+            headers={"X-Forwarded-For": forwarded},
+        ).status_code  # fmt: skip
+
+    assert [ask(f"10.0.0.{n}, 198.51.100.7") for n in range(2)] == [202, 429]
+    assert ask("198.51.100.8") == 202
 
 
-def test_a_limit_of_zero_turns_the_address_limit_off(client: Client, settings, make_slot):
-    settings.RATE_LIMIT_PER_IP = 0
-    day = make_slot(capacity=30)
-    assert {_post(client, api_body(day)).status_code for _ in range(25)} == {201}
+def test_a_limit_of_zero_turns_the_phone_limit_off(client: Client, settings, make_slot):
+    settings.RATE_LIMIT_PER_PHONE = 0
+    settings.PHONE_BOOKING_LIMIT = 100
+    day = make_slot(capacity=40)
+    phone = new_phone()
+    assert {_post(client, api_body(day, phone=phone)).status_code for _ in range(35)} == {201}
 
 
 def test_an_unreachable_redis_answers_503_with_retry_after(

@@ -27,7 +27,7 @@ def staff(db: None, fast_passwords: None) -> User:
 def no_login_rate_limits(settings: SettingsWrapper) -> None:
     """Only django-axes between a script and the login form."""
     settings.LOGIN_RATE_PER_IP = 0
-    settings.LOGIN_RATE_TOTAL = 0
+    settings.LOGIN_RATE_PER_ACCOUNT = 0
 
 
 @pytest.fixture

@@ -152,7 +152,10 @@ def test_moves_and_waiting_list_offers_export_exactly(make_slot: SlotMaker, tomo
         )
         for i, reference in enumerate(references)
     ]  # fmt: skip
-    waitlist_join(request=booking_request(7, location="WTCKL", date=day))
+    waitlist_join(
+        request=booking_request(7, location="WTCKL", date=day),
+        verified_until=int(datetime.datetime.now().timestamp()) + 3600,  # a verified phone
+    )
     assert held[0] and held[1]
     appointment_move(appointment=held[0], slot=f"WTCKL|{later}")  # frees a place: offered
     appointment_cancel(appointment=held[1])  # frees a place: nobody left waiting

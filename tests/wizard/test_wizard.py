@@ -294,7 +294,7 @@ def test_someone_already_registered_elsewhere_is_told_and_pointed_to_the_look_up
     refused = client.post("/register/check/")
     assert refused["Location"] == "/register/already-registered/"
     page = client.get(refused["Location"]).content.decode()
-    assert "You already have an appointment" in page
+    assert "This person cannot be booked from this mobile number" in page
     assert 'href="/appointment/"' in page
     assert "AXIATA" not in page
 

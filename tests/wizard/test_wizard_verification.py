@@ -243,7 +243,7 @@ def test_someone_registered_from_another_phone_learns_nothing_more(
     refused = client.post("/register/check/")
     assert refused["Location"] == "/register/already-registered/"
     page = client.get(refused["Location"]).content.decode()
-    assert "You already have an appointment" in page
+    assert "This person cannot be booked from this mobile number" in page
     assert reference not in page
     assert "AXIATA" not in page
     assert day.isoformat() not in page

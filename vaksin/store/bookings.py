@@ -46,9 +46,10 @@ class BookingArgs:
     script's KEYS and ARGV, in the order the script reads them.
 
     `phone` is the verified phone the booking is made from: at most `phone_limit` active
-    bookings each (0: no limit). Attempts are counted per minute for the client `address` and
-    for the person with this phone (so that nobody can use up another person's attempts), each
-    only when its limit is set (0 turns it off). `idempotency` is the caller's key, already
+    bookings each (0: no limit). Attempts are counted per minute for the phone (its own budget:
+    the address it comes from may be a carrier's, shared with thousands) and for the person
+    with this phone (so that nobody can use up another person's attempts), each only when its
+    limit is set (0 turns it off). `idempotency` is the caller's key, already
     scoped to the caller. Unless `counted` is False (the bench's rival), the script counts its
     outcome for operators in the same step (vaksin/store/metrics.py). With `pass_ms` (the
     waiting room is on), the phone's ticket must have been admitted less than that long ago."""
@@ -61,8 +62,7 @@ class BookingArgs:
     location: str
     date: str
     lang: str
-    address: str = ""
-    address_limit: int = 0
+    phone_rate_limit: int = 0
     person_limit: int = 0
     phone_limit: int = 0
     idempotency: str = ""
@@ -74,10 +74,8 @@ class BookingArgs:
         (bucket, field), *older = keys.person_keys(self.id_type, self.id_number)
         (phone_bucket, phone_field), *older_phone = keys.phone_keys(self.phone)
         minute = int(time.time() // 60)
-        address_rate_key = (
-            keys.rate_key("address", self.address, minute)
-            if self.address and self.address_limit
-            else ""
+        phone_rate_key = (
+            keys.rate_key("phone", phone_field, minute) if self.phone_rate_limit else ""
         )
         person_rate_key = (
             keys.rate_key("person", f"{field}:{phone_field}", minute) if self.person_limit else ""
@@ -94,7 +92,7 @@ class BookingArgs:
             bucket,
             keys.BOOKINGS,
             keys.CENTRES,  # KEYS[5]
-            address_rate_key,
+            phone_rate_key,
             person_rate_key,
             keys.idempotency_key(self.idempotency) if self.idempotency else "",
             phone_bucket,
@@ -107,7 +105,7 @@ class BookingArgs:
         script_args = [
             slot,  # ARGV[1]
             field,
-            self.address_limit,
+            self.phone_rate_limit,
             self.person_limit,
             f"{field}|{slot}",  # ARGV[5]
             phone_field,
@@ -244,6 +242,31 @@ def move(
     if outcome == Outcome.MOVED:
         return MoveOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
     return MoveOutcome(outcome)
+
+
+def transfer(
+    *,
+    id_type: str,
+    id_number: str,
+    number: int,
+    old_phone: str,
+    new_phone: str,
+    name: str,
+    lang: str,
+    by: str,
+) -> int | None:
+    """Gives booking `number` (held by this person) to `new_phone`, in the person's own `name`,
+    in one step; returns the new booking's number, or None when the person no longer holds it.
+    See lua/registration/transfer.lua."""
+    names = keys.person_keys(id_type, id_number) + keys.phone_keys(old_phone)
+    new_bucket, new_field = keys.phone_key(new_phone)
+    reply = run_script(
+        "registration/transfer",
+        keys=[keys.BOOKINGS, new_bucket, *(bucket for bucket, _ in names)],
+        args=[number, new_field, new_phone, name, lang, by, len(names) // 2,
+              *(field for _, field in names)],
+    )  # fmt: skip
+    return int(reply[1]) if reply[0] == "transferred" else None
 
 
 def read_entry(number: int) -> LogEntry | None:

@@ -197,6 +197,16 @@ def offer_link_key(code: str) -> str:
     return f"{PREFIX}:offer-link:{code}"
 
 
+def waiting_person_key(id_type: str, id_number: str) -> str:
+    """The one waiting-list place a person holds (lua/waitlist/join.lua), by their keyed name."""
+    return f"{PREFIX}:waiting-person:{bucketed_name(*person_key(id_type, id_number))}"
+
+
+def waiting_phone_key(phone: str) -> str:
+    """The one waiting-list place a phone holds, by its keyed name."""
+    return f"{PREFIX}:waiting-phone:{bucketed_name(*phone_key(phone))}"
+
+
 def waitlist_keys(slot: str) -> list[str]:
     """The keys the waiting-list scripts take for one slot, in the order they take them."""
     return [

@@ -6,7 +6,8 @@ the language, when it was booked and purged, and the keyed HMAC names of its per
 (not personal data, the same names the person and phone buckets already hold), so that the
 counters can still be checked against it. Readers of the booking log (vaksin/store/bookings.py,
 lookup.py) read a purged booking as a "booked" entry with empty personal fields and a
-`purged_at` field; see docs/redis.md.
+`purged_at` field; see docs/redis.md. A waiting-list offer's entry (it names the waiter's phone)
+is purged the same way once its list is over, and reads back as an offer without the phone.
 """
 
 import json
@@ -21,6 +22,8 @@ from vaksin.store.entries import LogEntry
 PERSONAL_FIELDS = ("id_type", "id_number", "name", "phone", "email")
 # The fields a purged booking keeps, as they were in its entry.
 KEPT_FIELDS = ("location", "date", "window", "lang", "at")
+# And those a purged waiting-list offer keeps besides (the waiter is the phone's keyed name).
+OFFER_KEPT_FIELDS = ("waiter", "until")
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,22 @@ def purge_record(entry: LogEntry, *, persons: list[str], phones: list[str], purg
     return json.dumps(record, separators=(",", ":"))
 
 
+def offer_record(entry: LogEntry, *, purged_at: int) -> str:
+    """The compact record that stands for a waiting-list offer once purged: its slot, waiter (a
+    keyed name) and times, without the phone it was sent to."""
+    kept = {name: entry.get(name, "") for name in (*KEPT_FIELDS, *OFFER_KEPT_FIELDS)}
+    return json.dumps({"kind": "offered", **kept, "purged_at": purged_at}, separators=(",", ":"))
+
+
 def purged_entry(record: str) -> LogEntry:
-    """A purged booking as readers of the log see it: a booking with empty personal fields."""
+    """A purged booking as readers of the log see it: a booking with empty personal fields (and
+    a purged offer as an offer without its phone)."""
     data = json.loads(record)
     entry: dict[str, str] = {"kind": "booked", **{name: "" for name in PERSONAL_FIELDS}}
     entry.update({name: str(data.get(name, "")) for name in KEPT_FIELDS})
+    if data.get("kind") == "offered":
+        entry["kind"] = "offered"
+        entry.update({name: str(data.get(name, "")) for name in OFFER_KEPT_FIELDS})
     entry["purged_at"] = str(data.get("purged_at", ""))
     entry["persons"] = ",".join(data.get("persons", []))
     entry["phones"] = ",".join(data.get("phones", []))
@@ -70,10 +84,13 @@ def purge_batch(items: list[PurgeItem]) -> int:
     return int(reply[0])
 
 
-def purged_count() -> int:
-    """How many bookings have been purged so far."""
+def purged_count(kind: str = "") -> int:
+    """How many log entries have been purged so far: of `kind` ("bookings" or "offers"), or of
+    both (the log's length counts them all)."""
     with answering():
-        return int(client().hget(keys.PURGE_STATE, "bookings") or 0)
+        counts = client().hmget(keys.PURGE_STATE, ["bookings", "offers"])
+    found = dict(zip(("bookings", "offers"), (int(count or 0) for count in counts), strict=True))
+    return found[kind] if kind else sum(found.values())
 
 
 def read_purged(numbers: list[int]) -> dict[int, LogEntry]:

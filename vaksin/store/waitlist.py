@@ -1,6 +1,7 @@
-"""The waiting lists of full slots: joining one, the sweep that offers freed places and lets
-lapsed offers go, and the acceptance of an offer (which books through
-lua/registration/book.lua itself)."""
+"""The waiting lists of full slots: joining one (one list at a time per person and per phone),
+the sweep that offers freed places and lets lapsed offers go, the closing of a list whose date
+is over, and the acceptance of an offer (which books through lua/registration/book.lua
+itself)."""
 
 import json
 from dataclasses import dataclass
@@ -14,11 +15,13 @@ from vaksin.store.connection import answering, client, run_script
 @dataclass(frozen=True)
 class JoinOutcome:
     """What the joining script decided: "waiting" (with the position in line, 0 when a place
-    is offered to this phone now), "available" (a place is free: book it instead),
-    "already_registered" or "unknown_slot"."""
+    is offered to this phone now, and the slots of other lists this phone was on and has left),
+    "available" (a place is free: book it instead), "already_registered", "unknown_slot" or
+    "phone_unverified"."""
 
     outcome: str
     position: int = 0
+    left: tuple[str, ...] = ()
 
 
 def waiter_name(phone: str) -> str:
@@ -31,35 +34,76 @@ def waiter_name(phone: str) -> str:
 ASKED_FIELDS = ("id_type", "id_number", "name", "phone", "email", "location", "date", "lang")
 
 
-def waitlist_join(booking: BookingArgs) -> JoinOutcome:
+def waitlist_join(
+    booking: BookingArgs,
+    *,
+    verified_until: int,
+    expires_at: int,
+    offer_seconds: int,
+    now: int | None = None,
+) -> JoinOutcome:
     """Puts the booking's phone in line for its slot, for this person (what the booking would
-    book is what an offer books); see lua/waitlist/join.lua."""
+    book is what an offer books), off any other list the person or the phone was on; see
+    lua/waitlist/join.lua. `verified_until`: when the phone's verification lapses (no offer
+    after it); `expires_at`: when the list's personal data expires (Unix seconds both)."""
     slot = keys.slot_field(booking.location, booking.date)
     person_bucket, person_field = keys.person_key(booking.id_type, booking.id_number)
-    asked = {name: getattr(booking, name) for name in ASKED_FIELDS}
-    asked |= {"person_bucket": person_bucket, "person_field": person_field}
+    person_place = keys.waiting_person_key(booking.id_type, booking.id_number)
+    phone_place = keys.waiting_phone_key(booking.phone)
+    asked: dict[str, str | int] = {name: getattr(booking, name) for name in ASKED_FIELDS}
+    asked |= {
+        "person_bucket": person_bucket,
+        "person_field": person_field,
+        "person_place": person_place,
+        "phone_place": phone_place,
+        "verified_until": verified_until,
+        "expires_at": expires_at,
+    }
     reply = run_script(
         "waitlist/join",
-        keys=[keys.CAPACITY, keys.BOOKED, keys.CENTRES, person_bucket, *keys.waitlist_keys(slot)],
+        keys=[
+            keys.CAPACITY,
+            keys.BOOKED,
+            keys.CENTRES,
+            keys.BOOKINGS,
+            person_bucket,
+            *keys.waitlist_keys(slot),
+            person_place,
+            phone_place,
+        ],
         args=[
             slot,
             booking.location,
             waiter_name(booking.phone),
             json.dumps(asked, ensure_ascii=False, separators=(",", ":")),
             person_field,
+            offer_seconds,
+            "" if now is None else now,
         ],
     )
     if reply[0] == "waiting":
-        return JoinOutcome("waiting", position=int(reply[1]))
+        return JoinOutcome("waiting", position=int(reply[1]), left=tuple(map(str, reply[2:])))
     return JoinOutcome(str(reply[0]))
 
 
-def waitlist_sweep(*, slot: str, offer_seconds: int) -> tuple[int, int]:
-    """Lets one slot's lapsed offers go and offers its free places; returns (lapsed, offered)."""
+def waitlist_sweep(*, slot: str, offer_seconds: int, now: int | None = None) -> tuple[int, int]:
+    """Lets one slot's lapsed offers go and offers its free places; returns (lapsed, offered).
+    `now` (Unix seconds) for tests; Redis's clock otherwise."""
     reply = run_script(
         "waitlist/sweep",
         keys=[keys.CAPACITY, keys.BOOKED, keys.BOOKINGS, *keys.waitlist_keys(slot)],
-        args=[slot, offer_seconds],
+        args=[slot, offer_seconds, "" if now is None else now],
+    )
+    return int(reply[0]), int(reply[1])
+
+
+def waitlist_close(*, slot: str) -> tuple[int, int]:
+    """Closes the list of a slot whose date is over; returns (offers ended, waiters forgotten).
+    See lua/waitlist/close.lua."""
+    reply = run_script(
+        "waitlist/close",
+        keys=[keys.CAPACITY, keys.BOOKED, keys.BOOKINGS, *keys.waitlist_keys(slot)],
+        args=[slot],
     )
     return int(reply[0]), int(reply[1])
 

@@ -9,7 +9,9 @@ from waitlist.services import waitlist_sweep_once, waitlist_sweep_run
 class Command(BaseCommand):
     help = (
         "Looks at every waiting list: offers that have lapsed (OFFER_MINUTES) let their place "
-        "go to the next person in line, and places freed by a raised capacity are offered. "
+        "go to the next person in line whose phone is still verified, places freed by a "
+        "raised capacity are offered, and lists whose date is over are closed (their waiters' "
+        "personal data removed). "
         "Each slot is one Lua script, so it is safe to run twice at once. --loop sweeps every "
         "second until stopped (the Procfile's waitlist), waiting out any Redis outage."
     )

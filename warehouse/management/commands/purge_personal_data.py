@@ -17,7 +17,9 @@ class Command(BaseCommand):
         "exported to the warehouse and whose date is more than RETENTION_DAYS (default 90) "
         "days past. Each booking keeps its reference, slot, arrival window and counters, and "
         "its person still holds it (they cannot book again). The PostgreSQL warehouse is NOT "
-        "purged by this command. Safe to re-run or to run twice at once."
+        "purged by this command. Waiting lists of dates before today are closed (their "
+        "waiters' data removed) and their offers purged from the log. Safe to re-run or to "
+        "run twice at once."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -5,7 +5,7 @@
 -- at its first read, before any write.
 --
 -- KEYS[1] capacity hash     KEYS[2] booked hash      KEYS[3] person bucket hash
--- KEYS[4] bookings stream   KEYS[5] centres hash     KEYS[6] rate key per address ('' = none)
+-- KEYS[4] bookings stream   KEYS[5] centres hash     KEYS[6] rate key per phone ('' = none)
 -- KEYS[7] rate key per person and phone ('' = none) KEYS[8] idempotency key ('' = none)
 -- KEYS[9] phone bucket hash (active bookings per phone)
 -- KEYS[10] operators' counters hash ('' = not counted)  KEYS[11] this moment's series bucket ('' = none)
@@ -16,14 +16,15 @@
 -- ARGV[19] a pass's life, ms   ARGV[20] now, ms, for the pass ('' = Redis's clock; tests)
 -- KEYS[16...15+n] the person's buckets under them, KEYS[16+n...] the phone's, and
 -- ARGV[21...20+n], ARGV[21+n...] their fields
--- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] address limit
+-- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] phone rate limit
 -- ARGV[4] person limit   ARGV[5] idempotency fingerprint   ARGV[6] phone field
 -- ARGV[7] bookings allowed per phone (0 = no limit)
 -- ARGV[8..15] id_type, id_number, name, phone, email, location, date, lang
 --
 -- The order of the checks is what keeps one person's answers from another's phone: refusals
--- that do not depend on the person (unknown slot, sold out) come before the person is looked
--- at, and a person's booking is shown ("repeat") only to the phone it was booked with.
+-- that do not depend on the person (unknown slot, sold out, the phone's limit) come before the
+-- person is looked at, and a person's booking is shown ("repeat") only to the phone it was
+-- booked with.
 --
 -- Returns {outcome, ...}:
 --   {"booked", number, window}   {"repeat", number, window}   {"already_registered"}
@@ -31,9 +32,9 @@
 --   {"idempotency_conflict"}   {"not_admitted", position or ''}
 
 local capacity_key, booked_key, bucket_key, stream_key, centres_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local address_key, person_key, idempotency_key, phone_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local phone_rate_key, person_key, idempotency_key, phone_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local slot, person, fingerprint, phone_field = ARGV[1], ARGV[2], ARGV[5], ARGV[6]
-local limits = {[address_key] = tonumber(ARGV[3]), [person_key] = tonumber(ARGV[4])}
+local limits = {[phone_rate_key] = tonumber(ARGV[3]), [person_key] = tonumber(ARGV[4])}
 local phone_limit = tonumber(ARGV[7])
 local older = tonumber(ARGV[16])
 local phone, location = ARGV[11], ARGV[13]
@@ -93,7 +94,7 @@ end
 
 -- Every read and check; returns the reply, plus the new booking's details when it may be written.
 local function decide()
-  for _, key in ipairs({address_key, person_key}) do
+  for _, key in ipairs({phone_rate_key, person_key}) do
     if key ~= '' and limits[key] > 0 and attempts(key) >= limits[key] then
       return {'rate_limited', math.max(redis.call('TTL', key), 1)}
     end
@@ -117,13 +118,14 @@ local function decide()
   local admitted, position = pass()
   if not admitted then return {'not_admitted', position} end
   if booked >= capacity then return {'sold_out'} end
-  if held then return {'already_registered'} end
-  -- Counted under every key in use: a rotation does not give a phone its places again.
+  -- The phone's limit before the person: a phone at its limit learns nothing of anyone it asks
+  -- for. Counted under every key in use: a rotation does not give a phone its places again.
   local on_phone = tonumber(redis.call('HGET', phone_key, phone_field) or '0')
   for i = FIRST_OLDER + older, #KEYS do
     on_phone = on_phone + tonumber(redis.call('HGET', KEYS[i], ARGV[i + FIELD_OFFSET]) or '0')
   end
   if phone_limit > 0 and on_phone >= phone_limit then return {'phone_limit'} end
+  if held then return {'already_registered'} end
 
   -- The booking number continues the stream's own sequence, so it needs no counter of its own.
   local last = redis.call('XREVRANGE', stream_key, '+', '-', 'COUNT', 1)[1]
@@ -144,7 +146,7 @@ end
 if reply[1] == 'rate_limited' then return reply end
 
 -- Writes, only after every check above has passed.
-for _, key in ipairs({address_key, person_key}) do
+for _, key in ipairs({phone_rate_key, person_key}) do
   if key ~= '' and redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, 60) end
 end
 if reply[1] == 'booked' then

@@ -20,7 +20,8 @@
 -- State: seed, commitment, issued (tickets taken), drawn (tickets taken before the opening,
 -- frozen at the opening), through (admitted through this position), paced (admissions the
 -- rate has earned), last (time of the last step, ms), rate, mode, expired (positions whose
--- pass has lapsed or been used through), lapsed (passes unused in their time).
+-- pass has lapsed or been used through), lapsed (passes unused in their time), auto_at and
+-- auto_booked (when the automatic mode last measured, and the bookings counted then).
 --
 -- A ticket's record is "<ticket>:<position>" (position empty until the draw gives one).
 -- Tickets taken before the opening get their position from the draw: a keyed permutation of
@@ -44,7 +45,7 @@ end
 redis.call('HSETNX', state_key, 'seed', ARGV[6])
 redis.call('HSETNX', state_key, 'commitment', ARGV[7])
 local s = redis.call('HMGET', state_key, 'seed', 'commitment', 'issued', 'drawn', 'through',
-  'paced', 'last', 'rate', 'mode', 'expired', 'lapsed', 'auto_at', 'auto_count')
+  'paced', 'last', 'rate', 'mode', 'expired', 'lapsed', 'auto_at', 'auto_booked')
 local seed, commitment = s[1], s[2]
 local issued, drawn, through = tonumber(s[3] or '0'), tonumber(s[4] or ''), tonumber(s[5] or '0')
 local paced, last, rate = tonumber(s[6] or '0'), tonumber(s[7] or ''), tonumber(s[8] or configured_rate)
@@ -71,29 +72,33 @@ local function drawn_position(ticket)
   return x + 1
 end
 
--- The automatic mode steers the rate so that the origin's booking rate (every booking the
--- script decided, except refusals of people not admitted or over their rate) nears the target.
+-- The automatic mode steers the rate so that the origin's rate of real bookings (the booking
+-- script's `booked` outcomes, counted in the same step that books) nears the target.
+--
+-- Refusals are not counted. Anyone can make them at will, admitted or not (an unknown slot is
+-- refused before the pass is looked at; a malformed request never reaches the script), and the
+-- rate cannot slow them: counted, a crowd of junk requests talked the rate down and kept real
+-- people waiting. Refusals of admitted people (sold_out, already_registered, phone_limit) are
+-- left out too. So once every place is gone no booking is made, and the rate rises (at most
+-- doubling a period, and only while people wait) until everyone waiting is admitted. That is
+-- meant: with nothing left to book, admission protects nobody's turn, the wizard stops sending
+-- people to wait (queue_applies in waiting_room/services.py), and an admitted person costs the
+-- origin one refusal. A place that comes back goes to its date's waiting list first, and a pass
+-- lapses after `window`; operators who want admission held back meanwhile set the rate by hand.
 local function steer()
   if metrics_key == '' then return end
-  local counts = redis.call('HGETALL', metrics_key)
-  local total = 0
-  for i = 1, #counts, 2 do
-    local outcome = string.match(counts[i], '^booking:(.+)$')
-    if outcome and outcome ~= 'not_admitted' and outcome ~= 'rate_limited' then
-      total = total + tonumber(counts[i + 1])
-    end
-  end
   local at, count = tonumber(s[12] or ''), tonumber(s[13] or '')
   if at and now - at < period then return end
+  local booked = tonumber(redis.call('HGET', metrics_key, 'booking:booked') or '0')
   if at and count then
-    local measured = (total - count) / ((now - at) / 1000)
+    local measured = (booked - count) / ((now - at) / 1000)
     -- Only a queue that is waiting tells us the origin could take more.
     if through < issued or measured > target then
       local factor = math.min(math.max(target / math.max(measured, 1), 0.5), 2)
       rate = math.min(math.max(rate * factor, 1), 100000)
     end
   end
-  redis.call('HSET', state_key, 'auto_at', now, 'auto_count', total, 'rate', rate)
+  redis.call('HSET', state_key, 'auto_at', now, 'auto_booked', booked, 'rate', rate)
 end
 
 local function step()
@@ -141,7 +146,7 @@ elseif action == 'mode' then
   step()
   mode = ARGV[10]
   redis.call('HSET', state_key, 'mode', mode)
-  redis.call('HDEL', state_key, 'auto_at', 'auto_count')
+  redis.call('HDEL', state_key, 'auto_at', 'auto_booked')
 else
   step()
 end

@@ -31,6 +31,7 @@ end
 redis.call('HINCRBY', k.held, slot, -1)
 redis.call('HDEL', k.offer, waiter)
 redis.call('ZREM', k.offers, slot .. '#' .. waiter)
-redis.call('HDEL', k.waiters, waiter)
+-- Booked: what they asked to book, and their waiting places, are done with.
+W.forget(k, slot, waiter)
 W.tidy(k, slot)
 return reply

@@ -1,6 +1,6 @@
 -- The waiting lists' shared steps, for the scripts that free a place (cancel_release.lua,
--- move.lua), the sweep (waitlist_sweep.lua) and the acceptance of an offer
--- (waitlist_accept.lua). Those scripts run this one as a function (see "-- uses:" in
+-- move.lua), join a list (join.lua), sweep (sweep.lua), close an ended list (close.lua) and
+-- accept an offer (accept.lua). Those scripts run this one as a function (see "-- uses:" in
 -- vaksin/store/connection.py); it returns its functions.
 --
 -- Each function takes `k`, one slot's keys (slot_keys): the capacity and booked hashes, the
@@ -8,6 +8,11 @@
 --
 -- A live offer holds its place: it is counted in the booked hash (so no booking, however
 -- fast, can take it) and in the held hash (so the invariant check knows it is not a booking).
+--
+-- A waiter's record (what they asked to book: JSON, written by join.lua) names the keys this
+-- script may touch beyond those declared: the person's bucket, and the person's and phone's
+-- waiting places (keys.waiting_person_key, keys.waiting_phone_key). Like every key they carry
+-- the {vk} tag, so they live in the same cluster slot as the keys declared.
 
 local W = {}
 
@@ -32,6 +37,44 @@ function W.tidy(k, slot)
   if tonumber(redis.call('HGET', k.held, slot) or '0') <= 0 then redis.call('HDEL', k.held, slot) end
 end
 
+-- A person's or a phone's waiting place, where it points at this waiter of this slot, goes with
+-- the waiter. Where it points elsewhere (they joined another list since), it stays.
+local function unplace(name, slot, waiter)
+  local found = name and redis.call('GET', name)
+  if not found then return end
+  local place = cjson.decode(found)
+  if place['slot'] == slot and place['waiter'] == waiter then redis.call('DEL', name) end
+end
+
+-- Forgets what a waiter of the slot asked to book (their name, ID number, phone) and the
+-- waiting places that name them. Their place in line and their offer are the caller's.
+function W.forget(k, slot, waiter)
+  local asked = redis.call('HGET', k.waiters, waiter)
+  redis.call('HDEL', k.waiters, waiter)
+  if not asked then return end
+  local wanted = cjson.decode(asked)
+  unplace(wanted['person_place'], slot, waiter)
+  unplace(wanted['phone_place'], slot, waiter)
+end
+
+-- Lets the place a waiter's offer holds go: it is free again (the caller offers it on, or not).
+function W.release(k, slot, waiter)
+  redis.call('HDEL', k.offer, waiter)
+  redis.call('ZREM', k.offers, slot .. '#' .. waiter)
+  redis.call('HINCRBY', k.booked, slot, -1)
+  redis.call('HINCRBY', k.held, slot, -1)
+end
+
+-- Whether a waiter may be offered a place now. Not when they hold a booking (made since, on
+-- another slot or on this one while it had a place), and not when the phone they joined from
+-- is no longer verified: offers go to verified phones only, and a record that names no
+-- verification (one written before verification was recorded) is never offered.
+local function offerable(wanted, now)
+  if not wanted then return false end
+  if redis.call('HGET', wanted['person_bucket'], wanted['person_field']) then return false end
+  return (tonumber(wanted['verified_until']) or 0) > now
+end
+
 -- Offers each free place of the slot to the next waiter in line, while there are both. The
 -- offer is an entry in the booking log, so the relay sends its SMS like a confirmation.
 function W.offer_free(k, slot, now, seconds)
@@ -45,14 +88,13 @@ function W.offer_free(k, slot, now, seconds)
     redis.call('ZREM', k.wait, first)
     local asked = redis.call('HGET', k.waiters, first)
     local wanted = asked and cjson.decode(asked)
-    -- A waiter who has booked since (another slot, or this one while it had a place) is passed
-    -- over. Their person key is read by the name stored when they joined: like every key it
-    -- carries the {vk} tag, so it lives in the same cluster slot as the keys declared.
-    if wanted and not redis.call('HGET', wanted['person_bucket'], wanted['person_field']) then
+    if offerable(wanted, now) then
       local expires = now + seconds
       redis.call('HINCRBY', k.booked, slot, 1)
       redis.call('HINCRBY', k.held, slot, 1)
       redis.call('HSET', k.offer, first, expires)
+      -- The offers expire with the list, as its waiters do (join.lua).
+      if wanted['expires_at'] then redis.call('EXPIREAT', k.offer, wanted['expires_at']) end
       redis.call('ZADD', k.offers, expires, slot .. '#' .. first)
       redis.call('XADD', k.stream, W.next_number(k.stream) .. '-0', 'kind', 'offered',
         'waiter', first, 'phone', wanted['phone'], 'lang', wanted['lang'],
@@ -60,7 +102,7 @@ function W.offer_free(k, slot, now, seconds)
       redis.call('INCR', k.made)
       offered = offered + 1
     else
-      redis.call('HDEL', k.waiters, first)
+      W.forget(k, slot, first)
     end
   end
   W.tidy(k, slot)
@@ -73,16 +115,47 @@ function W.lapse(k, slot, now)
   local offers = redis.call('HGETALL', k.offer)
   for i = 1, #offers, 2 do
     if tonumber(offers[i + 1]) <= now then
-      local waiter = offers[i]
-      redis.call('HDEL', k.offer, waiter)
-      redis.call('ZREM', k.offers, slot .. '#' .. waiter)
-      redis.call('HDEL', k.waiters, waiter)
-      redis.call('HINCRBY', k.booked, slot, -1)
-      redis.call('HINCRBY', k.held, slot, -1)
+      W.release(k, slot, offers[i])
+      W.forget(k, slot, offers[i])
       lapsed = lapsed + 1
     end
   end
   return lapsed
+end
+
+-- Takes a waiter off the slot's list (they joined another: join.lua): their place in line,
+-- their record, and their offer if they hold one, whose place goes at once to the next in line.
+function W.leave(k, slot, waiter, now, seconds)
+  redis.call('ZREM', k.wait, waiter)
+  local held = redis.call('HEXISTS', k.offer, waiter) == 1
+  if held then W.release(k, slot, waiter) end
+  W.forget(k, slot, waiter)
+  if held then W.offer_free(k, slot, now, seconds) else W.tidy(k, slot) end
+end
+
+-- Ends a list whose date is over: every live offer lets its place go (nobody can use it now)
+-- and every waiter is forgotten, their personal data with them. Returns {offers ended,
+-- waiters forgotten}.
+function W.close(k, slot)
+  local ended, forgotten = 0, 0
+  for _, waiter in ipairs(redis.call('HKEYS', k.offer)) do
+    W.release(k, slot, waiter)
+    ended = ended + 1
+  end
+  -- Offers whose keys expired first (no sweep ran for a day) still hold places in the counts.
+  local stale = tonumber(redis.call('HGET', k.held, slot) or '0')
+  if stale > 0 then
+    redis.call('HINCRBY', k.booked, slot, -stale)
+    redis.call('HDEL', k.held, slot)
+    ended = ended + stale
+  end
+  for _, waiter in ipairs(redis.call('HKEYS', k.waiters)) do
+    W.forget(k, slot, waiter)
+    forgotten = forgotten + 1
+  end
+  redis.call('DEL', k.wait)
+  W.tidy(k, slot)
+  return {ended, forgotten}
 end
 
 return W

@@ -1,16 +1,17 @@
--- Purges the personal data of bookings: each booking's log entry is deleted and a compact
--- record without personal data is kept in its place (see vaksin/store/purged.py). Checks come
--- before writes, so two purges at once, or a re-run, purge each booking once and count it once.
+-- Purges the personal data of bookings, and of waiting-list offers (the waiter's phone): each
+-- entry is deleted and a compact record without personal data is kept in its place (see
+-- vaksin/store/purged.py). Checks come before writes, so two purges at once, or a re-run,
+-- purge each entry once and count it once.
 --
--- KEYS[1] bookings stream   KEYS[2] purge state hash ("bookings": how many purged so far)
--- KEYS[2+i] the purged bucket hash of the i-th booking
+-- KEYS[1] bookings stream   KEYS[2] purge state hash ("bookings", "offers": how many purged)
+-- KEYS[2+i] the purged bucket hash of the i-th entry
 -- ARGV[3i-2] its number   ARGV[3i-1] its field in that bucket   ARGV[3i] its compact record
 --
--- A booking is skipped when its entry is gone (purged already) or is not a booking, and when
--- it is the log's last entry: the next booking's number is the last entry's plus one, so the
--- last entry must stay for numbers never to be given twice.
+-- An entry is skipped when it is gone (purged already) or is neither a booking nor an offer,
+-- and when it is the log's last entry: the next booking's number is the last entry's plus one,
+-- so the last entry must stay for numbers never to be given twice.
 --
--- Returns {purged}: how many of these bookings this call purged.
+-- Returns {purged}: how many of these entries this call purged.
 
 local stream, state = KEYS[1], KEYS[2]
 local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
@@ -27,13 +28,18 @@ for i = 3, #KEYS do
     if entry then
       for k = 1, #entry[2], 2 do if entry[2][k] == 'kind' then kind = entry[2][k + 1] end end
     end
-    if kind == 'booked' then chosen[#chosen + 1] = {KEYS[i], field, number, record} end
+    if kind == 'booked' or kind == 'offered' then
+      chosen[#chosen + 1] = {KEYS[i], field, number, record, kind}
+    end
   end
 end
 
+local counted = {booked = 0, offered = 0}
 for _, item in ipairs(chosen) do
   redis.call('HSET', item[1], item[2], item[4])
   redis.call('XDEL', stream, item[3] .. '-0')
+  counted[item[5]] = counted[item[5]] + 1
 end
-if #chosen > 0 then redis.call('HINCRBY', state, 'bookings', #chosen) end
+if counted.booked > 0 then redis.call('HINCRBY', state, 'bookings', counted.booked) end
+if counted.offered > 0 then redis.call('HINCRBY', state, 'offers', counted.offered) end
 return {#chosen}

@@ -1,3 +1,4 @@
+-- uses: lib/holder
 -- Cancels one booking: returns its place to the slot, frees the person to book again and gives
 -- the phone back one of its places. The booking stays in the stream (the log the export and the
 -- audit read); a 'cancelled' entry follows it, naming the phone, language, centre and date, so
@@ -12,30 +13,19 @@
 -- Returns {"cancelled", number of the cancellation entry} or {"not_found"} (not held, or
 -- purged).
 
-local number, versions = ARGV[1], tonumber(ARGV[4])
-local bucket, person
-for i = 3, 2 + versions do
-  if redis.call('HGET', KEYS[i], ARGV[i + 2]) == number then
-    bucket, person = KEYS[i], ARGV[i + 2]
-    break
-  end
-end
+local number, versions, FIELD_OFFSET = ARGV[1], tonumber(ARGV[4]), 2
+local found = holder(KEYS, ARGV)
+local bucket, person = found.person(3, 2 + versions, FIELD_OFFSET, number)
 if not bucket then return {'not_found'} end
-local entry = redis.call('XRANGE', KEYS[2], number .. '-0', number .. '-0')[1]
 -- No entry: its personal data was purged after its date (purge.lua), and a booking that far
 -- past is not cancelled (its counters stay as they were).
-if not entry then return {'not_found'} end
-local held = {}
-for i = 1, #entry[2], 2 do held[entry[2][i]] = entry[2][i + 1] end
+local held = found.entry(KEYS[2], number)
+if not held then return {'not_found'} end
 local slot = held['location'] .. '|' .. held['date']
 local booked = tonumber(redis.call('HGET', KEYS[1], slot) or '0')
 if booked < 1 then error('booked count of ' .. slot .. ' is already 0') end
 -- The phone's place comes back under the first key its count is held under.
-local phone_bucket, phone_field, on_phone
-for i = 3 + versions, #KEYS do
-  on_phone = tonumber(redis.call('HGET', KEYS[i], ARGV[i + 2]) or '0')
-  if on_phone > 0 then phone_bucket, phone_field = KEYS[i], ARGV[i + 2]; break end
-end
+local phone_bucket, phone_field, on_phone = found.phone(3 + versions, FIELD_OFFSET)
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
 local next_number = tonumber(string.match(last[1], '^(%d+)')) + 1
 

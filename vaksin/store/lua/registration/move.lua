@@ -1,4 +1,4 @@
--- uses: waitlist/waitlist lib/arrival
+-- uses: waitlist/waitlist lib/arrival lib/holder
 -- Moves one booking to another centre or date, in one step: the new place is taken and the
 -- old one released, or nothing changes. Every check before the first write. The log gets a
 -- 'cancelled' entry for the old booking (moved_to the new one: no SMS of its own) and a
@@ -23,19 +23,12 @@ local FIRST_PERSON, FIELD_OFFSET = 12, -6
 
 local arrival_window = arrival()
 
-local bucket, person
-for i = FIRST_PERSON, #KEYS do
-  if redis.call('HGET', KEYS[i], ARGV[i + FIELD_OFFSET]) == number then
-    bucket, person = KEYS[i], ARGV[i + FIELD_OFFSET]
-    break
-  end
-end
+local found = holder(KEYS, ARGV)
+local bucket, person = found.person(FIRST_PERSON, #KEYS, FIELD_OFFSET, number)
 if not bucket then return {'not_found'} end
-local entry = redis.call('XRANGE', stream_key, number .. '-0', number .. '-0')[1]
 -- No entry: its personal data was purged after its date (purge.lua); it is not moved.
-if not entry then return {'not_found'} end
-local held = {}
-for i = 1, #entry[2], 2 do held[entry[2][i]] = entry[2][i + 1] end
+local held = found.entry(stream_key, number)
+if not held then return {'not_found'} end
 if held['phone'] ~= phone then return {'not_found'} end
 
 local old_slot, new_slot = held['location'] .. '|' .. held['date'], location .. '|' .. date

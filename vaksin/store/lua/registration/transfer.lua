@@ -1,3 +1,4 @@
+-- uses: lib/holder
 -- Gives a booking to another phone, in one step, after staff have seen the person's MyKad (a
 -- dispute: someone booked for this person from a phone of their own). The place, its date and
 -- window stay; the log gets a 'cancelled' entry for the old booking (reason 'disputed', so
@@ -19,24 +20,13 @@ local stream_key, new_phone_key = KEYS[1], KEYS[2]
 local number, new_field, versions = ARGV[1], ARGV[2], tonumber(ARGV[7])
 local FIELD_OFFSET = 5
 
-local bucket, person
-for i = 3, 2 + versions do
-  if redis.call('HGET', KEYS[i], ARGV[i + FIELD_OFFSET]) == number then
-    bucket, person = KEYS[i], ARGV[i + FIELD_OFFSET]
-    break
-  end
-end
+local found = holder(KEYS, ARGV)
+local bucket, person = found.person(3, 2 + versions, FIELD_OFFSET, number)
 if not bucket then return {'not_found'} end
-local entry = redis.call('XRANGE', stream_key, number .. '-0', number .. '-0')[1]
-if not entry then return {'not_found'} end
-local held = {}
-for i = 1, #entry[2], 2 do held[entry[2][i]] = entry[2][i + 1] end
+local held = found.entry(stream_key, number)
+if not held then return {'not_found'} end
 -- The old phone's place comes back under the first key its count is held under (cancel.lua).
-local old_bucket, old_field, on_old
-for i = 3 + versions, #KEYS do
-  on_old = tonumber(redis.call('HGET', KEYS[i], ARGV[i + FIELD_OFFSET]) or '0')
-  if on_old > 0 then old_bucket, old_field = KEYS[i], ARGV[i + FIELD_OFFSET]; break end
-end
+local old_bucket, old_field, on_old = found.phone(3 + versions, FIELD_OFFSET)
 
 local last = redis.call('XREVRANGE', stream_key, '+', '-', 'COUNT', 1)[1]
 local cancelled = tonumber(string.match(last[1], '^(%d+)')) + 1

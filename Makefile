@@ -2,6 +2,11 @@
 # Debian/Ubuntu machine first (scripts/bootstrap.sh) and start a private Redis and PostgreSQL
 # under ./var/ (scripts/services.sh). PORT, REDIS_PORT and PG_PORT are honoured.
 
+# `make stop` and `make status` act on the ports the last `make run` used (scripts/run.sh writes
+# them to var/run/make-run.mk), unless given ports of their own.
+ifneq ($(filter stop status,$(MAKECMDGOALS)),)
+-include var/run/make-run.mk
+endif
 PORT ?= 8000
 REDIS_PORT ?= 6391
 PG_PORT ?= 5441
@@ -18,7 +23,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .PHONY: run run-ha test test-fast test-image image lock bench lint manage services stop status \
-	clean bootstrap bootstrap-dev messages
+	clean bootstrap bootstrap-dev messages staff
 
 # Set up, start the services, migrate, seed demo slots and run web + worker until Ctrl-C.
 run: bootstrap
@@ -144,9 +149,21 @@ messages: bootstrap-dev
 stop:
 	scripts/services.sh stop
 
-# Show whether the private Redis and PostgreSQL are running.
+# Show whether the private Redis and PostgreSQL are running: exit status 0 when both run or
+# neither does (nothing to worry about), 3 when only one of them runs.
 status:
-	scripts/services.sh status
+	@out=$$(scripts/services.sh status); rc=$$?; echo "$$out"; \
+	if [ $$rc = 3 ] && ! echo "$$out" | grep -q ': running'; then \
+	  echo "Nothing is running (Redis port $(REDIS_PORT), PostgreSQL port $(PG_PORT)): make run starts it."; \
+	  exit 0; \
+	fi; \
+	exit $$rc
+
+# A member of staff who can log in to /admin/, beside `make run`: asks for a username (or
+# ARGS=USERNAME) and a password that passes every password rule (no bypass, unlike
+# createsuperuser), then enrols their authenticator app and prints its QR code and otpauth:// URI.
+staff:
+	$(VENV)/python manage.py create_staff $(ARGS)
 
 # Any manage.py command beside `make run` (it reads var/local.env): make manage ARGS="export_bookings"
 manage:

@@ -22,14 +22,13 @@ if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 fi
 # What manage.py needs beside this run, read by vaksin/settings.py for any variable the
-# environment does not set: `.venv/bin/python manage.py <command>` works with nothing set.
-(umask 077 && {
-  echo "# Written by make run (scripts/run.sh) for manage.py beside it; rewritten each run."
-  for name in REDIS_URL DATABASE_URL DJANGO_DEBUG DJANGO_SECRET_KEY PERSON_KEY_SECRET \
-    REFERENCE_SECRET SMS_FILE_PATH; do
-    if [ -n "${!name:-}" ]; then echo "$name=${!name}"; fi
-  done
-} >var/local.env)
+# environment does not set: every variable of this environment the product reads (the waiting
+# room's too), so `.venv/bin/python manage.py <command>` beside it works with nothing set.
+.venv/bin/python -m devstack.local_env var/local.env
+# The ports of this run, for `make stop` and `make status` (the Makefile includes this file).
+mkdir -p var/run
+printf 'PORT ?= %s\nREDIS_PORT ?= %s\nPG_PORT ?= %s\n' "$PORT" "$REDIS_PORT" "$PG_PORT" \
+  >var/run/make-run.mk
 # The Procfile says `python` and `gunicorn`: the ones in .venv.
 export VIRTUAL_ENV=$PWD/.venv
 export PATH=$VIRTUAL_ENV/bin:$PATH
@@ -70,7 +69,20 @@ python manage.py seed_slots --demo --if-empty
 processes=$(sed -n 's/^\([A-Za-z0-9_-]\{1,\}\):.*/\1/p' Procfile | grep -vx release \
   | awk '$0 == "web" { print; next } { rest = rest $0 "\n" } END { printf "%s", rest }')
 
-echo "Vaksin is running at http://127.0.0.1:$PORT/ (Ctrl-C stops it)"
+case "${SMS_BACKEND:-vaksin.sms.FileSmsBackend}" in
+  *FileSmsBackend) sms="appended to ${SMS_FILE_PATH:-var/log/sms.log} (tail -f it for your code)" ;;
+  *ConsoleSmsBackend) sms="printed below by the codes and worker processes" ;;
+  *) sms="sent through $SMS_BACKEND" ;;
+esac
+cat <<EOF
+Vaksin is running at http://127.0.0.1:$PORT/ (Ctrl-C stops it)
+  Codes and confirmations by SMS: $sms
+  E-mails: files under ${EMAIL_FILE_PATH:-var/mail/}
+  Staff: \`make staff\` creates a member of staff and enrols their authenticator app;
+         then log in at http://127.0.0.1:$PORT/admin/ with the password and the app's code.
+  manage.py beside it: .venv/bin/python manage.py <command> (it reads var/local.env)
+  \`make status\` and \`make stop\` (from another terminal) act on these ports.
+EOF
 # In the background so that the traps above run as soon as a signal arrives; honcho sets its
 # own SIGINT handler, and puts each process in a session of its own that it stops as a group.
 # shellcheck disable=SC2086 # one word per process name

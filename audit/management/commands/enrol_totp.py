@@ -2,7 +2,7 @@ import io
 from typing import Any
 
 import qrcode
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from audit.services import EnrolmentRefused, staff_totp_enrol
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username", help="The user, e.g. as made by createsuperuser.")
+        parser.add_argument("username", help="The user, e.g. as made by create_staff.")
         parser.add_argument(
             "--replace", action="store_true", help="Replace the user's existing device."
         )
@@ -26,14 +26,21 @@ class Command(BaseCommand):
             device = staff_totp_enrol(username=username, replace=replace, actor="manage.py")
         except EnrolmentRefused as refused:
             raise CommandError(str(refused)) from None
-        uri = device.config_url
-        if self.stdout.isatty():
-            code, picture = qrcode.QRCode(border=2), io.StringIO()
-            code.add_data(uri)
-            code.print_ascii(out=picture)
-            self.stdout.write(picture.getvalue())
-        self.stdout.write(uri)
-        self.stdout.write(
-            f"Enrolled an authenticator app for {username}: scan the code or paste the URI "
-            "into the app, then log in with the 6-digit code it shows."
-        )
+        show_enrolment(self.stdout, username, device.config_url)
+
+
+def show_enrolment(
+    stdout: OutputWrapper, username: str, uri: str, *, picture: bool = False
+) -> None:
+    """The new key for the member's app: a QR code drawn in text (on a terminal, or when asked)
+    and the otpauth:// URI, which every app also takes pasted."""
+    if picture or stdout.isatty():
+        code, drawn = qrcode.QRCode(border=2), io.StringIO()
+        code.add_data(uri)
+        code.print_ascii(out=drawn)
+        stdout.write(drawn.getvalue())
+    stdout.write(uri)
+    stdout.write(
+        f"Enrolled an authenticator app for {username}: scan the code or paste the URI "
+        "into the app, then log in with the 6-digit code it shows."
+    )

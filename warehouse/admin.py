@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,9 +22,16 @@ from audit.services import audit_record, search_fingerprint, staff_address, staf
 from registration.references import number_for, reference_for
 from registration.staff import staff_booking_cancel
 from vaksin import store
+from vaksin.store.staff_searches import SEARCH_SECONDS, staff_search_put, staff_search_read
 from warehouse.models import Booking, ExportWatermark, SetAsideBooking
 from warehouse.set_aside import set_aside_retry
-from warehouse.staff_selectors import booking_live, booking_references_for, mask_id_number
+from warehouse.staff_selectors import (
+    LiveBooking,
+    booking_live,
+    booking_references_for,
+    cancellation_sms,
+    mask_id_number,
+)
 
 
 class FindForm(forms.Form):
@@ -32,8 +40,29 @@ class FindForm(forms.Form):
     )
 
 
+# The bookings list's search: the term is posted, kept in Redis, and the list's URLs carry only
+# its id (vaksin/store/staff_searches.py), so an ID number never lands in a URL.
+SEARCH_ID_VAR = "s"
+
+
+class PrivateSearchChangeList(ChangeList):
+    """The bookings list, searched by the term a search id names (BookingAdmin.changelist_view
+    resolves it) instead of one in the URL."""
+
+    def get_filters_params(self, params: Any = None) -> Any:
+        lookup_params = super().get_filters_params(params)
+        lookup_params.pop(SEARCH_ID_VAR, None)
+        return lookup_params
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
+        self.query = getattr(request, "booking_search_term", "")
+        return super().get_queryset(request, exclude_parameters)
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
+    # Set only by the question page: the first post asks, the second cancels.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 @admin.register(Booking)
@@ -75,21 +104,70 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
         # ID numbers are stored without hyphens or spaces, passports in capitals.
         return queryset.filter(id_number="".join(term.replace("-", "").split()).upper()), False
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return PrivateSearchChangeList
+
+    def search_view(self, request: HttpRequest) -> HttpResponse:
+        """The list's search box posts here: the term goes to Redis, the list gets its id."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        source = request.POST if request.method == "POST" else request.GET
+        return self._searched(request, source.get(SEARCH_VAR, ""), source)
+
+    def _searched(self, request: HttpRequest, term: str, source: Any) -> HttpResponse:
+        """A redirect to the list with the filters of `source` and the id of `term`."""
+        params = source.copy()
+        for name in (SEARCH_VAR, SEARCH_ID_VAR, "csrfmiddlewaretoken", "p"):
+            params.pop(name, None)
+        term = term.strip()[:40]
+        if term:
+            try:
+                params[SEARCH_ID_VAR] = staff_search_put(
+                    user_id=int(request.user.pk or 0), term=term
+                )
+            except store.StoreError:
+                messages.error(
+                    request, "Redis did not answer, so the search was not kept. Try again."
+                )
+        url = reverse("admin:warehouse_booking_changelist")
+        return HttpResponseRedirect(f"{url}?{params.urlencode()}" if params else url)
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, str] | None = None
     ) -> HttpResponse:
+        if SEARCH_VAR in request.GET and self.has_view_permission(request):
+            # A term in the URL (an old link, a typed address) moves out of it at once.
+            return self._searched(request, request.GET[SEARCH_VAR], request.GET)
+        term = ""
+        if search_id := request.GET.get(SEARCH_ID_VAR):
+            try:
+                term = (
+                    staff_search_read(user_id=int(request.user.pk or 0), search_id=search_id) or ""
+                )
+            except store.StoreError:
+                messages.error(request, "Redis did not answer, so the search could not be read.")
+            if not term:
+                messages.warning(
+                    request,
+                    f"That search has lapsed (a search is kept {SEARCH_SECONDS // 60} minutes, "
+                    "for the account that made it): search again.",
+                )
+                params = request.GET.copy()
+                params.pop(SEARCH_ID_VAR)
+                url = reverse("admin:warehouse_booking_changelist")
+                return HttpResponseRedirect(f"{url}?{params.urlencode()}" if params else url)
+        request.booking_search_term = term  # type: ignore[attr-defined]
         response = super().changelist_view(request, extra_context)
         if response.status_code == 200 and hasattr(response, "context_data"):
             changelist = response.context_data["cl"]
             shown = f"{len(changelist.result_list)} rows shown"
-            term = request.GET.get("q", "").strip()
             if term:
                 staff_read_record(
                     request, action="search", target=_search_target(term), detail=shown
                 )
             else:
                 filters = request.GET.copy()
-                filters.pop("q", None)
+                filters.pop(SEARCH_ID_VAR, None)
                 detail = f"{shown}; {filters.urlencode()}" if filters else shown
                 staff_read_record(request, action="view_list", target="bookings", detail=detail)
         return response
@@ -120,6 +198,11 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return [
+            path(
+                "search/",
+                self.admin_site.admin_view(self.search_view),
+                name="warehouse_booking_search",
+            ),
             path(
                 "find/",
                 self.admin_site.admin_view(self.find_view),
@@ -167,6 +250,8 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
         if request.method == "POST":
             if not can_cancel:
                 raise PermissionDenied
+            if form.is_valid() and not form.cleaned_data["confirmed"]:
+                return self._cancel_question(request, booking, form.cleaned_data["reason"])
             if form.is_valid():
                 self._cancel(request, booking.reference, form.cleaned_data["reason"])
                 return HttpResponseRedirect(request.path)
@@ -181,6 +266,29 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
             purged_on=booking.purged_on,
         )
         return TemplateResponse(request, "admin/warehouse/booking/live.html", context)
+
+    def _cancel_question(
+        self, request: HttpRequest, booking: LiveBooking, reason: str
+    ) -> HttpResponse:
+        """Asks once more before a cancel, saying what it does and the SMS the person will
+        receive (one click must not cancel someone's appointment)."""
+        if not (booking.active and not booking.purged):
+            messages.warning(
+                request, f"Booking {booking.reference} is not active; nothing to cancel."
+            )
+            return HttpResponseRedirect(request.path)
+        form = CancelForm(initial={"reason": reason, "confirmed": True})
+        sms = cancellation_sms(booking)
+        context = self.page_context(
+            request,
+            f"Cancel booking {booking.reference}?",
+            booking=booking,
+            masked=mask_id_number(booking.entry["id_number"]),
+            form=form,
+            sms=sms,
+            sms_in_english=cancellation_sms(booking, lang="en") if sms.lang != "en" else None,
+        )
+        return TemplateResponse(request, "admin/warehouse/booking/cancel.html", context)
 
     def _cancel(self, request: HttpRequest, reference: str, reason: str) -> None:
         try:

@@ -3,10 +3,12 @@
 import datetime
 from dataclasses import dataclass
 
+from confirmations import messages
 from confirmations.selectors import ConfirmationJob, confirmation_job_for
 from confirmations.services import channels_for
 from registration.references import numbers_for, reference_for
-from vaksin.store import bookings, outbox, purged
+from vaksin.sms_parts import sms_parts
+from vaksin.store import bookings, outbox, purged, slots
 from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
 from vaksin.validation import compact_id_number
@@ -66,6 +68,40 @@ def booking_live(*, reference: str) -> LiveBooking | None:
         sent=sent,
         job=confirmation_job_for(reference=reference),
         exported=Booking.objects.filter(number=number).exists(),
+    )
+
+
+@dataclass(frozen=True)
+class CancellationSms:
+    """The SMS a staff cancel sends the person: to whom, in which language, what, in how many
+    billed parts."""
+
+    phone: str
+    lang: str
+    text: str
+    parts: int
+
+
+def cancellation_sms(booking: LiveBooking, *, lang: str = "") -> CancellationSms:
+    """The text the confirmation worker sends once staff cancel `booking`, as it will send it
+    (confirmations.messages, in the language the person booked in, or `lang`)."""
+    entry = booking.entry
+    centre = slots.read_centre(entry["location"])
+    text = messages.sms_text(
+        messages.Confirmation(
+            reference=booking.reference,
+            centre=centre.name if centre else entry["location"],
+            date=datetime.date.fromisoformat(entry["date"]),
+            window=entry.get("window", ""),
+            lang=lang or entry.get("lang", "en"),
+            kind="cancelled",
+        )
+    )
+    return CancellationSms(
+        phone=entry.get("phone", ""),
+        lang=lang or entry.get("lang", "en"),
+        text=text,
+        parts=sms_parts(text),
     )
 
 

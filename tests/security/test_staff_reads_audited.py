@@ -81,7 +81,7 @@ def test_a_search_by_id_number_is_audited_without_the_id_number(
     typed = mykad(1)
     spelled = f"{typed[:6]}-{typed[6:8]}-{typed[8:]}"
 
-    viewer.get(reverse("admin:warehouse_booking_changelist"), {"q": typed})
+    viewer.get(reverse("admin:warehouse_booking_changelist"), {"q": typed}, follow=True)
     viewer.post(reverse("admin:warehouse_booking_find"), {"query": spelled}, follow=True)
 
     searches = list(AuditEntry.objects.filter(action="search").order_by("at"))

@@ -1,6 +1,8 @@
 """The staff admin: live capacities, cancelling, finding bookings, the audit trail, staff only."""
 
+import dataclasses
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -108,14 +110,49 @@ def test_a_cancel_returns_the_place_and_frees_the_person_to_book_again(
     book(2, day)
     url = reverse("admin:warehouse_booking_live", args=[reference])
 
-    page = admin_client.post(url, {"reason": "duplicate registration"}, follow=True)
+    asked = admin_client.post(url, {"reason": "duplicate registration"})
+    page = admin_client.post(
+        url, {"reason": "duplicate registration", "confirmed": "True"}, follow=True
+    )
 
+    assert "Yes, cancel booking" in asked.content.decode()
     assert f"Booking {reference} is cancelled" in page.content.decode()
     assert "Cancelled" in page.content.decode()
     assert counts(day) == (2, 1)
     assert book(1, day) != reference
     entry = AuditEntry.objects.get(action="cancel")
     assert (entry.target, entry.after) == (reference, "cancelled: duplicate registration")
+
+
+def test_a_cancel_asks_once_more_and_shows_the_sms_the_person_will_receive(
+    make_slot: SlotMaker, admin_client: Client
+) -> None:
+    """One click used to cancel someone's appointment, with nothing said of what they receive."""
+    day = make_slot(capacity=2)
+    request = dataclasses.replace(booking_request(4, location="WTCKL", date=day), lang="ms")
+    reference = booking_create(request=request).reference
+    url = reverse("admin:warehouse_booking_live", args=[reference])
+
+    live = admin_client.get(url).content.decode()
+    asked = admin_client.post(url, {"reason": "asked by phone"})
+    question = asked.content.decode()
+
+    assert "asks once more" in live
+    assert asked.status_code == 200
+    assert counts(day) == (2, 1)  # nothing cancelled yet
+    assert not AuditEntry.objects.filter(action="cancel").exists()
+    assert f"Cancel booking {reference}?" in question
+    assert "The person will receive this SMS at" in question
+    assert "janji temu vaksinasi anda" in question  # the Malay text they booked in
+    assert "Do not go to the centre." in question  # and its English, for staff
+    assert 'name="confirmed"' in question and "No, keep it" in question
+    assert "billed part" in question
+
+    admin_client.post(url, {"reason": "asked by phone", "confirmed": "True"})
+
+    assert counts(day) == (2, 0)
+    entry = AuditEntry.objects.get(action="cancel")
+    assert entry.after == "cancelled: asked by phone"
 
 
 def test_a_booking_is_found_by_its_id_number_in_any_spelling(
@@ -132,6 +169,63 @@ def test_a_booking_is_found_by_its_id_number_in_any_spelling(
     assert found["Location"] == reverse("admin:warehouse_booking_live", args=[reference])
     page = admin_client.get(found["Location"]).content.decode()
     assert number not in page and number[-4:] in page
+
+
+def urls_in(page: str) -> list[str]:
+    return re.findall(r'(?:href|action|src)="([^"]*)"', page)
+
+
+def test_searching_the_bookings_list_by_id_number_keeps_the_number_out_of_urls(
+    make_slot: SlotMaker, admin_client: Client
+) -> None:
+    """The list's search was a GET (?q=<ID number>): the number sat in the address bar, the
+    history and every access log. It is posted now, and the list's URLs carry a search id."""
+    day = make_slot(capacity=3)
+    reference = book(8, day)
+    book(9, day)
+    call_command("export_bookings", verbosity=0, stdout=None)
+    number = mykad(8)
+    changelist = reverse("admin:warehouse_booking_changelist")
+
+    listed = admin_client.get(changelist).content.decode()
+    searched = admin_client.post(
+        reverse("admin:warehouse_booking_search"), {"q": number, "date": str(day)}
+    )
+
+    assert 'method="post"' in listed and reverse("admin:warehouse_booking_search") in listed
+    assert searched.status_code == 302
+    location = searched["Location"]
+    assert number not in location and number[-4:] not in location
+    assert re.fullmatch(
+        rf"{changelist}\?(date=[0-9-]+&)?s=[A-Za-z0-9_-]{{16}}(&date=[0-9-]+)?", location
+    )
+    page = admin_client.get(location).content.decode()
+    assert reference in page and f"••••••••{number[-4:]}" in page
+    assert "1 result" in page or page.count('class="field-reference"') == 1
+    assert [url for url in urls_in(page) if number in url or number[-6:] in url] == []
+    # A number typed into the address bar (an old link) moves out of it at once.
+    typed = admin_client.get(changelist, {"q": number})
+    assert typed.status_code == 302 and number not in typed["Location"]
+
+
+def test_a_search_id_is_only_its_own_accounts_and_lapses(
+    make_slot: SlotMaker, admin_client: Client, client: Client
+) -> None:
+    day = make_slot(capacity=3)
+    book(8, day)
+    call_command("export_bookings", verbosity=0, stdout=None)
+    searched = admin_client.post(reverse("admin:warehouse_booking_search"), {"q": mykad(8)})
+    other = User.objects.create_superuser("other", password="a long enough passphrase 2")
+    staff_login(client, other)
+
+    theirs = client.get(searched["Location"], follow=True).content.decode()
+    made_up = admin_client.get(
+        reverse("admin:warehouse_booking_changelist"), {"s": "A" * 16}, follow=True
+    ).content.decode()
+
+    assert "That search has lapsed" in theirs and "That search has lapsed" in made_up
+    # Nobody was shown a result, so no search was recorded.
+    assert not AuditEntry.objects.filter(action="search").exists()
 
 
 def test_the_bookings_list_masks_id_numbers(make_slot: SlotMaker, admin_client: Client) -> None:

@@ -34,6 +34,8 @@ OFFERS = f"{PREFIX}:offers"
 OFFERS_MADE = f"{PREFIX}:offers-made"
 PERSONS_PATTERN = f"{PREFIX}:persons:*"
 PHONES_PATTERN = f"{PREFIX}:phones:*"
+# A staff search of the bookings list, held a few minutes under a random id (staff_searches.py).
+STAFF_SEARCH_PREFIX = f"{PREFIX}:staff-search:"
 # 65,536 buckets keep each person hash small enough for Redis's compact listpack encoding
 # (a few dozen people each at 3 million), which is most of the memory saved per booking.
 BUCKET_HEX_DIGITS = 4

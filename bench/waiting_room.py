@@ -61,7 +61,6 @@ def take_tickets(phones: list[str], *, opening_ms: int) -> float:
     pipelined; returns the seconds it took."""
     from vaksin.store import keys
     from vaksin.store.connection import client, script
-    from vaksin.store.queue import seed_commitment
     from waiting_room.services import pass_ms
 
     started = time.monotonic()
@@ -70,10 +69,9 @@ def take_tickets(phones: list[str], *, opening_ms: int) -> float:
         pipe = client().pipeline(transaction=False)
         for phone in phones[start : start + BATCH]:
             bucket, field = keys.ticket_key(phone)
-            seed = os.urandom(32).hex()
             room(
-                keys=[keys.QUEUE, keys.QUEUE_STEPS, keys.QUEUE_USED, bucket, ""],
-                args=["join", field, opening_ms, pass_ms(), RATE, seed, seed_commitment(seed),
+                keys=[keys.QUEUE, keys.QUEUE_STEPS, keys.QUEUE_USED, bucket, "", keys.QUEUE_LOG],
+                args=["join", field, opening_ms, pass_ms(), RATE, keys.bucketed_name(bucket, field),
                       1, 5000, ""],
                 client=pipe,
             )  # fmt: skip
@@ -203,8 +201,8 @@ def run_waiting_room(
 
     from vaksin import store
     from vaksin.store import keys
-    from vaksin.store.queue import queue_seed
-    from waiting_room.draw import drawn_order
+    from vaksin.store.queue import queue_commit, queue_reveal, seed_commitment
+    from waiting_room.draw import draw_key, drawn_order
 
     base_env = environment(redis_db=REDIS_DB)
     redis_url = with_database(base_env["REDIS_URL"], str(REDIS_DB))
@@ -231,6 +229,8 @@ def run_waiting_room(
         day = datetime.date.today() + datetime.timedelta(days=1)
         slots = [f"WTCKL|{day + datetime.timedelta(days=n)}" for n in range(7)]
         phones = [_phone(i) for i in range(tickets)]
+        seed = os.urandom(32).hex()  # operators' seed: only its SHA-256 goes to Redis now
+        queue_commit(seed_commitment(seed))
         took = take_tickets(phones, opening_ms=int(opening.timestamp() * 1000))
         figures.add(
             f"  {tickets:,} tickets taken before the opening", f"{tickets / took:,.0f}/s",
@@ -256,9 +256,9 @@ def run_waiting_room(
             from vaksin.store.queue import queue_step
             from waiting_room.services import room_rules
 
-            drawn = queue_step(room_rules(), action="tick").drawn or 0
-            seed = queue_seed() or ""
-            order = drawn_order(seed, drawn)
+            reading = queue_step(room_rules(), action="tick")
+            queue_reveal(seed)  # as operators do at the opening
+            order = drawn_order(draw_key(seed, reading.drawn_head), reading.drawn or 0)
             phone_of_place = [phone_of_ticket[ticket - 1] for ticket in order]
             bookers = Bookers(stack.origin, phone_of_place, slots)
             bookers.start()

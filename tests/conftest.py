@@ -8,6 +8,7 @@ its own test_ database there).
 import datetime
 import os
 import re
+import secrets
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -150,8 +151,13 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def room(settings: SettingsWrapper) -> Callable[..., None]:
     """Puts a waiting room in front of booking in this process: open since an hour ago, and
-    registration opening `opens_in` seconds from now (negative: already open)."""
-    from waiting_room.services import PUBLIC
+    registration opening `opens_in` seconds from now (negative: already open). Operators'
+    part of the draw is done as they would: a seed committed to (kept here, never in Redis),
+    and revealed once the opening has passed."""
+    from vaksin.store.queue import queue_commit, queue_reveal, seed_commitment
+    from waiting_room.services import PUBLIC, queue_reading
+
+    seed = secrets.token_hex(32)
 
     def configure(*, opens_in: float = -60, rate: int = 50, minutes: int = 10) -> None:
         now = timezone.now()
@@ -159,6 +165,10 @@ def room(settings: SettingsWrapper) -> Callable[..., None]:
         settings.REGISTRATION_OPENS_AT = now + datetime.timedelta(seconds=opens_in)
         settings.WAITING_ROOM_RATE = rate
         settings.ADMISSION_MINUTES = minutes
+        queue_commit(seed_commitment(seed))
+        if opens_in <= 0:
+            queue_reading()  # the draw frozen at the opening, then the seed revealed
+            queue_reveal(seed)
         PUBLIC.clear()
 
     return configure

@@ -1,11 +1,13 @@
 """The waiting room: whether it is on, a phone's place in it, and what everyone may see.
 
 From WAITING_ROOM_OPENS_AT a verified phone takes one ticket (every tab and device of the
-phone gets the same one). Tickets taken before the opening (REGISTRATION_OPENS_AT) are ordered
-by the draw (draw.py), whose seed's hash is published from WAITING_ROOM_OPENS_AT and the seed
-itself from the opening; later tickets queue in arrival order. Admission runs from the opening
-at the rate operators set (or the automatic mode's); an admitted ticket may book for
-ADMISSION_MINUTES, checked by the booking script itself (vaksin/store/lua/registration/book.lua).
+phone gets the same one), appended to the log of tickets whose chained head is published.
+Tickets taken before the opening (REGISTRATION_OPENS_AT) are ordered by the draw (draw.py),
+whose seed's hash operators publish before the opening and whose seed they reveal at it
+(`manage.py waiting_room_draw --commit`, `--reveal`); later tickets queue in arrival order.
+Admission runs from the reveal at the rate operators set (or the automatic mode's); an admitted
+ticket may book for ADMISSION_MINUTES, checked by the booking script itself
+(vaksin/store/lua/registration/book.lua).
 """
 
 import datetime
@@ -18,6 +20,7 @@ from django.utils import timezone
 
 from availability.cache import MicroCache
 from availability.selectors import availability_snapshot
+from vaksin.store import keys
 from vaksin.store.queue import QueueReading, QueueRules, queue_seed, queue_step
 from vaksin.switches import waiting_room_off
 
@@ -82,6 +85,8 @@ class Standing:
     admitted_until: datetime.datetime | None
     commitment: str
     opening: datetime.datetime
+    holder: str  # the phone's name in the log of tickets (a keyed HMAC, not the number)
+    log_head: str
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -95,10 +100,12 @@ class Standing:
                 self.admitted_until.isoformat(timespec="seconds") if self.admitted_until else None
             ),
             "commitment": self.commitment,
+            "holder": self.holder,
+            "log_head": self.log_head,
         }
 
 
-def _standing(reading: QueueReading, now: datetime.datetime) -> Standing:
+def _standing(reading: QueueReading, now: datetime.datetime, phone: str) -> Standing:
     position, through = reading.position, reading.through
     until = (
         datetime.datetime.fromtimestamp((reading.admitted_at_ms + pass_ms()) / 1000, datetime.UTC)
@@ -121,6 +128,8 @@ def _standing(reading: QueueReading, now: datetime.datetime) -> Standing:
         admitted_until=timezone.localtime(until) if until else None,
         commitment=reading.commitment,
         opening=room_opening(),
+        holder=keys.bucketed_name(*keys.ticket_key(phone)),
+        log_head=reading.head,
     )
 
 
@@ -128,13 +137,13 @@ def queue_join(*, phone: str, now: datetime.datetime | None = None) -> Standing:
     """This phone's ticket, taken now if it holds none (or if its turn is over). Raises
     StoreError when Redis cannot be reached."""
     now = now or timezone.now()
-    return _standing(queue_step(room_rules(), action="join", phone=phone), now)
+    return _standing(queue_step(room_rules(), action="join", phone=phone), now, phone)
 
 
 def queue_standing(*, phone: str, now: datetime.datetime | None = None) -> Standing:
     """Where this phone stands, taking no ticket."""
     now = now or timezone.now()
-    return _standing(queue_step(room_rules(), action="status", phone=phone), now)
+    return _standing(queue_step(room_rules(), action="status", phone=phone), now, phone)
 
 
 def queue_rate_write(rate: float) -> QueueReading:
@@ -166,7 +175,8 @@ def places_gone() -> bool:
 
 
 def queue_seed_revealed(now: datetime.datetime | None = None) -> str | None:
-    """The draw's seed, once the opening has passed (secret before)."""
+    """The draw's seed, once operators have revealed it at the opening (never in Redis
+    before)."""
     return queue_seed() if (now or timezone.now()) >= room_opening() else None
 
 
@@ -183,5 +193,8 @@ def queue_public(now: datetime.datetime | None = None) -> dict[str, Any]:
         "opens_at": timezone.localtime(opening).isoformat(timespec="seconds"),
         "sold_out": places_gone(),
         "drawn_tickets": reading.drawn,
+        "log_tickets": reading.issued,
+        "log_head": reading.head,
+        "draw_head": reading.drawn_head or None,
         "as_of": timezone.localtime(now).isoformat(timespec="seconds"),
     }

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import json
+import secrets
 import subprocess
 import sys
 import threading
@@ -19,8 +20,9 @@ from devstack.people import api_body, bearer, new_phone
 from devstack.processes import ROOT, wait_until
 from vaksin.store import client as redis_client
 from vaksin.store import keys
+from vaksin.store.queue import queue_commit, seed_commitment
 from vaksin.switches import switches_forget
-from waiting_room.draw import drawn_order
+from waiting_room.draw import draw_key, drawn_order
 
 
 def join(client: Client, phone: str) -> Any:
@@ -44,7 +46,7 @@ def test_a_verified_phone_takes_one_ticket_and_sees_where_it_stands(client: Clie
     answer = first.json()
     assert set(answer) == {
         "ticket", "position", "ahead", "estimated_wait_seconds", "estimated_at", "admitted",
-        "admitted_until", "commitment",
+        "admitted_until", "commitment", "holder", "log_head",
     }  # fmt: skip
     assert answer["position"] >= 1
     assert first["Cache-Control"] == "no-store"
@@ -208,6 +210,8 @@ def test_a_simulated_noon_on_a_real_server(web_server, make_slot) -> None:
         except urllib.error.HTTPError as error:
             return error.code, json.load(error)
 
+    seed = secrets.token_hex(32)  # operators' seed: only its SHA-256 is in Redis before
+    assert queue_commit(seed_commitment(seed))
     early = [new_phone() for _ in range(12)]
     for phone in early:
         assert post("/api/queue", phone)[1]["position"] is None  # the draw has not happened
@@ -215,6 +219,11 @@ def test_a_simulated_noon_on_a_real_server(web_server, make_slot) -> None:
     late = [new_phone() for _ in range(5)]
     for phone in late:
         post("/api/queue", phone)
+    reveal = subprocess.run(  # as operators do at the opening
+        [sys.executable, "manage.py", "waiting_room_draw", "--reveal", "--seed", seed],
+        cwd=ROOT, env=stack_environment(**env), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert reveal.returncode == 0, reveal.stderr
     standing: dict[str, Any] = {}
 
     def everyone_admitted() -> bool:
@@ -228,9 +237,9 @@ def test_a_simulated_noon_on_a_real_server(web_server, make_slot) -> None:
     assert wait_until(everyone_admitted, seconds=20, step=0.05)
     with urllib.request.urlopen(f"{base}/api/queue", timeout=10) as answer:  # noqa: S310
         shared = json.load(answer)
-    seed = shared["seed"]
+    assert shared["seed"] == seed
     assert hashlib.sha256(seed.encode()).hexdigest() == shared["commitment"]
-    drawn = drawn_order(seed, 12)
+    drawn = drawn_order(draw_key(seed, shared["draw_head"]), 12)
     by_place = sorted(standing.values(), key=lambda s: s["position"])
     assert [s["ticket"] for s in by_place] == drawn + list(range(13, 18))
     # Admitted in that order, each once: the times a pass ends never go backwards.
@@ -242,8 +251,9 @@ def test_a_simulated_noon_on_a_real_server(web_server, make_slot) -> None:
         status, _ = post("/api/bookings", phone, api_body(day, phone=phone))
         assert status == 201
     verify = subprocess.run(
-        [sys.executable, "manage.py", "waiting_room_draw", "--verify"],
+        [sys.executable, "manage.py", "waiting_room_draw", "--verify", "--head",
+         shared["draw_head"], "--head", shared["log_head"]],
         cwd=ROOT, env=stack_environment(**env), capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert verify.returncode == 0, verify.stderr
-    assert "17 of 17 tickets checked" in verify.stdout
+    assert "17 tickets in the log, 17 of 17 places checked" in verify.stdout

@@ -6,6 +6,7 @@ or a second passes without anyone sleeping; QueueRules is how the services call 
 with the configured minutes."""
 
 import datetime
+import secrets
 import threading
 import time
 from typing import Any
@@ -16,8 +17,16 @@ from django.core.management import CommandError, call_command
 from devstack.people import mykad, new_phone
 from vaksin.store import bookings, client, keys
 from vaksin.store.bookings import BookingArgs
-from vaksin.store.queue import QueueReading, QueueRules, queue_seed, queue_step, seed_commitment
-from waiting_room.draw import drawn_order, drawn_position
+from vaksin.store.queue import (
+    QueueReading,
+    QueueRules,
+    queue_commit,
+    queue_reveal,
+    queue_seed,
+    queue_step,
+    seed_commitment,
+)
+from waiting_room.draw import draw_key, drawn_order, drawn_position
 
 
 class Clock:
@@ -66,10 +75,19 @@ def test_the_draw_is_a_permutation_for_any_number_of_tickets() -> None:
     assert drawn_order("one seed", 1000) != drawn_order("another seed", 1000)
 
 
+def committed() -> str:
+    """A seed operators committed to before the opening (its SHA-256 alone in Redis)."""
+    seed = secrets.token_hex(32)
+    assert queue_commit(seed_commitment(seed))
+    return seed
+
+
 def test_admission_follows_the_draw_then_arrival() -> None:
     """Twelve phones before the opening, five after: each is admitted once, the first twelve
-    in the order the revealed seed gives, the rest in the order they came."""
+    in the order the revealed seed gives, the rest in the order they came; nobody before the
+    seed is revealed."""
     room = rules(opens_in=1.0, rate=20)
+    secret = committed()
     early = [new_phone() for _ in range(12)]
     for phone in early:
         assert step(room, action="join", phone=phone).position is None  # not drawn yet
@@ -77,6 +95,10 @@ def test_admission_follows_the_draw_then_arrival() -> None:
     late = [new_phone() for _ in range(5)]
     for phone in late:
         step(room, action="join", phone=phone)
+    CLOCK.advance(1)
+    waiting = step(room, action="status", phone=early[0])
+    assert (waiting.position, waiting.through, waiting.revealed) == (None, 0, False)
+    assert queue_reveal(secret)
     for _ in range(40):  # two seconds, in steps of 50 ms
         if step(room, action="tick").through >= 17:
             break
@@ -86,7 +108,8 @@ def test_admission_follows_the_draw_then_arrival() -> None:
     assert seed is not None
     readings = [step(room, action="status", phone=phone) for phone in early + late]
     admitted = sorted(readings, key=lambda r: (r.admitted_at_ms or 0, r.position or 0))
-    assert [r.ticket for r in admitted] == drawn_order(seed, 12) + list(range(13, 18))
+    key = draw_key(seed, readings[0].drawn_head)
+    assert [r.ticket for r in admitted] == drawn_order(key, 12) + list(range(13, 18))
     assert all(r.admitted_at_ms for r in readings)
     assert sorted(r.position for r in readings if r.position) == list(range(1, 18))
     assert readings[0].commitment == seed_commitment(seed)
@@ -211,18 +234,19 @@ def test_waiting_room_draw_verify_recomputes_the_places(settings) -> None:
     settings.REGISTRATION_OPENS_AT = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
         seconds=1
     )
-    from waiting_room.services import queue_join, queue_standing
+    from waiting_room.services import queue_join, queue_reading, queue_standing
 
+    seed = committed()
     phones = [new_phone() for _ in range(30)]
     for phone in phones:
         queue_join(phone=phone)
     time.sleep(1.1)
+    queue_reading()
+    assert queue_reveal(seed)
     for phone in phones:
         queue_standing(phone=phone)
-    seed = queue_seed()
-    assert seed is not None
     standing = queue_standing(phone=phones[7])
-    assert standing.position == drawn_position(seed, 8, 30)
+    assert standing.position == drawn_position(draw_key(seed, queue_reading().drawn_head), 8, 30)
     call_command("waiting_room_draw", "--verify")
 
     # A place changed behind the draw's back is caught.

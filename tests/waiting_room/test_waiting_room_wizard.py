@@ -45,9 +45,10 @@ def test_before_the_opening_the_page_says_the_draw_decides(client: Client, room,
     verify("012-345 6789")
     page = client.get("/register/wait/").content.decode()
     assert "You are in the draw" in page
-    commitment = redis_client().hget(keys.QUEUE, "commitment")
-    assert commitment in page
-    assert redis_client().hget(keys.QUEUE, "seed") not in page
+    state = redis_client().hgetall(keys.QUEUE)
+    assert state["commitment"] in page
+    assert "seed" not in state  # held by operators until the opening
+    assert state["head"] in page  # the log's seal so far
 
 
 def test_the_waiting_page_in_malay(client: Client, room, make_slot, verify) -> None:

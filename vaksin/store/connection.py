@@ -97,7 +97,7 @@ def answering() -> Iterator[None]:
 # script, so still one atomic step, and the booking an offer makes is decided by the very same
 # book.lua as any other booking. A helper of lua/lib/ is used the same way (it returns its
 # functions), so that a rule such as the arrival window is written once.
-USES = re.compile(r"\A-- uses:((?: [a-z_]+/[a-z_]+)+)\n")
+USES = re.compile(r"\A-- uses:((?: [a-z_]+/[a-z0-9_]+)+)\n")
 
 
 def script_source(name: str) -> str:

@@ -20,10 +20,11 @@ METRICS = f"{PREFIX}:metrics"
 SWITCHES = f"{PREFIX}:switches"
 SERIES_SECONDS = 10
 # The waiting room (lua/waiting_room/queue.lua): its state, its admission steps, the passes
-# used.
+# used, and the log of every ticket taken (a stream whose entry ids are the ticket numbers).
 QUEUE = f"{PREFIX}:queue"
 QUEUE_STEPS = f"{PREFIX}:queue:steps"
 QUEUE_USED = f"{PREFIX}:queue:used"
+QUEUE_LOG = f"{PREFIX}:queue:log"
 QUEUE_TICKETS_PATTERN = f"{PREFIX}:tickets:*"
 # The waiting lists: the slots that have one (or a live offer), the places offers hold per slot
 # (counted in BOOKED too, so no booking can take them), and every live offer by its expiry.

@@ -1,9 +1,10 @@
 """The waiting room's tickets and admission: one script (lua/waiting_room/queue.lua) that
-advances admission and reads or takes a phone's ticket in the same step, and the reads around
-it."""
+advances admission and reads or takes a phone's ticket in the same step (appending it to the
+log of tickets), and the reads and operators' writes around it: the draw's commitment before
+the opening, its seed at the opening."""
 
 import hashlib
-import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,7 +34,10 @@ class QueueReading:
     mode: str  # "set" or "auto"
     issued: int  # tickets taken
     drawn: int | None  # tickets taken before the opening (None before the opening)
-    commitment: str
+    commitment: str  # "" until operators commit to a seed
+    head: str = ""  # the log's chain after the last ticket taken
+    drawn_head: str = ""  # the chain as the opening froze it ("" before)
+    revealed: bool = False  # the seed is revealed: the draw's places can be given
     ticket: int | None = None
     position: int | None = None  # None until the draw gives one
     admitted_at_ms: int | None = None  # when the ticket's turn came
@@ -51,7 +55,6 @@ def queue_step(
     """One step of the waiting room: advances admission, then does `action`. `now_ms` stands
     for Redis's clock (tests move time with it instead of sleeping)."""
     bucket, field = keys.ticket_key(phone) if phone else ("", "")
-    seed = secrets.token_hex(32)
     reply = run_script(
         "waiting_room/queue",
         keys=[
@@ -60,6 +63,7 @@ def queue_step(
             keys.QUEUE_USED,
             bucket,
             keys.METRICS if counted else "",
+            keys.QUEUE_LOG,
         ],
         args=[
             action,
@@ -67,15 +71,15 @@ def queue_step(
             rules.opening_ms,
             rules.pass_ms,
             rules.rate,
-            seed,
-            seed_commitment(seed),
+            keys.bucketed_name(bucket, field) if phone else "",
             rules.auto_target,
             rules.auto_period_ms,
             value,
             "" if now_ms is None else now_ms,
         ],
     )
-    ticket, position, through, rate, since, issued, drawn, commitment, mode = reply
+    ticket, position, through, rate, since, issued, drawn, commitment, mode = reply[:9]
+    head, drawn_head, revealed = reply[9:]
     return QueueReading(
         through=int(through),
         rate=float(rate),
@@ -83,6 +87,9 @@ def queue_step(
         issued=int(issued),
         drawn=int(drawn) if drawn != "" else None,
         commitment=str(commitment),
+        head=str(head),
+        drawn_head=str(drawn_head),
+        revealed=bool(revealed),
         ticket=int(ticket) if ticket != "" else None,
         position=int(position) if position != "" else None,
         admitted_at_ms=int(since) if since != "" else None,
@@ -95,10 +102,52 @@ def seed_commitment(seed: str) -> str:
 
 
 def queue_seed() -> str | None:
-    """The draw's seed: secret until the opening (the caller decides when to reveal it)."""
+    """The draw's seed once operators have revealed it (never in Redis before)."""
     with answering():
         value = client().hget(keys.QUEUE, "seed")
     return str(value) if value else None
+
+
+def queue_commit(commitment: str) -> bool:
+    """Publishes the draw's commitment (the SHA-256 of a seed operators keep elsewhere); False
+    when the room already has one (it is never replaced: people may have noted it)."""
+    with answering():
+        return bool(client().hsetnx(keys.QUEUE, "commitment", commitment))
+
+
+def queue_reveal(seed: str) -> bool:
+    """Stores the revealed seed, so that the script gives the draw's places; False when it is
+    not the seed committed to (or none was). The caller checks that the opening has passed and
+    that the draw is frozen (a step after the opening)."""
+    with answering():
+        committed = client().hget(keys.QUEUE, "commitment")
+        if not committed or seed_commitment(seed) != committed:
+            return False
+        client().hsetnx(keys.QUEUE, "seed", seed)
+        return bool(client().hget(keys.QUEUE, "seed") == seed)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One ticket as the log of tickets holds it."""
+
+    ticket: int
+    holder: str  # the phone's name ("<bucket hex>:<field>"), a keyed HMAC
+    at_ms: int  # when it was taken, by the script's clock
+
+
+def queue_log(*, page: int = 10_000) -> Iterator[LogEntry]:
+    """Every ticket in the log, in order. A full read, for `waiting_room_draw`, never for the
+    request path."""
+    after = "-"
+    while True:
+        with answering():
+            entries = client().xrange(keys.QUEUE_LOG, min=after, max="+", count=page)
+        for entry_id, values in entries:
+            yield LogEntry(keys.entry_number(entry_id), values["holder"], int(values["at"]))
+        if len(entries) < page:
+            return
+        after = f"({entries[-1][0]}"
 
 
 def queue_records() -> dict[str, tuple[int, int | None]]:
@@ -114,3 +163,22 @@ def queue_records() -> dict[str, tuple[int, int | None]]:
                     int(position) if position else None,
                 )
     return found
+
+
+@dataclass(frozen=True)
+class QueueAdmission:
+    """What the room's state holds about admission beyond a step's reply, for operators."""
+
+    rate_kept: bool  # a rate is stored (set by hand or steered); else the configured one runs
+    used: int  # passes used to book
+    lapsed: int  # passes that ran out unused (each let one more ticket in)
+
+
+def queue_admission_read() -> QueueAdmission:
+    """Read after a step (queue_step(..., action="tick")), which brings `lapsed` up to date."""
+    with answering():
+        pipe = client().pipeline(transaction=False)
+        pipe.hmget(keys.QUEUE, "rate", "lapsed")
+        pipe.bitcount(keys.QUEUE_USED)
+        (rate, lapsed), used = pipe.execute()
+    return QueueAdmission(rate_kept=rate is not None, used=int(used), lapsed=int(lapsed or 0))

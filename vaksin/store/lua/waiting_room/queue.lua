@@ -1,4 +1,5 @@
--- The waiting room: tickets, the draw's positions and admission, in one atomic step.
+-- uses: lib/sha256
+-- The waiting room: tickets, their log, the draw's positions and admission, in one atomic step.
 --
 -- Admission is advanced lazily by whoever calls first after the last step (a waiting person's
 -- poll, the public state, an operator): it moves by rate x elapsed time since then, so any
@@ -8,54 +9,71 @@
 -- KEYS[1] state hash   KEYS[2] admission steps (sorted set: score = admitted through,
 -- member = the step's time in ms)   KEYS[3] used passes (bitmap by position)
 -- KEYS[4] the phone's ticket bucket ('' = none)   KEYS[5] operators' counters ('' = none)
+-- KEYS[6] the log of tickets (a stream: entry "<ticket>-0" = holder, at)
 -- ARGV[1] action: 'join' (take or read this phone's ticket), 'status' (read it, take none),
---   'tick' (advance only), 'rate' (set ARGV[10] tickets a second), 'mode' (ARGV[10]: set|auto)
+--   'tick' (advance only), 'rate' (set ARGV[9] tickets a second), 'mode' (ARGV[9]: set|auto)
 -- ARGV[2] the phone's ticket field   ARGV[3] the opening, ms (REGISTRATION_OPENS_AT)
--- ARGV[4] a pass's life, ms   ARGV[5] the configured rate   ARGV[6] a fresh seed and
--- ARGV[7] its SHA-256 (kept only if the room has none yet)   ARGV[8] the automatic mode's
--- target, bookings a second   ARGV[9] how often the automatic mode adjusts, ms
--- ARGV[10] the action's value   ARGV[11] now, ms ('' = Redis's clock; tests give their own,
+-- ARGV[4] a pass's life, ms   ARGV[5] the configured rate   ARGV[6] the phone's name in the
+-- log ("<bucket hex>:<field>", a keyed HMAC, never the number)   ARGV[7] the automatic mode's
+-- target, bookings a second   ARGV[8] how often the automatic mode adjusts, ms
+-- ARGV[9] the action's value   ARGV[10] now, ms ('' = Redis's clock; tests give their own,
 -- so that they move time instead of sleeping)
 --
--- State: seed, commitment, issued (tickets taken), drawn (tickets taken before the opening,
--- frozen at the opening), through (admitted through this position), paced (admissions the
--- rate has earned), last (time of the last step, ms), rate, mode, expired (positions whose
--- pass has lapsed or been used through), lapsed (passes unused in their time), auto_at and
--- auto_booked (when the automatic mode last measured, and the bookings counted then).
+-- State: commitment (the seed's SHA-256, set by operators before the opening: `manage.py
+-- waiting_room_draw --commit`), seed (only from the opening, when operators reveal it: the
+-- seed itself is never here before, so nobody who can read Redis can know the order early),
+-- head (the log's chain so far), drawn_head (the chain as the opening froze it), issued
+-- (tickets taken), drawn (tickets taken before the opening, frozen at the opening), through
+-- (admitted through this position), paced (admissions the rate has earned), last (time of the
+-- last step, ms), rate, mode, expired (positions whose pass has lapsed or been used through),
+-- lapsed (passes unused in their time), auto_at and auto_booked (when the automatic mode last
+-- measured, and the bookings counted then).
+--
+-- The log: each ticket taken is appended as "<ticket>-0" {holder, at}, and the chain moves to
+-- head = SHA-256(previous head "|" ticket "|" holder "|" at), from 64 zeros. The head is
+-- published (GET /api/queue, the waiting page), so a ticket moved to another phone, put in or
+-- taken out afterwards changes every head after it; waiting_room/verify.py recomputes it.
 --
 -- A ticket's record is "<ticket>:<position>" (position empty until the draw gives one).
 -- Tickets taken before the opening get their position from the draw: a keyed permutation of
--- 1..drawn (a four-round Feistel network on SHA-1, walked until it lands in range), which
--- anyone can recompute from the revealed seed (the same function in Python:
--- waiting_room/draw.py). Later tickets queue in arrival order behind them.
+-- 1..drawn (a four-round Feistel network on SHA-1, walked until it lands in range) whose key
+-- is "<seed>:<drawn_head>", so the order depends on the revealed seed and on exactly the
+-- tickets logged before the opening; anyone can recompute it (the same function in Python:
+-- waiting_room/draw.py). Until the seed is revealed, drawn tickets have no position and
+-- admission waits. Later tickets queue in arrival order behind them.
 --
--- Returns {ticket, position, through, rate, admitted_at, issued, drawn, commitment, mode}
--- ('' for what is not known).
+-- Returns {ticket, position, through, rate, admitted_at, issued, drawn, commitment, mode,
+-- head, drawn_head, seed revealed ('1' or '')} ('' for what is not known).
 
+local sha256 = sha256()
+local GENESIS = string.rep('0', 64)
 local state_key, steps_key, used_key, ticket_key, metrics_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local action, field = ARGV[1], ARGV[2]
+local log_key = KEYS[6]
+local action, field, holder = ARGV[1], ARGV[2], ARGV[6]
 local opening, window, configured_rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local target, period = tonumber(ARGV[8]), tonumber(ARGV[9])
-local now = tonumber(ARGV[11] or '')
+local target, period = tonumber(ARGV[7]), tonumber(ARGV[8])
+local now = tonumber(ARGV[10] or '')
 if not now then
   local clock = redis.call('TIME')
   now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 end
 
-redis.call('HSETNX', state_key, 'seed', ARGV[6])
-redis.call('HSETNX', state_key, 'commitment', ARGV[7])
 local s = redis.call('HMGET', state_key, 'seed', 'commitment', 'issued', 'drawn', 'through',
-  'paced', 'last', 'rate', 'mode', 'expired', 'lapsed', 'auto_at', 'auto_booked')
-local seed, commitment = s[1], s[2]
+  'paced', 'last', 'rate', 'mode', 'expired', 'lapsed', 'auto_at', 'auto_booked', 'head',
+  'drawn_head')
+local seed, commitment = s[1], s[2] or ''
+local head, drawn_head = s[14] or GENESIS, s[15]
 local issued, drawn, through = tonumber(s[3] or '0'), tonumber(s[4] or ''), tonumber(s[5] or '0')
 local paced, last, rate = tonumber(s[6] or '0'), tonumber(s[7] or ''), tonumber(s[8] or configured_rate)
 local mode, expired, lapsed = s[9] or 'set', tonumber(s[10] or '0'), tonumber(s[11] or '0')
+
+local key = seed and drawn_head and (seed .. ':' .. drawn_head)
 
 local function feistel(x, half)
   local size = 2 ^ half
   local left, right = math.floor(x / size), x % size
   for round = 1, 4 do
-    local f = tonumber(string.sub(redis.sha1hex(seed .. ':' .. round .. ':' .. right), 1, 8), 16) % size
+    local f = tonumber(string.sub(redis.sha1hex(key .. ':' .. round .. ':' .. right), 1, 8), 16) % size
     left, right = right, (left + f) % size
   end
   return left * size + right
@@ -104,11 +122,18 @@ end
 local function step()
   if now < opening then return end
   if not drawn then
-    drawn = issued
+    drawn, drawn_head = issued, head
     last = opening
-    redis.call('HSET', state_key, 'drawn', drawn, 'last', last)
+    redis.call('HSET', state_key, 'drawn', drawn, 'last', last, 'drawn_head', drawn_head)
+    key = seed and (seed .. ':' .. drawn_head)
   end
   last = last or opening
+  if drawn > 0 and not key then
+    -- Nobody's place is known until operators reveal the seed: admission waits, and starts
+    -- from the reveal rather than catching up on the time it waited.
+    redis.call('HSET', state_key, 'last', now)
+    return
+  end
   if mode == 'auto' then steer() end
   if now - last < 100 then return end
   paced = paced + rate * (now - last) / 1000
@@ -139,12 +164,12 @@ end
 
 if action == 'rate' then
   step()
-  rate = tonumber(ARGV[10])
+  rate = tonumber(ARGV[9])
   mode = 'set'
   redis.call('HSET', state_key, 'rate', rate, 'mode', mode)
 elseif action == 'mode' then
   step()
-  mode = ARGV[10]
+  mode = ARGV[9]
   redis.call('HSET', state_key, 'mode', mode)
   redis.call('HDEL', state_key, 'auto_at', 'auto_booked')
 else
@@ -163,7 +188,7 @@ if ticket_key ~= '' then
   if record then
     ticket = tonumber(string.match(record, '^(%d+)'))
     position = tonumber(string.match(record, ':(%d+)$') or '')
-    if not position and drawn then
+    if not position and drawn and (ticket > drawn or key) then
       position = ticket <= drawn and drawn_position(ticket) or ticket
       redis.call('HSET', ticket_key, field, ticket .. ':' .. position)
     end
@@ -176,11 +201,13 @@ if ticket_key ~= '' then
     issued = issued + 1
     ticket = issued
     position = drawn and ticket or nil
-    redis.call('HSET', state_key, 'issued', issued)
+    head = sha256(head .. '|' .. ticket .. '|' .. holder .. '|' .. now)
+    redis.call('XADD', log_key, ticket .. '-0', 'holder', holder, 'at', now)
+    redis.call('HSET', state_key, 'issued', issued, 'head', head)
     redis.call('HSET', ticket_key, field, ticket .. ':' .. (position or ''))
   end
   since = position and admitted_at(position)
 end
 
 return {tostring(ticket), tostring(position or ''), through, tostring(rate), tostring(since or ''),
-  issued, tostring(drawn or ''), commitment, mode}
+  issued, tostring(drawn or ''), commitment, mode, head, drawn_head or '', seed and '1' or ''}

@@ -1,13 +1,16 @@
 """RQ jobs of the confirmations. Jobs take references, never objects, and are safe to repeat."""
 
+import datetime
+
 import django_rq
 
-from confirmations.relay import QUEUE, enqueue_batches
+from confirmations.relay import QUEUE, enqueue_batch_later, enqueue_batches
 from confirmations.services import (
     confirmation_resend,
     confirmations_send,
     incomplete_error,
 )
+from vaksin.sms_budget import CONFIRMATIONS, sms_budget_return, sms_budget_take
 
 
 def confirmations_send_job(references: list[str]) -> dict[str, int]:
@@ -20,12 +23,30 @@ def confirmations_send_job(references: list[str]) -> dict[str, int]:
     result = confirmations_send(references=references)
     deferred = result.having("deferred")
     if result.having("failed", "busy") or (deferred and not result.having("sent")):
-        raise incomplete_error(result)
+        raise incomplete_error(result)  # the retry sends what waits for the budget too
     if deferred:
         enqueue_batches([deferred], queue=django_rq.get_queue(QUEUE))
+    if waiting := result.having("over_budget"):
+        # Not a failure, and never dropped: sent once the SMS budget has room again.
+        enqueue_batch_later(waiting, seconds=result.budget_wait, queue=django_rq.get_queue(QUEUE))
     return result.counts()
 
 
 def confirmation_resend_job(reference: str, message_id: str) -> str:
-    """Sends a booking's confirmation again, as its holder asked at /appointment/."""
-    return confirmation_resend(reference=reference, message_id=message_id)
+    """Sends a booking's confirmation again, as its holder asked at /appointment/: from the
+    confirmations' SMS budget, or once it has room ("waiting")."""
+    sms = sms_budget_take(CONFIRMATIONS)
+    if not sms.granted:
+        django_rq.get_queue(QUEUE).enqueue_in(
+            datetime.timedelta(seconds=max(sms.retry_after, 1)),
+            confirmation_resend_job,
+            reference,
+            message_id,
+            result_ttl=0,
+            failure_ttl=24 * 3600,
+        )
+        return "waiting"
+    outcome = confirmation_resend(reference=reference, message_id=message_id)
+    if outcome != "sent":
+        sms_budget_return(sms, 1)
+    return outcome

@@ -10,6 +10,7 @@ acknowledged, so a relay killed in between finds the same entries pending, cuts 
 same batches, and skips those whose job exists (job ids come from the batch's numbers).
 """
 
+import datetime
 import logging
 import time
 from collections.abc import Callable
@@ -50,8 +51,10 @@ def batch_job_id(references: list[str]) -> str:
 
 
 def batch_span(job_id: str) -> tuple[int, int] | None:
-    """The first and last booking numbers a batch job id names, or None for another job."""
-    first, _, last = job_id.removeprefix(JOB_ID_PREFIX).partition("-")
+    """The first and last booking numbers a batch job id names (a batch waiting for the SMS
+    budget has a suffix after them), or None for another job."""
+    first, _, rest = job_id.removeprefix(JOB_ID_PREFIX).partition("-")
+    last = rest.partition("-")[0]
     if not job_id.startswith(JOB_ID_PREFIX) or not (first.isdigit() and last.isdigit()):
         return None
     return int(first), int(last)
@@ -90,6 +93,25 @@ def enqueue_batches(
             queue.enqueue_many(jobs, pipeline=pipe)
             pipe.execute()
     return batches
+
+
+def enqueue_batch_later(batch: list[str], *, seconds: int, queue: Queue) -> None:
+    """A batch the SMS budget had no room for, queued again for when it has (RQ's scheduler,
+    which the confirmations worker runs, enqueues it then). Its id has the moment as a suffix:
+    the job that could not send it may still be running under the batch's own id."""
+    seconds = max(seconds, 1)
+    queue.enqueue_in(
+        datetime.timedelta(seconds=seconds),
+        JOB,
+        batch,
+        job_id=f"{batch_job_id(batch)}-{int(time.time()) + seconds}",
+        description=f"Confirmations of {len(batch)} bookings waiting for the SMS budget, "
+        f"{batch[0]} to {batch[-1]}",
+        job_timeout=settings.CONFIRMATION_JOB_TIMEOUT,
+        result_ttl=FINISHED_TTL,
+        failure_ttl=FAILED_TTL,
+        retry=RETRY,
+    )
 
 
 @dataclass

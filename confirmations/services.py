@@ -22,6 +22,7 @@ from rq.timeouts import BaseTimeoutException
 from confirmations import messages
 from registration.references import number_for, reference_for
 from vaksin.sms import Sms, sms_backend
+from vaksin.sms_budget import CONFIRMATIONS, sms_budget_return, sms_budget_take
 from vaksin.store import StoreError, bookings, keys, outbox, slots
 from vaksin.store.entries import LogEntry
 from vaksin.store.slots import PublishedCentre
@@ -51,11 +52,13 @@ class BatchResult:
 
     Outcomes: "sent", "already_sent", "cancelled" (the booking is gone, so nothing is sent),
     "unknown" (no such booking), "busy" (another worker holds its claim), "failed" (the send
-    raised) and "deferred" (not tried: the batch ran out of time or the gateway looked down).
+    raised), "deferred" (not tried: the batch ran out of time or the gateway looked down) and
+    "over_budget" (the SMS budget had no room: sent once it has, after `budget_wait` seconds).
     """
 
     outcomes: dict[str, str] = field(default_factory=dict)
     errors: dict[str, Exception] = field(default_factory=dict)
+    budget_wait: int = 0
 
     def having(self, *outcomes: str) -> list[str]:
         return [ref for ref, outcome in self.outcomes.items() if outcome in outcomes]
@@ -215,6 +218,17 @@ def confirmations_send(
     deadline = time.monotonic() + budget
     failures_in_a_row = 0
     mail, records = _Mail(), _SentRecords()
+    # The SMS this batch would send, taken from the budget at once; what it has no room for
+    # waits (never dropped), and what is not sent after all is given back at the end.
+    sms = sms_budget_take(
+        CONFIRMATIONS,
+        wanted=sum(
+            _sms_due(number, entry, state)
+            for (number, entry), state in zip(bookings, states, strict=True)
+        ),
+    )
+    sms_left = sms.granted
+    result.budget_wait = sms.retry_after
     try:
         for (number, entry), state in zip(bookings, states, strict=True):
             reference = wanted[number]
@@ -225,6 +239,8 @@ def confirmations_send(
                 result.outcomes[reference] = "cancelled"
             elif not state.claimed:
                 result.outcomes[reference] = "busy"
+            elif not state.sent["sms"] and sms_left <= 0:
+                result.outcomes[reference] = "over_budget"
             elif failures_in_a_row >= FAILURES_IN_A_ROW or time.monotonic() >= deadline:
                 result.outcomes[reference] = "deferred"
             else:
@@ -233,6 +249,8 @@ def confirmations_send(
                     for channel in channels:
                         if not state.sent[channel]:
                             records.sending()
+                            if channel == "sms":
+                                sms_left -= 1  # spent once tried: a gateway may bill a failure
                             _send(channel, confirmation, _address(channel, entry), mail)
                             records.sent(
                                 outbox.SentRecord(
@@ -257,11 +275,19 @@ def confirmations_send(
     finally:
         mail.close()
         records.flush()
+        sms_budget_return(sms, sms_left)
         outbox.confirmation_batch_release(
             [number for (number, _), state in zip(bookings, states, strict=True) if state.claimed],
             token=token,
         )
     return result
+
+
+def _sms_due(number: int, entry: LogEntry, state: outbox.SendState) -> bool:
+    """Whether the loop of confirmations_send would send this booking's SMS."""
+    if state.sent["sms"] or not state.claimed:
+        return False
+    return not (entry["kind"] == "booked" and state.holder != number)
 
 
 def incomplete_error(result: BatchResult) -> ConfirmationsIncomplete:

@@ -20,6 +20,7 @@ from prometheus_client.core import (
 )
 
 from operations.selectors import NoonFigures, noon_figures
+from vaksin.sms_budget import CODES, KINDS, WINDOWS, sms_budget_spend
 from vaksin.store import StoreError
 from vaksin.store.entries import Outcome
 from vaksin.store.metrics import DELAY_BUCKETS, REQUEST_BUCKETS
@@ -33,8 +34,16 @@ BOOKING_OUTCOMES = tuple(
     if outcome not in (Outcome.OFFER_GONE, Outcome.MOVED, Outcome.NOT_FOUND, Outcome.SAME_SLOT)
 )
 # Issued, or refused (rate_limited) by one of the limits after it: cooldown, phone_address,
-# phone_ceiling (a flood at one phone: alerted), address.
-CODE_OUTCOMES = ("issued", "rate_limited", "cooldown", "phone_address", "phone_ceiling", "address")
+# phone_ceiling (a flood at one phone: alerted), address, sms_budget (vaksin/sms_budget.py).
+CODE_OUTCOMES = (
+    "issued",
+    "rate_limited",
+    "cooldown",
+    "phone_address",
+    "phone_ceiling",
+    "address",
+    "sms_budget",
+)
 CHANNELS = ("sms", "email")
 
 
@@ -95,6 +104,7 @@ class NoonCollector:
         yield from self._requests(figures)
         yield from self._export(figures)
         yield from self._waiting_room(figures)
+        yield from self._sms_budget(figures)
 
     def _health(self, f: NoonFigures) -> Iterator[Metric]:
         yield GaugeMetricFamily(
@@ -307,6 +317,40 @@ class NoonCollector:
             "1 while booking needs an admission",
             value=int(room_on()),
         )
+
+    def _sms_budget(self, f: NoonFigures) -> Iterator[Metric]:
+        if not f.redis_up:
+            return
+        over = CounterMetricFamily(
+            "vaksin_sms_over_budget",
+            "SMS a budget had no room for, by budget and the window that was spent: codes "
+            "refused (429), confirmations made to wait",
+            labels=["kind", "window"],
+        )
+        for kind in KINDS:
+            for window in WINDOWS if kind == CODES else WINDOWS[:2]:
+                over.add_metric([kind, window], f.counter(f"sms_budget:{kind}:{window}"))
+        yield over
+        try:
+            spend = sms_budget_spend(now=f.at)
+        except StoreError:
+            return
+        spent = GaugeMetricFamily(
+            "vaksin_sms_budget_spent",
+            "SMS taken from a budget in its current window (minute or hour), by budget",
+            labels=["kind", "window"],
+        )
+        limit = GaugeMetricFamily(
+            "vaksin_sms_budget_limit",
+            "A budget's limit for its window, operators' factor applied (none: no limit)",
+            labels=["kind", "window"],
+        )
+        for each in spend:
+            spent.add_metric([each.kind, each.window], each.spent)
+            if each.limit:
+                limit.add_metric([each.kind, each.window], each.limit)
+        yield spent
+        yield limit
 
 
 class QueueCollector:

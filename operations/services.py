@@ -5,7 +5,14 @@ from django.db import transaction
 
 from audit.services import audit_record
 from vaksin.store.switches import switch_write, switches_read
-from vaksin.switches import CONFIRMATIONS, REGISTRATION, WAITING_ROOM, switches_forget
+from vaksin.switches import (
+    CONFIRMATIONS,
+    REGISTRATION,
+    SMS_BUDGET,
+    WAITING_ROOM,
+    switches,
+    switches_forget,
+)
 from waiting_room.services import queue_mode_write, queue_rate_write, queue_reading
 
 # Per switch, each choice staff may make and what it writes (None clears the switch, so that
@@ -14,8 +21,15 @@ CHOICES: dict[str, dict[str, str | None]] = {
     REGISTRATION: {"open": "open", "closed": "closed", "scheduled": None},
     CONFIRMATIONS: {"paused": "paused", "running": None},
     WAITING_ROOM: {"off": "off", "on": None},
+    # Every SMS budget times a factor: for a real rush the configured budgets did not foresee.
+    SMS_BUDGET: {"x1": None, "x2": "2", "x5": "5", "x10": "10"},
 }
-DEFAULTS = {REGISTRATION: "scheduled", CONFIRMATIONS: "running", WAITING_ROOM: "on"}
+DEFAULTS = {
+    REGISTRATION: "scheduled",
+    CONFIRMATIONS: "running",
+    WAITING_ROOM: "on",
+    SMS_BUDGET: "x1",
+}
 # Admission rates staff may set, tickets a second: one at least, and no more than a country.
 RATE_LIMITS = (1, 100_000)
 
@@ -31,7 +45,7 @@ def switch_flip(*, actor: str, address: str | None, name: str, choice: str) -> b
     if choice not in CHOICES.get(name, {}):
         raise SwitchError(f"{name}={choice}")
     with transaction.atomic():
-        before = switches_read().get(name) or DEFAULTS[name]
+        before = _choice_of(name, switches_read().get(name))
         if before == choice:
             return False
         audit_record(
@@ -40,6 +54,18 @@ def switch_flip(*, actor: str, address: str | None, name: str, choice: str) -> b
         switch_write(name, CHOICES[name][choice])
     switches_forget()
     return True
+
+
+def _choice_of(name: str, value: str | None) -> str:
+    """The choice a switch's stored value stands for (its default when unset)."""
+    if value is None:
+        return DEFAULTS[name]
+    return next((choice for choice, v in CHOICES[name].items() if v == value), value)
+
+
+def sms_budget_choice() -> str:
+    """The SMS budgets' switch as this process sees it (x1: as configured)."""
+    return _choice_of(SMS_BUDGET, switches().get(SMS_BUDGET))
 
 
 def _admission(mode: str, rate: float) -> str:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 
+from phones import budget
 from phones.services import (
     VerificationError,
     phone_from_token,
@@ -23,6 +24,11 @@ def _refused(error: VerificationError, *, address: str) -> JsonResponse:
     """A refusal; an invalid body is counted against the address first (vaksin/invalid_bodies)."""
     if error.code == "invalid" and (limited := invalid_body_refusal(address=address)):
         return limited
+    if error.limit == budget.LIMIT:
+        # The SMS budget, not this client's doing: said so, in the request's language.
+        return refused(
+            error, reason=budget.LIMIT, message=budget.budget_refusal_text(error.retry_after)
+        )
     return refused(error)
 
 

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
+from phones import budget
 from vaksin import validation
 from vaksin.errors import BookingError
 from vaksin.forms import Answer, StepForm, refusal, validated
@@ -42,6 +43,10 @@ def send_refusal(error: BookingError) -> ValidationError:
     """A code not sent because this phone or address asked for too many."""
     if error.code != "rate_limited":
         return refusal_of(error)
+    if getattr(error, "limit", "") == budget.LIMIT:
+        # Not this person's doing: every code of this minute or hour (or of this range of
+        # numbers) has been sent.
+        return ValidationError(budget.budget_refusal_text(error.retry_after), code="rate_limited")
     if getattr(error, "limit", "") == "cooldown":
         # Not too many: one code a minute to a phone, whoever asks, and this one is recent.
         seconds = max(1, error.retry_after)

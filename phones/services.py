@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rq.job import Retry
 
+from phones.budget import LIMIT, code_budget_take, code_budget_unused
 from vaksin import validation
 from vaksin.errors import BookingError
 from vaksin.store import StoreError
@@ -103,6 +104,9 @@ def verification_start(
     cleaned = _clean_phone(phone)
     nonce = secrets.token_hex(16)
     try:
+        budget = code_budget_take(cleaned)
+        if not budget.granted:
+            raise VerificationError("rate_limited", retry_after=budget.retry_after, limit=LIMIT)
         outcome = code_issue(
             phone=cleaned,
             code_hash=_code_hash(cleaned, code_for(cleaned, nonce)),
@@ -115,6 +119,7 @@ def verification_start(
             minute=int(time.time() // 60),
         )
         if outcome.outcome == "rate_limited":
+            code_budget_unused(budget)
             raise VerificationError(
                 "rate_limited", retry_after=outcome.retry_after, limit=outcome.limit
             )

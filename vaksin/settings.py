@@ -475,6 +475,26 @@ SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
 SMS_SENDER = env_str("SMS_SENDER", "VAKSIN")
+# Every SMS is billed: budgets per minute and per hour cap the spend (vaksin/sms_budget.py).
+# Codes beyond theirs are refused (429); confirmations beyond theirs wait, never dropped. Codes
+# also have a budget per range of numbers (+60 1x and its next SMS_BUDGET_PREFIX_DIGITS
+# digits), so a burst at made-up numbers of one range leaves the rest for everyone else.
+# 0 is no limit. Operators raise them all at once with the switch `sms_budget`.
+SMS_BUDGET_CODES_PER_MINUTE = env_int("SMS_BUDGET_CODES_PER_MINUTE", 3000, minimum=0)
+SMS_BUDGET_CODES_PER_HOUR = env_int("SMS_BUDGET_CODES_PER_HOUR", 60_000, minimum=0)
+SMS_BUDGET_CODES_PER_PREFIX_PER_MINUTE = env_int(
+    "SMS_BUDGET_CODES_PER_PREFIX_PER_MINUTE", 30, minimum=0
+)
+SMS_BUDGET_CODES_PER_PREFIX_PER_HOUR = env_int(
+    "SMS_BUDGET_CODES_PER_PREFIX_PER_HOUR", 300, minimum=0
+)
+SMS_BUDGET_PREFIX_DIGITS = env_int("SMS_BUDGET_PREFIX_DIGITS", 3, minimum=1)
+SMS_BUDGET_CONFIRMATIONS_PER_MINUTE = env_int(
+    "SMS_BUDGET_CONFIRMATIONS_PER_MINUTE", 60_000, minimum=0
+)
+SMS_BUDGET_CONFIRMATIONS_PER_HOUR = env_int(
+    "SMS_BUDGET_CONFIRMATIONS_PER_HOUR", 1_500_000, minimum=0
+)
 if SMS_BACKEND.endswith("HttpSmsBackend") and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=HttpSmsBackend needs SMS_GATEWAY_URL and _TOKEN.")
 if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith("https://"):

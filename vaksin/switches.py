@@ -1,9 +1,10 @@
 """The operators' switches, as every process reads them: through a per-process copy at most
 SWITCHES_TTL old, so a switch flipped in the admin takes effect everywhere within a second for
 one read per process per second, whatever the traffic. The switches: `registration` ("open",
-"closed" or the configured times), `confirmations` ("paused": nothing taken, nothing lost) and
-`waiting_room` ("off"). When Redis cannot be read the last copy stands: an outage must not
-flip a switch by itself.
+"closed" or the configured times), `confirmations` ("paused": nothing taken, nothing lost),
+`waiting_room` ("off") and `sms_budget` (a factor on every SMS budget, which the budget's
+script reads from Redis itself). When Redis cannot be read the last copy stands: an outage must
+not flip a switch by itself.
 """
 
 import contextlib
@@ -17,6 +18,8 @@ SWITCHES_TTL = 1.0
 REGISTRATION = "registration"
 CONFIRMATIONS = "confirmations"
 WAITING_ROOM = "waiting_room"
+# A factor on every SMS budget (vaksin/sms_budget.py), read by the budget's own script.
+SMS_BUDGET = "sms_budget"
 RegistrationOverride = Literal["open", "closed"]
 
 

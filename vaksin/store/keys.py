@@ -221,3 +221,10 @@ def waitlist_keys(slot: str) -> list[str]:
         offer_key(slot),
         OFFERS_MADE,
     ]
+
+
+def sms_budget_key(kind: str, window: str, number: int, prefix: str = "") -> str:
+    """One window's spend of an SMS budget: `kind` (codes, confirmations) in minute or hour
+    `number` (since the epoch), of one range of numbers (`prefix`: +60 1x and its next digits)
+    or of all. A prefix names a range of thousands of phones, never one person."""
+    return f"{PREFIX}:sms-budget:{kind}:{prefix or 'all'}:{window}:{number}"

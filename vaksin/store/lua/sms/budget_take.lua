@@ -41,5 +41,10 @@ for _, window in ipairs(windows) do
 end
 if granted < wanted and metrics_key ~= '' then
   redis.call('HINCRBY', metrics_key, 'sms_budget:' .. kind .. ':' .. why, wanted - granted)
+  if kind == 'codes' then
+    -- Also among the codes refused, as the per-phone limits count theirs (code_issue.lua).
+    redis.call('HINCRBY', metrics_key, 'code:rate_limited', 1)
+    redis.call('HINCRBY', metrics_key, 'code:sms_budget', 1)
+  end
 end
 return {granted, wait, why}

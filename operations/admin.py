@@ -19,18 +19,16 @@ from audit.admin import ReadOnlyAdmin, StaffPages
 from audit.services import staff_address
 from operations.dashboard import dashboard_context
 from operations.models import Dashboard
-from operations.selectors import noon_figures
 from operations.room import room_shown
+from operations.selectors import noon_figures
 from operations.services import (
     CHOICES,
     RATE_LIMITS,
     queue_mode_set,
     queue_rate_set,
-    sms_budget_choice,
     switch_flip,
 )
 from vaksin import store
-from vaksin.sms_budget import Spend, sms_budget_spend
 from vaksin.switches import switches_forget, waiting_room_off
 
 REFRESH_SECONDS = 5
@@ -69,26 +67,7 @@ SAID = {
         "The waiting room is on again: booking needs an admission. Tickets and places are "
         "as they were.",
     ),
-    ("sms_budget", "x1"): (
-        "Back to the configured SMS budgets",
-        "The SMS budgets are as configured (SMS_BUDGET_*) again, on every node at once.",
-    ),
-    **{
-        ("sms_budget", f"x{factor}"): (
-            f"Raise the SMS budgets {factor}-fold",
-            f"Every SMS budget is {factor} times its configured value from now, on every node "
-            "at once: more codes and confirmations a minute and an hour, and a bigger bill.",
-        )
-        for factor in (2, 5, 10)
-    },
 }
-
-
-def _sms_spend() -> list[Spend]:
-    try:
-        return sms_budget_spend()
-    except store.StoreError:
-        return []
 
 
 class SwitchForm(forms.Form):
@@ -176,7 +155,6 @@ class DashboardAdmin(StaffPages, ReadOnlyAdmin):
             "registration": figures.registration_override or "scheduled",
             "confirmations": "paused" if figures.confirmations_paused else "running",
             "waiting_room": "off" if waiting_room_off() else "on",
-            "sms_budget": sms_budget_choice(),
         }
         # A button for each choice that would change something.
         buttons = {
@@ -188,7 +166,6 @@ class DashboardAdmin(StaffPages, ReadOnlyAdmin):
         context = self._context(
             request,
             "Switches",
-            sms_spend=_sms_spend(),
             figures=figures,
             buttons=buttons,
             current=current,

@@ -26,9 +26,11 @@ from operations.services import (
     RATE_LIMITS,
     queue_mode_set,
     queue_rate_set,
+    sms_budget_choice,
     switch_flip,
 )
 from vaksin import store
+from vaksin.sms_budget import Spend, sms_budget_spend
 from vaksin.switches import switches_forget, waiting_room_off
 
 REFRESH_SECONDS = 5
@@ -67,7 +69,26 @@ SAID = {
         "The waiting room is on again: booking needs an admission. Tickets and places are "
         "as they were.",
     ),
+    ("sms_budget", "x1"): (
+        "Back to the configured SMS budgets",
+        "The SMS budgets are as configured (SMS_BUDGET_*) again, on every node at once.",
+    ),
+    **{
+        ("sms_budget", f"x{factor}"): (
+            f"Raise the SMS budgets {factor}-fold",
+            f"Every SMS budget is {factor} times its configured value from now, on every node "
+            "at once: more codes and confirmations a minute and an hour, and a bigger bill.",
+        )
+        for factor in (2, 5, 10)
+    },
 }
+
+
+def _sms_spend() -> list[Spend]:
+    try:
+        return sms_budget_spend()
+    except store.StoreError:
+        return []
 
 
 class SwitchForm(forms.Form):
@@ -155,6 +176,7 @@ class DashboardAdmin(StaffPages, ReadOnlyAdmin):
             "registration": figures.registration_override or "scheduled",
             "confirmations": "paused" if figures.confirmations_paused else "running",
             "waiting_room": "off" if waiting_room_off() else "on",
+            "sms_budget": sms_budget_choice(),
         }
         # A button for each choice that would change something.
         buttons = {
@@ -166,6 +188,7 @@ class DashboardAdmin(StaffPages, ReadOnlyAdmin):
         context = self._context(
             request,
             "Switches",
+            sms_spend=_sms_spend(),
             figures=figures,
             buttons=buttons,
             current=current,

@@ -12,12 +12,14 @@ from operations.charts import Bar, Line, bar_chart, line_chart
 from operations.metrics import BOOKING_OUTCOMES
 from operations.room import room_shown
 from operations.selectors import History, NoonFigures, noon_figures, noon_history
+from vaksin.sms_budget import CODES, CONFIRMATIONS, sms_budget_spend
 from vaksin.store import StoreError, keys
 
 # Outcomes drawn one line each; the rarer ones are summed into "other refusals".
 DRAWN_OUTCOMES = ("booked", "repeat", "sold_out", "already_registered", "rate_limited")
 LAG_WARNING_SECONDS = 60
 EXPORT_WARNING_SECONDS = 60
+SMS_ALARM_SHARE = 0.8  # of a budget, as VaksinSmsBudgetNearlySpent
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,38 @@ def _tiles(f: NoonFigures, history: History | None) -> list[Tile]:
     ]
 
 
+def _sms_tiles(f: NoonFigures) -> list[Tile]:
+    """Each SMS budget's spend this minute and this hour against its limit (vaksin/sms_budget.py),
+    alarmed from SMS_ALARM_SHARE of a limit, as the alert is."""
+    if not f.redis_up:
+        return []
+    try:
+        spend = {(each.kind, each.window): each for each in sms_budget_spend(now=f.at)}
+    except StoreError:
+        return []
+
+    def said(kind: str, window: str) -> str:
+        each = spend[(kind, window)]
+        return f"{each.spent:,} of {each.limit:,}" if each.limit else f"{each.spent:,} (no limit)"
+
+    def near(kind: str) -> bool:
+        return any(
+            each.limit and each.spent >= SMS_ALARM_SHARE * each.limit
+            for (of, _), each in spend.items()
+            if of == kind
+        )
+
+    return [
+        Tile(
+            f"SMS {kind} this minute",
+            said(kind, "minute"),
+            f"this hour {said(kind, 'hour')}; raise in Switches",
+            alarm=near(kind),
+        )
+        for kind in (CODES, CONFIRMATIONS)
+    ]
+
+
 def _charts(f: NoonFigures, h: History) -> list[tuple[str, SafeString]]:
     other = [f"booking:{o}" for o in BOOKING_OUTCOMES if o not in DRAWN_OUTCOMES]
     bookings = [
@@ -153,7 +187,7 @@ def dashboard_context(*, minutes: int) -> dict[str, Any]:
         except StoreError:
             history = None
     return {
-        "tiles": _tiles(figures, history),
+        "tiles": _tiles(figures, history) + _sms_tiles(figures),
         "charts": _charts(figures, history) if history else [],
         "figures": figures,
         "as_of": datetime.datetime.now().astimezone(),

@@ -182,22 +182,3 @@ def queue_admission_read() -> QueueAdmission:
         pipe.bitcount(keys.QUEUE_USED)
         (rate, lapsed), used = pipe.execute()
     return QueueAdmission(rate_kept=rate is not None, used=int(used), lapsed=int(lapsed or 0))
-
-
-@dataclass(frozen=True)
-class QueueAdmission:
-    """What the room's state holds about admission beyond a step's reply, for operators."""
-
-    rate_kept: bool  # a rate is stored (set by hand or steered); else the configured one runs
-    used: int  # passes used to book
-    lapsed: int  # passes that ran out unused (each let one more ticket in)
-
-
-def queue_admission_read() -> QueueAdmission:
-    """Read after a step (queue_step(..., action="tick")), which brings `lapsed` up to date."""
-    with answering():
-        pipe = client().pipeline(transaction=False)
-        pipe.hmget(keys.QUEUE, "rate", "lapsed")
-        pipe.bitcount(keys.QUEUE_USED)
-        (rate, lapsed), used = pipe.execute()
-    return QueueAdmission(rate_kept=rate is not None, used=int(used), lapsed=int(lapsed or 0))

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench.load import LoadResult, wrk
 from bench.report import Figures, latency
-from bench.stack import environment
-from devstack.processes import free_port, wait_for
+from bench.stack import bench_port, environment
+from devstack.processes import wait_for
 from devstack.stack import Stack
 from devstack.starters import procfile
 
@@ -20,7 +20,7 @@ FIRST_PERSON = 13 * 10**7
 
 
 def _web(stack: Stack, name: str, *, counted: bool) -> str:
-    port = free_port()
+    port = bench_port(stack.origin_port, stack.edge_port)
     env = environment() | {
         "PORT": str(port),
         "WEB_CONCURRENCY": str(stack.web_workers),

@@ -40,6 +40,12 @@ class Figures:
                 f"{what}: {surprises} (expected only {', '.join(map(str, sorted(statuses)))})"
             )
 
+    def refuse(self, problem: str) -> None:
+        """A guard's finding (bench/guards.py): a figure that cannot be true fails the run."""
+        if problem:
+            self.problems.append(problem)
+            print(f"  PROBLEM: {problem}", flush=True)
+
     def target(self, what: str, figure: str, *, met: bool, target: str, note: str) -> None:
         """A figure with its target beside it; a miss is shown in the row and listed."""
         verdict = f"target {target}: " + ("met" if met else "**MISSED**")
@@ -89,7 +95,14 @@ def summary(figures: Figures) -> list[str]:
     ]
 
 
-def write_report(figures: Figures, *, seconds: int, load_at_start: float, path: Path) -> None:
+def write_report(
+    figures: Figures,
+    *,
+    seconds: int,
+    load_at_start: float,
+    path: Path,
+    partial: list[str] | None = None,
+) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -100,6 +113,7 @@ def write_report(figures: Figures, *, seconds: int, load_at_start: float, path: 
         f"- Run: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{seconds} s per scenario, "
         "wrk with 2 threads and 64 connections (256 at the edge) on the same cores as the server.",
+        *([f"- **Partial run**: only {', '.join(partial)}."] if partial else []),
         f"- Machine: {machine()}; load average (1 min) {load_at_start:.1f} before the run "
         f"started (other work on these cores), {os.getloadavg()[0]:.1f} at its end.",
         f"- Versions: {versions()}",

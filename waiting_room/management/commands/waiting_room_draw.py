@@ -11,7 +11,7 @@ from vaksin.store import StoreError
 from vaksin.store.queue import queue_commit, queue_log, queue_reveal, queue_seed, seed_commitment
 from waiting_room.draw import chain, draw_key, drawn_order
 from waiting_room.services import NoWaitingRoom, queue_reading, room_opening
-from waiting_room.verify import draw_verify
+from waiting_room.verify import DrawCheck, draw_verify
 
 
 class Command(BaseCommand):
@@ -141,6 +141,8 @@ class Command(BaseCommand):
         check = draw_verify(seed=seed, reading=reading, heads=options["head"])
         for problem in check.problems:
             self.stderr.write(problem)
+        for line in counts_explained(check):
+            self.stdout.write(line)
         summary = (
             f"{check.logged:,} tickets in the log, {check.checked:,} of {check.tickets:,} "
             "places checked against the draw"
@@ -148,3 +150,28 @@ class Command(BaseCommand):
         if not check.ok:
             raise CommandError(f"{summary}: {len(check.problems)} differences.")
         self.stdout.write(f"{summary}: the log chains, every ticket and place is as it gives.")
+
+
+def counts_explained(check: DrawCheck) -> list[str]:
+    """Why fewer places are checked than tickets logged: "2 of 52" alone reads as a check that
+    skipped 50."""
+    lines = []
+    superseded = check.logged - check.tickets
+    if superseded > 0:
+        lines.append(
+            f"{superseded:,} of the {check.logged:,} tickets in the log are no longer held: "
+            "their phones took a new ticket once their turn was over (a phone holds only its "
+            "latest), so the places checked are those of the "
+            f"{check.tickets:,} tickets phones hold."
+        )
+    unplaced = check.tickets - check.checked
+    if unplaced > 0:
+        lines.append(
+            f"Why {check.checked:,} of {check.tickets:,}: a ticket's place is given when its "
+            "phone is next seen after the opening (the waiting page or POST /api/queue), by the "
+            "draw for a ticket taken before it. "
+            f"{unplaced:,} ticket{'s have' if unplaced != 1 else ' has'} not been seen since "
+            "and hold no place yet, so there is nothing of theirs to check; run --verify again "
+            "once they have come back."
+        )
+    return lines

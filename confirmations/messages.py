@@ -25,16 +25,19 @@ def month_names(lang: str) -> tuple[str, ...]:
 # Each fits its budget in parts with the longest real centre name
 # (tests/confirmations/test_sms_parts.py; docs/translations.md has the arithmetic): 2 parts,
 # and 3 for Tamil, whose words alone take more than the 40 UCS-2 units two parts leave beside
-# the centre, date, window and reference.
+# the centre, date, window and reference. A booking names whom it is for by the last digits of
+# the ID number (a family books several people from one phone): the name would not fit, and a
+# name in another script would make an English or Malay text UCS-2.
 SMS = {
-    "en": "Vaksin: your vaccination is booked. Ref {reference}. {centre}, {date}, "
-    "arrive {window}. Bring your MyKad or passport.",
-    "ms": "Vaksin: janji temu vaksinasi anda telah ditempah. Rujukan tempahan {reference}. "
-    "{centre}, {date}, sila tiba antara {window}. Bawa MyKad atau pasport anda.",
-    "zh-hans": "Vaksin：疫苗接种已预约。预约编号 {reference}。{centre}，请于{date} {window}抵达。"
-    "请携带身份证（MyKad）或护照。",
-    "ta": "Vaksin: உங்கள் தடுப்பூசி முன்பதிவு எண் {reference}. {centre}, {date}, {window} "
-    "இடையே வரவும். MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும்.",
+    "en": "Vaksin: your vaccination is booked for ID ending {id_ending}. Ref {reference}. "
+    "{centre}, {date}, arrive {window}. Bring your MyKad or passport.",
+    "ms": "Vaksin: janji temu vaksinasi anda telah ditempah untuk nombor pengenalan berakhir "
+    "dengan {id_ending}. Rujukan tempahan {reference}. {centre}, {date}, sila tiba antara "
+    "{window}. Bawa MyKad atau pasport anda.",
+    "zh-hans": "Vaksin：证件尾号{id_ending}的疫苗接种已预约。预约编号 {reference}。{centre}，"
+    "请于{date} {window}抵达。请携带身份证或护照。",
+    "ta": "Vaksin: அடையாள எண் …{id_ending}, முன்பதிவு எண் {reference}. {centre}, {date}, "
+    "{window} இடையே வரவும். MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும்.",
 }
 # The languages a person may use, as Django names them (settings.LANGUAGES).
 LANGUAGE_CODES = tuple(SMS)
@@ -148,6 +151,7 @@ class Confirmation:
     kind: str = "booked"  # "booked", "changed", "cancelled" or "offered"
     until: str = ""  # for an offer: when it lapses, "HH:MM" Malaysian time
     link: str = ""  # for an offer: where to accept it
+    id_ending: str = ""  # for a booking: the last 4 characters of the person's ID number
 
 
 def _fields(confirmation: Confirmation) -> dict[str, str]:
@@ -163,6 +167,7 @@ def _fields(confirmation: Confirmation) -> dict[str, str]:
         "window": confirmation.window,
         "until": confirmation.until,
         "link": confirmation.link,
+        "id_ending": confirmation.id_ending,
     }
 
 

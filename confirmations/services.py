@@ -96,6 +96,7 @@ def _confirmation(
         kind=_kind(entry),
         until=until,
         link=link,
+        id_ending=entry.get("id_number", "")[-4:],
     )
 
 

@@ -52,6 +52,7 @@ from vaksin.responses import busy, see_other
 from vaksin.window import registration_state, verification_state
 from waiting_room.services import queue_applies, queue_standing
 from wizard import forms
+from wizard.digest import answers_digest, answers_unchanged
 from wizard.services import wizard_booking_request
 from wizard.state import (
     ORDER,
@@ -477,8 +478,24 @@ def _check_context(state: WizardState) -> dict[str, Any]:
 @wizard_step("check")
 def check_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     if request.method == "POST":
+        seen = request.POST.get("answers")
+        if seen is not None and not answers_unchanged(state, seen):
+            # Changed in another tab since this page was shown: show what would be booked now.
+            response = see_other("register_check")
+            wizard_save(response, state.with_notice("answers_changed"))
+            return response
         return _book(request, state)
-    return _page(request, state, "check", **_check_context(state))
+    response = _page(
+        request,
+        state,
+        "check",
+        answers_digest=answers_digest(state),
+        answers_changed=state.notice == "answers_changed",
+        **_check_context(state),
+    )
+    if state.notice:
+        wizard_save(response, state.without_notice())
+    return response
 
 
 def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
@@ -496,6 +513,8 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
         state.booked(
             {
                 "reference": confirmation.reference,
+                "name": booking.name,
+                "id_last_digits": booking.id_number[-4:],
                 "location": confirmation.location,
                 "centre_name": context["centre_name"],
                 "date": confirmation.date,
@@ -549,6 +568,7 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
             "errors": errors,
             "back_url": _step_url("date"),
             "action": request.get_full_path(),
+            "answers_digest": answers_digest(state),
             **_check_context(state),
         },
         status=STATUS.get(error.code, 400),

@@ -28,7 +28,7 @@ from confirmations.services import (
     ConfirmationsIncomplete,
     confirmations_send,
 )
-from devstack.people import booking_request
+from devstack.people import booking_request, mykad
 from devstack.processes import wait_until
 from devstack.sms import sends_per_reference, sms_lines
 from registration.references import number_for, reference_for
@@ -77,6 +77,19 @@ def test_a_booking_gets_an_sms_with_its_reference_centre_date_and_window(
     assert f"{day.day} " in line["text"] and str(day.year) in line["text"]
     assert entry["window"] in line["text"]
     assert line["text"].startswith("Vaksin: your vaccination is booked")
+
+
+def test_the_booking_sms_says_whom_it_booked_by_the_ids_last_digits(
+    make_slot: SlotMaker, sms_file: Path
+) -> None:
+    """A family books several people from one phone: each SMS says which of them it is for."""
+    day = make_slot(location="WTCKL", name="World Trade Centre Kuala Lumpur", capacity=5)
+    reference = book(3, day)
+
+    confirmation_send(reference=reference)
+
+    [line] = sms_lines(sms_file)
+    assert f"booked for ID ending {mykad(3)[-4:]}. Ref {reference}." in line["text"]
 
 
 def test_a_person_who_booked_in_malay_gets_the_sms_in_malay(

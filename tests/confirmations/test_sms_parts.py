@@ -51,6 +51,7 @@ def confirmation(kind: str, lang: str, centre: str, day: datetime.date) -> Confi
         kind=kind,
         until=offer_until_text(until),
         link=link,
+        id_ending="6066",
     )
 
 

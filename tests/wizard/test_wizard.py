@@ -256,7 +256,17 @@ def test_after_booking_the_cookie_keeps_the_confirmation_only_and_no_phone(
     client.post("/register/check/")
     kept = cookie_payload(client)
     assert set(kept) == {"d"}
-    assert set(kept["d"]) == {"reference", "location", "centre_name", "date", "arrival_window"}
+    # Whom it booked, by name and the ID number's last 4 digits only: a family books several.
+    assert set(kept["d"]) == {
+        "reference",
+        "name",
+        "id_last_digits",
+        "location",
+        "centre_name",
+        "date",
+        "arrival_window",
+    }
+    assert kept["d"]["id_last_digits"] == person["id_number"][-4:]
     assert person["id_number"] not in str(kept)
     assert "3456789" not in str(kept)
     assert "3456789" not in client.get("/register/confirmation/").content.decode()

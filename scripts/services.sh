@@ -174,21 +174,22 @@ pg_start() {
   pg_prepare
   local data log
   data=$(pg_data)
-  # The server writes its log as the PostgreSQL user, so the log sits beside the data when the
-  # data had to move out of the checkout.
+  # The log sits beside the data when the data had to move out of the checkout. It is opened
+  # here and handed to the server as its output (not pg_ctl -l, which opens it as the
+  # PostgreSQL user): var/log is 0700, as the SMS log beside it names phones, and only the
+  # checkout's user may enter it.
   log=$pg_log
   if [ -L "$pg_link" ]; then log=$(dirname "$data")/postgresql.log; fi
-  if [ -n "$pg_user" ]; then
-    touch "$log"
-    chown "$pg_user": "$log"
-  fi
+  touch "$log"
+  chmod 600 "$log"
+  if [ -n "$pg_user" ]; then chown "$pg_user": "$log"; fi
   # After a kill -9 of the postmaster its orphaned backends hold the data folder for a moment,
   # so a failed start is retried a few times.
   local try
   for try in 1 2 3 4 5; do
-    if as_pg "$pg_bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -s \
+    if as_pg "$pg_bin/pg_ctl" -D "$data" -w -t 60 -s \
       -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories='' -c fsync=on" \
-      start 9>&- 2>/dev/null; then
+      start 9>&- >>"$log" 2>/dev/null; then
       break
     fi
     if [ "$try" = 5 ]; then
@@ -230,6 +231,7 @@ fi
 command -v redis-server >/dev/null || { echo "redis: redis-server not found; run scripts/bootstrap.sh" >&2; exit 1; }
 
 mkdir -p "$var/log" "$var/run"
+chmod 700 "$var/log" # the file SMS backend's log names phones (vaksin/private_files.py)
 # One start/stop at a time per set of ports (make run and make test may race). The servers must
 # not inherit this descriptor (9>&- above), or they would hold the lock for their whole life.
 exec 9>"$var/run/services-$REDIS_PORT-$PG_PORT.lock"

@@ -308,7 +308,7 @@ class ConfirmationStack:
         self.env = stack_environment(
             SMS_BACKEND="vaksin.sms.FileSmsBackend",
             SMS_FILE_PATH=str(self.sms_path),
-            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_BACKEND="vaksin.private_files.PrivateFileEmailBackend",
             EMAIL_FILE_PATH=str(tmp_path / "mail"),
             **env,
         )

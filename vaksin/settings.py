@@ -500,8 +500,9 @@ if SMS_BACKEND.endswith("HttpSmsBackend") and not (SMS_GATEWAY_URL and SMS_GATEW
 if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith("https://"):
     raise ImproperlyConfigured("SMS_GATEWAY_URL must be an https:// URL.")
 
-# Mail through Django's backends; by default written as files under var/mail for inspection.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Mail through Django's backends; by default written as files under var/mail for inspection,
+# 0600 in a 0700 folder (they hold names and e-mail addresses).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "vaksin.private_files.PrivateFileEmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)

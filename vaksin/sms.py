@@ -13,6 +13,8 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from vaksin.private_files import private_append, private_folder
+
 
 class SmsError(Exception):
     """The message was not accepted; its batch sends the rest, then is retried with backoff."""
@@ -38,15 +40,16 @@ def _line(message: Sms) -> str:
 
 
 class FileSmsBackend:
-    """Appends one JSON line per message to SMS_FILE_PATH: for development, demos and tests."""
+    """Appends one JSON line per message to SMS_FILE_PATH: for development, demos and tests.
+    Every line names a phone, so the file is 0600 in a 0700 folder (vaksin/private_files.py)."""
 
     def __init__(self, path: str | None = None) -> None:
         self.path = Path(path or settings.SMS_FILE_PATH)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
 
     def send(self, message: Sms) -> None:
         # One write() on an O_APPEND descriptor: lines from concurrent workers never interleave.
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        descriptor = private_append(self.path)
         try:
             os.write(descriptor, (_line(message) + "\n").encode())
         finally:

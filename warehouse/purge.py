@@ -7,6 +7,9 @@ still holds the booking, so a purge never lets the same person book twice; the p
 stays too. The PostgreSQL warehouse is not purged here (docs/operations.md says why and what
 to do about it).
 
+A cancellation (a move writes one too) names the phone its SMS went to: it goes with the
+booking it cancelled, once that booking's date is past retention.
+
 A waiting list's personal data ends sooner, with its date: the lists dated before today are
 closed (their waiters forgotten) and the offers made on them, which name the waiter's phone, are
 purged from the log. A waiter who booked is a booking like any other.
@@ -37,6 +40,7 @@ class PurgeSummary:
     purged_before: int = 0  # by earlier runs (or by a run at the same time)
     offers: int = 0  # waiting-list offers of dates before today purged (dry run: that would be)
     waiters: int = 0  # waiters forgotten with their lists (none in a dry run)
+    cancellations: int = 0  # cancellations and moves purged (dry run: that would be)
 
     def line(self) -> str:
         verb = "Would purge" if self.dry_run else "Purged"
@@ -45,7 +49,8 @@ class PurgeSummary:
             f"{self.cutoff.isoformat()}; {self.kept:,} keep theirs (not old enough, not yet "
             "exported or relayed, set aside by the export, or the log's last entry); "
             f"{self.purged_before:,} were purged before. Waiting lists of past dates: "
-            f"{self.offers:,} offers purged, {self.waiters:,} waiters forgotten."
+            f"{self.offers:,} offers purged, {self.waiters:,} waiters forgotten. "
+            f"Cancellations and moves: {self.cancellations:,} purged."
         )
 
 
@@ -87,7 +92,7 @@ def personal_data_purge(
     now = int(time.time())
     after = 0
     while page := bookings.read_entries(after=after, count=batch, purged=False):
-        items, offers = [], []
+        items, offers, cancellations = [], [], []
         for number, entry in page:
             if entry.get("kind") == "offered":
                 # It names the waiter's phone: it goes once its list is over, relayed and
@@ -96,6 +101,13 @@ def personal_data_purge(
                     offers.append(
                         purged.PurgeItem(number, purged.offer_record(entry, purged_at=now))
                     )
+                continue
+            if entry.get("kind") == "cancelled":
+                if number <= limit and entry["date"] < cutoff:
+                    record = purged.cancellation_record(
+                        entry, phones=_phone_names(entry["phone"]), purged_at=now
+                    )
+                    cancellations.append(purged.PurgeItem(number, record))
                 continue
             if entry.get("kind") != "booked":
                 continue
@@ -106,8 +118,10 @@ def personal_data_purge(
         if dry_run:
             summary.purged += len(items)
             summary.offers += len(offers)
+            summary.cancellations += len(cancellations)
         else:
             summary.offers += purged.purge_batch(offers)
+            summary.cancellations += purged.purge_batch(cancellations)
             done = purged.purge_batch(items)
             summary.purged += done
             # Purged meanwhile by a run at the same time: theirs, not ours.
@@ -123,10 +137,13 @@ def personal_data_purge(
 
 def _record(entry: LogEntry, now: int) -> str:
     persons = keys.person_keys(entry["id_type"], entry["id_number"])
-    phones = keys.phone_keys(entry["phone"])
     return purged.purge_record(
         entry,
         persons=[keys.bucketed_name(*name) for name in persons],
-        phones=[keys.bucketed_name(*name) for name in phones],
+        phones=_phone_names(entry["phone"]),
         purged_at=now,
     )
+
+
+def _phone_names(phone: str) -> list[str]:
+    return [keys.bucketed_name(*name) for name in keys.phone_keys(phone)] if phone else []

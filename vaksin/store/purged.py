@@ -7,7 +7,9 @@ the language, when it was booked and purged, and the keyed HMAC names of its per
 counters can still be checked against it. Readers of the booking log (vaksin/store/bookings.py,
 lookup.py) read a purged booking as a "booked" entry with empty personal fields and a
 `purged_at` field; see docs/redis.md. A waiting-list offer's entry (it names the waiter's phone)
-is purged the same way once its list is over, and reads back as an offer without the phone.
+is purged the same way once its list is over, and reads back as an offer without the phone; a
+cancellation's (a move writes one too: it names the phone the confirmation went to) once the
+booking it cancelled is past retention, and reads back as a cancellation without the phone.
 """
 
 import json
@@ -24,6 +26,8 @@ PERSONAL_FIELDS = ("id_type", "id_number", "name", "phone", "email")
 KEPT_FIELDS = ("location", "date", "window", "lang", "at")
 # And those a purged waiting-list offer keeps besides (the waiter is the phone's keyed name).
 OFFER_KEPT_FIELDS = ("waiter", "until")
+# And those a purged cancellation keeps besides: which booking, by whom, why, what replaced it.
+CANCEL_KEPT_FIELDS = ("booking", "by", "reason", "moved_to")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,14 @@ def offer_record(entry: LogEntry, *, purged_at: int) -> str:
     return json.dumps({"kind": "offered", **kept, "purged_at": purged_at}, separators=(",", ":"))
 
 
+def cancellation_record(entry: LogEntry, *, phones: list[str], purged_at: int) -> str:
+    """The compact record that stands for a cancellation (or a move's) once purged: what it
+    cancelled and why, and the phone's keyed names, without the phone."""
+    kept = {name: entry.get(name, "") for name in (*KEPT_FIELDS, *CANCEL_KEPT_FIELDS)}
+    record = {"kind": "cancelled", **kept, "phones": phones, "purged_at": purged_at}
+    return json.dumps(record, separators=(",", ":"))
+
+
 def purged_entry(record: str) -> LogEntry:
     """A purged booking as readers of the log see it: a booking with empty personal fields (and
     a purged offer as an offer without its phone)."""
@@ -57,6 +69,9 @@ def purged_entry(record: str) -> LogEntry:
     if data.get("kind") == "offered":
         entry["kind"] = "offered"
         entry.update({name: str(data.get(name, "")) for name in OFFER_KEPT_FIELDS})
+    if data.get("kind") == "cancelled":
+        entry = {"kind": "cancelled", "phone": "", **{n: entry[n] for n in KEPT_FIELDS}}
+        entry.update({name: str(data.get(name, "")) for name in CANCEL_KEPT_FIELDS if name in data})
     entry["purged_at"] = str(data.get("purged_at", ""))
     entry["persons"] = ",".join(data.get("persons", []))
     entry["phones"] = ",".join(data.get("phones", []))
@@ -85,11 +100,12 @@ def purge_batch(items: list[PurgeItem]) -> int:
 
 
 def purged_count(kind: str = "") -> int:
-    """How many log entries have been purged so far: of `kind` ("bookings" or "offers"), or of
-    both (the log's length counts them all)."""
+    """How many log entries have been purged so far: of `kind` ("bookings", "offers" or
+    "cancellations"), or of all (the log's length counts them all)."""
+    kinds = ("bookings", "offers", "cancellations")
     with answering():
-        counts = client().hmget(keys.PURGE_STATE, ["bookings", "offers"])
-    found = dict(zip(("bookings", "offers"), (int(count or 0) for count in counts), strict=True))
+        counts = client().hmget(keys.PURGE_STATE, list(kinds))
+    found = dict(zip(kinds, (int(count or 0) for count in counts), strict=True))
     return found[kind] if kind else sum(found.values())
 
 

@@ -18,8 +18,8 @@ class Command(BaseCommand):
         "days past. Each booking keeps its reference, slot, arrival window and counters, and "
         "its person still holds it (they cannot book again). The PostgreSQL warehouse is NOT "
         "purged by this command. Waiting lists of dates before today are closed (their "
-        "waiters' data removed) and their offers purged from the log. Safe to re-run or to "
-        "run twice at once."
+        "waiters' data removed) and their offers purged from the log; cancellations and "
+        "moves go with the bookings they cancelled. Safe to re-run or to run twice at once."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -45,7 +45,7 @@ def confirmation_job_for(*, reference: str) -> ConfirmationJob | None:
             if not span or not span[0] <= number <= span[1]:
                 continue
             try:
-                job = Job.fetch(job_id, connection=queue.connection)
+                job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
             except NoSuchJobError:
                 continue
             if job.args and reference in job.args[0]:

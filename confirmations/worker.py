@@ -14,6 +14,7 @@ import redis
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from vaksin.env import env_int
 from vaksin.runloop import Backoff
@@ -37,6 +38,9 @@ class ConfirmationWorker(SimpleWorker):
         kwargs.setdefault(
             "maintenance_interval", env_int("CONFIRMATION_MAINTENANCE_SECONDS", 15, minimum=1)
         )
+        # JSON whatever `rqworker --serializer` says (its default is pickle): a job is never
+        # unpickled (confirmations/allowed_jobs.py).
+        kwargs["serializer"] = JSONSerializer
         super().__init__(*args, **kwargs)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:

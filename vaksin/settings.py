@@ -292,7 +292,8 @@ CACHES = {
         else REDIS_URL,
         # Its own prefix beside the booking keys ({vk}:...): nothing else reads these.
         "KEY_PREFIX": "staff-sessions",
-        "OPTIONS": _session_redis,
+        # JSON, never pickled: a session written to Redis by someone else must not run code.
+        "OPTIONS": {**_session_redis, "SERIALIZER": "django_redis.serializers.json.JSONSerializer"},
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -381,6 +382,9 @@ _queue_redis: dict[str, object] = (
     if REDIS_SENTINELS
     else {"URL": REDIS_URL}
 )
+# Jobs as JSON, never pickled: whoever could write a pickle to Redis could run code in the
+# workers (confirmations/allowed_jobs.py, which also runs only our own job functions).
+_queue_redis["SERIALIZER"] = "rq.serializers.JSONSerializer"
 RQ_QUEUES = {
     "confirmations": {**_queue_redis, "DEFAULT_TIMEOUT": 60},
     "verifications": {**_queue_redis, "DEFAULT_TIMEOUT": 30},
@@ -526,6 +530,7 @@ CONFIRMATION_SLOW_SEND_MS = env_int("CONFIRMATION_SLOW_SEND_MS", 0)
 # otherwise hold them until the surrounding transaction commits).
 RQ = {
     "WORKER_CLASS": "confirmations.worker.ConfirmationWorker",
+    "JOB_CLASS": "confirmations.allowed_jobs.AllowedJob",
     "COMMIT_MODE": "auto",
 }
 # The dashboard is registered by audit.queues instead, behind audit.manage_queues.

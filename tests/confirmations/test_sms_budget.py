@@ -73,7 +73,7 @@ def test_a_batch_job_queues_what_waits_for_when_the_budget_has_room(
     assert counts == {"sent": 2, "over_budget": 2}
     queue = django_rq.get_queue(QUEUE)
     [later] = queue.scheduled_job_registry.get_job_ids()
-    job = Job.fetch(later, connection=queue.connection)
+    job = Job.fetch(later, connection=queue.connection, serializer=queue.serializer)
     assert job.args[0] == references[2:]
     assert batch_span(later) is not None  # staff's look-up and the lag still see it
     clock.now += 60

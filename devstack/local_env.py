@@ -19,7 +19,10 @@ from devstack.processes import ROOT
 # What is not the product: the harness, the bench, deployment and the tools' own folders.
 NOT_PRODUCT = {"tests", "bench", "devstack", "deploy", "scripts", "node_modules", "locale"}
 # Read before the file is (which file to read), or only by gunicorn, never by manage.py.
-NOT_FOR_MANAGE = {"VAKSIN_LOCAL_ENV", "PORT", "HOST", "WEB_CONCURRENCY"}
+# A process's name picks its own Redis user: manage.py by hand is none of them.
+NOT_FOR_MANAGE = {
+    "VAKSIN_LOCAL_ENV", "PORT", "HOST", "WEB_CONCURRENCY", "VAKSIN_PROCESS", "HONCHO_PROCESS_NAME",
+}  # fmt: skip
 
 
 def product_sources(root: Path = ROOT) -> Iterator[Path]:

@@ -11,7 +11,17 @@ export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}
 mkdir -p var
 REDIS_PORT=${REDIS_PORT:-6391}
 PG_PORT=${PG_PORT:-5441}
-REDIS_URL=${REDIS_URL:-$(REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh redis-url 0)}
+if [ -z "${REDIS_URL:-}" ]; then
+  # Each process as a Redis user of its own, with only what it needs (deploy/redis/users.acl);
+  # manage.py (this script's and yours, through var/local.env) as the admin user.
+  redis_url() { REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh redis-url 0 "$1"; }
+  REDIS_URL=$(redis_url admin)
+  REDIS_URL_WEB=$(redis_url web) REDIS_URL_RELAY=$(redis_url relay)
+  REDIS_URL_WORKER=$(redis_url workers) REDIS_URL_CODES=$(redis_url workers)
+  REDIS_URL_EXPORT=$(redis_url export) REDIS_URL_WAITLIST=$(redis_url waitlist)
+  export REDIS_URL_WEB REDIS_URL_RELAY REDIS_URL_WORKER REDIS_URL_CODES REDIS_URL_EXPORT \
+    REDIS_URL_WAITLIST
+fi
 DATABASE_URL=${DATABASE_URL:-postgres://vaksin@127.0.0.1:$PG_PORT/vaksin}
 export REDIS_URL DATABASE_URL
 # Without a real secret this is a developer's machine: debug mode, and secrets made up once and

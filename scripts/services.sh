@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private Redis and PostgreSQL for this checkout, on loopback, with their data under ./var/.
 #   scripts/services.sh start|stop|status|clean
-#   scripts/services.sh redis-url [DB]   prints the private Redis's URL, password included
+#   scripts/services.sh redis-url [DB] [USER]   prints the private Redis's URL, password included:
+#                                               the default user's, or USER's (deploy/redis/users.acl)
 # REDIS_PORT (default 6391) and PG_PORT (default 5441) let two checkouts, or two sets of services
 # in one checkout, run side by side: ports other than the defaults get their own data folders.
 set -euo pipefail
@@ -39,6 +40,28 @@ redis_password() {
 }
 
 redis_cli() { REDISCLI_AUTH=$(redis_password) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
+# Each process connects as a user of its own with only what it needs (deploy/redis/users.acl,
+# docs/operations.md "Redis users"), each with a password of its own beside the default one.
+redis_user_password() {
+  local file=$var/redis-$REDIS_PORT-$1.password
+  if [ ! -s "$file" ]; then
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
+
+# Made at every start: Redis keeps its users in memory only. `read -a` splits the rules into
+# words without expanding them (`~` alone is the empty key, not a home folder).
+redis_users() {
+  local name rest rules
+  while read -r name rest; do
+    case $name in '' | '#'*) continue ;; esac
+    read -ra rules <<<"$rest"
+    redis_cli ACL SETUSER "vaksin-$name" reset on ">$(redis_user_password "$name")" "${rules[@]}" \
+      >/dev/null
+  done <"$root/deploy/redis/users.acl"
+}
 
 redis_ping() { [ "$(redis_cli ping 2>/dev/null)" = PONG ]; }
 
@@ -238,8 +261,14 @@ exec 9>"$var/run/services-$REDIS_PORT-$PG_PORT.lock"
 flock 9
 
 case "${1:-}" in
-  start) redis_start && pg_start ;;
-  redis-url) echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/${2:-0}" ;;
+  start) redis_start && redis_users && pg_start ;;
+  redis-url)
+    if [ -n "${3:-}" ]; then
+      echo "redis://vaksin-$3:$(redis_user_password "$3")@127.0.0.1:$REDIS_PORT/${2:-0}"
+    else
+      echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/${2:-0}"
+    fi
+    ;;
   stop)
     rc=0
     redis_stop || rc=1
@@ -266,7 +295,7 @@ case "${1:-}" in
     echo "removed $var"
     ;;
   *)
-    echo "usage: scripts/services.sh start|stop|status|clean|redis-url [DB]" >&2
+    echo "usage: scripts/services.sh start|stop|status|clean|redis-url [DB] [USER]" >&2
     exit 2
     ;;
 esac

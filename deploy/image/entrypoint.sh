@@ -67,6 +67,9 @@ PY
 esac
 
 command=$(sed -n "s/^$process:[[:space:]]*//p" Procfile)
+# Names the process to the settings, which then take its own Redis user's URL from
+# REDIS_URL_<PROCESS> when one is set (deploy/redis/users.acl).
+export VAKSIN_PROCESS=$process
 if [ -z "$command" ]; then
   echo "entrypoint: the Procfile has no $process process" >&2
   exit 1

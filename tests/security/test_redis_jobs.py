@@ -42,7 +42,8 @@ def test_a_job_naming_any_other_function_is_refused() -> None:
     assert marks() == []
     assert queue.failed_job_registry.get_job_ids() == [job.id]
     failed = Job.fetch(job.id, connection=queue.connection, serializer=queue.serializer)
-    assert "is not a job this worker runs" in (failed.latest_result().exc_string or "")
+    result = failed.latest_result()
+    assert result and "is not a job this worker runs" in (result.exc_string or "")
 
 
 def test_the_control_an_allowed_job_runs(sms_file) -> None:

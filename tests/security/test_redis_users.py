@@ -30,7 +30,7 @@ NOPERM = redis.exceptions.NoPermissionError
 
 
 @pytest.fixture
-def users(redis_client: redis.Redis) -> Iterator[dict[str, redis.Redis]]:
+def users(redis_client: redis.Redis) -> Iterator[dict[str, str]]:
     with redis_users(redis_client, settings.REDIS_URL, prefix=PREFIX) as urls:
         yield urls
 

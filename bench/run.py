@@ -2,11 +2,18 @@
 
 Starts the real stack on loopback (private Redis with fsync always, PostgreSQL, gunicorn, the
 Procfile's workers and an nginx edge), drives it with wrk for a bounded time per scenario,
-checks the invariants afterwards, prints a table and rewrites BENCHMARKS.md. Exits non-zero
-when a figure cannot be trusted: a scenario that got answers it did not expect, an edge that
-passes more than a request a second to the origin, a broken invariant.
+checks the invariants afterwards, prints a table and rewrites BENCHMARKS.md. Every ratio to the
+trivial view divides a run by the trivial runs just before and after it (bench/ceiling.py).
+Exits non-zero when a figure cannot be trusted: a scenario that got answers it did not expect,
+an edge that passes more than a request a second to the origin, a broken invariant, or a figure
+that cannot be true (bench/guards.py: a path faster than the trivial view beside it, an export
+faster than a raw COPY...). A missed target is printed as missed and is not a failure.
 
     .venv/bin/python -m bench.run [--seconds 10] [--skip-replay]
+    .venv/bin/python -m bench.run --only booking wizard export --report var/partial.md
+
+A partial run on a shared machine: bench/stack.py's BENCH_* variables give it a Redis database,
+a PostgreSQL database, a run folder and ports of its own.
 """
 
 import argparse

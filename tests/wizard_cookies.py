@@ -36,7 +36,10 @@ def cookie_rewrite(client: Client, **changes: Any) -> None:
 
 
 def error_page(response: Any, *, status: int = 200) -> str:
-    """The page of a refused answer, checked for its status and "Error:" in its title."""
+    """The page of a refused answer, checked for its status and "Error:" in its title. A refused
+    step answers 303 to its own GET (post/redirect/get for errors too), which shows it."""
+    if response.status_code == 303:
+        response = response.client.get(response["Location"])
     page = response.content.decode()
     assert response.status_code == status, page[:2000]
     assert "<title>Error: " in page

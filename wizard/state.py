@@ -54,6 +54,10 @@ class WizardState:
     # The phone a code was last sent to and not yet confirmed, and when it was sent.
     pending: str = ""
     sent_at: int = 0
+    # A step's answers as typed that were refused: its GET shows them again with their errors
+    # (post/redirect/get for errors too, so Back and reload never resubmit a form).
+    retry_step: str = ""
+    retry: dict[str, str] = field(default_factory=dict)
 
     def required(self, step: str) -> tuple[str, ...]:
         needed = tuple(name for name in STEPS[step] if name not in OPTIONAL)
@@ -106,7 +110,14 @@ class WizardState:
         return replace(self, answers=answers, notice=code, notice_slot=slot)
 
     def without_notice(self) -> "WizardState":
-        return replace(self, notice="", notice_slot="")
+        """Without the one-off messages for the next page: the notice and a refused step's."""
+        return replace(self, notice="", notice_slot="", retry_step="", retry={})
+
+    def with_retry(self, step: str, typed: dict[str, str]) -> "WizardState":
+        return replace(self, retry_step=step, retry=typed)
+
+    def without_retry(self) -> "WizardState":
+        return replace(self, retry_step="", retry={})
 
     def booked(self, confirmation: dict[str, str]) -> "WizardState":
         return WizardState(done=confirmation)
@@ -130,6 +141,8 @@ def wizard_load(request: HttpRequest) -> WizardState:
         notice=str(raw.get("n", "")),
         notice_slot=str(raw.get("s", "")),
         done=strings(raw["d"]) if isinstance(raw.get("d"), dict) else None,
+        retry_step=str(raw.get("rs", "")),
+        retry=strings(raw.get("r")),
     )
 
 
@@ -137,6 +150,8 @@ def wizard_save(response: HttpResponseBase, state: WizardState) -> None:
     payload: dict[str, Any] = {"a": state.answers}
     if state.notice:
         payload |= {"n": state.notice, "s": state.notice_slot}
+    if state.retry_step:
+        payload |= {"rs": state.retry_step, "r": state.retry}
     if state.done:
         payload = {"d": state.done}
     COOKIE.write(response, payload, max_age=None)

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +53,7 @@ from vaksin.window import registration_state, verification_state
 from waiting_room.services import queue_applies, queue_standing
 from wizard import forms
 from wizard.digest import answers_digest, answers_unchanged
+from wizard.opening import registration_status
 from wizard.services import wizard_booking_request
 from wizard.state import (
     ORDER,
@@ -70,6 +71,7 @@ WizardView = Callable[[HttpRequest, WizardState], HttpResponse]
 def _window_context() -> dict[str, Any]:
     return {
         "registration_state": registration_state(),
+        "registration_status": registration_status(),
         "opens_at": settings.REGISTRATION_OPENS_AT,
         "closes_at": settings.REGISTRATION_CLOSES_AT,
         "verification_state": verification_state(),
@@ -96,7 +98,8 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
             window = _window_context()
             state = wizard_load(request)
             opened = "verification_state" if step in PHONE_STEPS else "registration_state"
-            if window[opened] != "open":
+            if window[opened] != "open" or window["registration_status"] == "paused":
+                # Paused: not even a code, which would be spent before it reopens.
                 return _closed(request, state, window)
             try:
                 return _resume(state, step) or _queued(state, step) or view(request, state)
@@ -191,7 +194,7 @@ def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpRespons
     if request.GET.get("change") == "1" or not state.may_show(target):
         target = state.first_missing_step()
     response = see_other(f"register_{target}")
-    wizard_save(response, state)
+    wizard_save(response, state.without_retry())
     return response
 
 
@@ -224,18 +227,56 @@ def start(request: HttpRequest) -> HttpResponse:
 def _answer(
     request: HttpRequest, state: WizardState, step: str, form: public_forms.StepForm, **extra: Any
 ) -> HttpResponse:
-    """Keeps a valid step's answers and goes on; otherwise shows the step (again)."""
+    """Keeps a valid step's answers and goes on; a refused POST goes back to the step's GET,
+    which shows the answers as typed with their errors; a GET shows the step."""
+    if request.method != "POST":
+        return _page(request, state, step, form=form, **extra)
     if form.is_valid():
         return _advance(request, state.answered(form.answers), step)
-    return _page(request, state, step, form=form, **extra)
+    return _retry(request, state, step)
+
+
+# At most this many posted fields are kept for the step's GET: every step has fewer.
+RETRY_FIELDS = 8
+
+
+def _retry(request: HttpRequest, state: WizardState, step: str) -> HttpResponse:
+    """Post/redirect/get for errors too: the answers as typed go to the step's GET in the
+    encrypted cookie, so Back and reload never ask to resubmit a form. They stay (a reload shows
+    the same page) until the step is answered or another is refused."""
+    typed = {
+        name: public_forms.cut(value)
+        for name, value in request.POST.items()
+        if name != "csrfmiddlewaretoken"
+    }
+    response = HttpResponseRedirect(request.get_full_path())
+    response.status_code = 303
+    wizard_save(response, state.with_retry(step, dict(list(typed.items())[:RETRY_FIELDS])))
+    return response
+
+
+def _posted(request: HttpRequest, state: WizardState, step: str) -> QueryDict | None:
+    """What the step's form is bound to: the POST, the refused answers on the GET after it,
+    or nothing (the answers kept so far)."""
+    if request.method == "POST":
+        return request.POST
+    if state.retry_step != step:
+        return None
+    typed = QueryDict(mutable=True)
+    typed.update(state.retry)
+    return typed
 
 
 @wizard_step("phone")
 def phone_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     form = phone_forms.PhoneForm(
-        public_forms.posted(request), kept={"phone": state.pending or state.phone}
+        _posted(request, state, "phone"), kept={"phone": state.pending or state.phone}
     )
     if not form.is_valid():
+        if request.method == "POST":
+            return _retry(request, state, "phone")
+        return _page(request, state, "phone", form=form, **_phone_context())
+    if request.method != "POST":
         return _page(request, state, "phone", form=form, **_phone_context())
     phone = form.cleaned_data["phone"]
     if phone == state.phone:
@@ -257,7 +298,7 @@ def _send_code(
             request, state, error, form, step, phone_forms.send_refusal(error)
         )
     response = see_other("register_code")
-    sent = state.code_sent(phone, at=int(time.time()))
+    sent = state.without_retry().code_sent(phone, at=int(time.time()))
     wizard_save(response, sent.with_notice("code_resent") if step == "code" else sent)
     return response
 
@@ -327,6 +368,7 @@ def code_step(request: HttpRequest, state: WizardState) -> HttpResponse:
 def _verified(state: WizardState, verified: VerifiedPhone | None = None) -> HttpResponse:
     """On to the first unanswered step; before registration opens, to the page that says
     to come back then."""
+    state = state.without_retry()
     if verified:
         state = state.verified(verified.phone, until=int(verified.expires_at.timestamp()))
     if queue_applies():
@@ -359,23 +401,26 @@ def _last_day() -> datetime.date:
     return last or today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
 
 
-def _dated(request: HttpRequest) -> dict[str, Any]:
-    """What a dated form needs: today, and on a POST the last day offered, for the age."""
+def _dated(data: QueryDict | None) -> dict[str, Any]:
+    """What a dated form needs: today, and for answers to check the last day offered, for the
+    age."""
     return {
         "today": timezone.localdate(),
-        "last_day": _last_day() if request.method == "POST" else None,
+        "last_day": _last_day() if data is not None else None,
     }
 
 
 @wizard_step("id")
 def id_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.IdForm(public_forms.posted(request), kept=state.answers, **_dated(request))
+    data = _posted(request, state, "id")
+    form = forms.IdForm(data, kept=state.answers, **_dated(data))
     return _answer(request, state, "id", form)
 
 
 @wizard_step("details")
 def details_step(request: HttpRequest, state: WizardState) -> HttpResponse:
-    form = forms.DetailsForm(public_forms.posted(request), kept=state.answers, **_dated(request))
+    data = _posted(request, state, "details")
+    form = forms.DetailsForm(data, kept=state.answers, **_dated(data))
     return _answer(request, state, "details", form)
 
 
@@ -389,8 +434,9 @@ def _listing_context() -> tuple[dict[str, Any], dict[str, Any]]:
 @wizard_step("state")
 def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    form = forms.StateForm(public_forms.posted(request), kept=state.answers, listing=listing)
-    if form.is_valid() and (only := _single_centre(form.cleaned_data["state"])):
+    form = forms.StateForm(_posted(request, state, "state"), kept=state.answers, listing=listing)
+    posted = request.method == "POST"
+    if posted and form.is_valid() and (only := _single_centre(form.cleaned_data["state"])):
         # One centre in the state: nothing to choose, straight on to its dates.
         return _advance(request, state.answered({**form.answers, "location": only}), "centre")
     choices = state_choices(listing)
@@ -402,7 +448,7 @@ def state_step(request: HttpRequest, state: WizardState) -> HttpResponse:
 @wizard_step("centre")
 def centre_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    form = forms.CentreForm(public_forms.posted(request), kept=state.answers, listing=listing)
+    form = forms.CentreForm(_posted(request, state, "centre"), kept=state.answers, listing=listing)
     code = state.answers["state"]
     extra = {"centres": centre_choices(listing, code), "state_name": STATES.get(code, code)}
     return _answer(request, state, "centre", form, **extra, **freshness)
@@ -445,9 +491,11 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
 @wizard_step("date")
 def date_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     listing, freshness = _listing_context()
-    form = forms.DateForm(public_forms.posted(request), kept=state.answers, listing=listing)
-    if form.is_valid():
-        return _advance(request, state.answered(form.answers).without_notice(), "date")
+    form = forms.DateForm(_posted(request, state, "date"), kept=state.answers, listing=listing)
+    if request.method == "POST":
+        if form.is_valid():
+            return _advance(request, state.answered(form.answers).without_notice(), "date")
+        return _retry(request, state.without_notice(), "date")
     extra = {**_date_context(state, listing), **freshness}
     if state.notice and not form.is_bound:
         # The booking attempt that sent the person here failed: say why, once.

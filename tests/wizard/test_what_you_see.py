@@ -86,3 +86,37 @@ def test_a_second_tab_never_makes_the_first_book_its_person(
     expect(first.locator(".summary")).to_contain_text(re.compile(r"\d{2}:\d{2}"))
     first.screenshot(path=str(shots / "phone-confirmation-names-the-person.png"), full_page=True)
     first.context.close()
+
+
+def test_back_and_reload_after_an_error_never_resubmit_a_form(
+    browser: Browser, site: str, site_sms: Path, make_slot, shots: Path
+) -> None:
+    _seed(make_slot)
+    page = phone_page(browser)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{site}/register/")
+    verify(page, site_sms)
+    page.get_by_label("MyKad", exact=True).check()
+    page.locator("#id_number").fill("900230-14-5555")
+    page.get_by_role("button", name="Continue").click()
+    # The error is the step's own page, fetched with GET after the refused POST.
+    expect(page.locator(".error-summary")).to_contain_text("must be your date of birth")
+    expect(page.locator("#id_number")).to_have_value("900230-14-5555")
+    page.screenshot(path=str(shots / "phone-error-after-redirect.png"), full_page=True)
+    sent = len(posts)
+    page.reload()
+    assert len(posts) == sent  # a reload asks nothing to be posted again
+    expect(page.locator("h1")).to_have_text("What is your identity document?")
+    expect(page.locator("#id_number")).to_have_value("900230-14-5555")
+
+    page.locator("#id_number").fill(mykad())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/register/details/")
+    sent = len(posts)
+    page.go_back()
+    # Back shows the identity step (not "Confirm Form Resubmission") with the answer kept.
+    expect(page.locator("h1")).to_have_text("What is your identity document?")
+    expect(page.locator("#id_type-mykad")).to_be_checked()
+    assert len(posts) == sent
+    page.context.close()

@@ -68,7 +68,9 @@ def test_every_missing_answer_is_listed_at_once_and_other_answers_are_kept(
     day = make_slot()
     walk(person, location="WTCKL", date=day.isoformat(), until="id")
     response = client.post(
-        "/register/details/", {"name": "", "phone": "03-2161 2345", "email": "not-an-address"}
+        "/register/details/",
+        {"name": "", "phone": "03-2161 2345", "email": "not-an-address"},
+        follow=True,
     )
     page = response.content.decode()
     assert "Enter your full name" in page
@@ -90,7 +92,7 @@ def test_a_passport_holder_is_asked_their_date_of_birth_and_refused_at_once_if_t
     walk(passport, location="WTCKL", date=day.isoformat(), until="id")
     asked = client.get("/register/details/").content.decode()
     assert 'id="birth_day"' in asked
-    missing = client.post("/register/details/", {"name": "Maria Santos"})
+    missing = client.post("/register/details/", {"name": "Maria Santos"}, follow=True)
     assert "Enter your date of birth" in missing.content.decode()
     young = _born(turning_18_on=day + datetime.timedelta(days=1))
     details = {"name": "Maria Santos", "birth_day": str(young.day)}
@@ -124,7 +126,7 @@ def test_with_no_dates_listed_the_identity_step_counts_the_booking_horizon(
     verify("012-345 6789")
     horizon = timezone.localdate() + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
     late = mykad(born=_born(turning_18_on=horizon + datetime.timedelta(days=1)))
-    refused = client.post("/register/id/", {"id_type": "mykad", "id_number": late})
+    refused = client.post("/register/id/", {"id_type": "mykad", "id_number": late}, follow=True)
     assert f"You will not be 18 by {horizon.day} {horizon:%B %Y}" in refused.content.decode()
     in_time = mykad(born=_born(turning_18_on=horizon))
     answered = client.post("/register/id/", {"id_type": "mykad", "id_number": in_time})
@@ -138,7 +140,7 @@ def test_someone_18_only_by_a_later_date_is_still_refused_an_earlier_one(
     later = make_slot(date=day + datetime.timedelta(days=2))
     person["id_number"] = mykad(born=_born(turning_18_on=later))
     walk(person, location="WTCKL", date=day.isoformat(), until="centre")
-    refused = client.post("/register/date/", {"slot": f"WTCKL|{day.isoformat()}"})
+    refused = client.post("/register/date/", {"slot": f"WTCKL|{day.isoformat()}"}, follow=True)
     assert "You must be 18 or over on the date of your appointment" in refused.content.decode()
     assert client.post("/register/date/", {"slot": f"WTCKL|{later.isoformat()}"}).status_code == 303
 
@@ -362,7 +364,9 @@ def test_pages_are_translated_into_malay(client: Client, make_slot, path):
 def test_validation_errors_are_in_malay_too(client: Client, make_slot, verify):
     verify("012-345 6789")
     client.cookies["django_language"] = "ms"
-    page = client.post("/register/id/", {"id_type": "mykad", "id_number": "12"}).content.decode()
+    page = client.post(
+        "/register/id/", {"id_type": "mykad", "id_number": "12"}, follow=True
+    ).content.decode()
     assert "Ralat:" in page
     assert "Masukkan nombor MyKad anda" in page
 
@@ -421,7 +425,9 @@ def test_pages_and_errors_are_in_chinese_and_tamil_too(
 ):
     verify("012-345 6789")
     client.cookies["django_language"] = language
-    page = client.post("/register/id/", {"id_type": "mykad", "id_number": "12"}).content.decode()
+    page = client.post(
+        "/register/id/", {"id_type": "mykad", "id_number": "12"}, follow=True
+    ).content.decode()
     assert f'<html lang="{language}">' in page
     assert heading in page and error in page
     for other in ("English", "Bahasa Melayu", "简体中文", "தமிழ்"):

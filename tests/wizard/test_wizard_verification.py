@@ -67,9 +67,9 @@ def test_a_landline_or_a_foreign_number_gets_no_code(client: Client, make_slot, 
     page = error_page(client.post("/register/phone/", {"phone": "03-2161 2345"}))
     assert "Enter a mobile number, not a landline" in page
     assert 'value="03-2161 2345"' in page
-    foreign = client.post("/register/phone/", {"phone": "+44 7700 900123"})
+    foreign = client.post("/register/phone/", {"phone": "+44 7700 900123"}, follow=True)
     assert "Enter a Malaysian mobile number" in foreign.content.decode()
-    missing = client.post("/register/phone/", {"phone": " "})
+    missing = client.post("/register/phone/", {"phone": " "}, follow=True)
     assert "Enter your mobile number" in missing.content.decode()
     assert send_codes() == []
 

@@ -15,7 +15,7 @@ export PORT REDIS_PORT PG_PORT
 VENV := .venv/bin
 # What the tests run against: Redis db 1, so a `make run` beside them keeps its data in db 0.
 TEST_ENV := VAKSIN_LOCAL_ENV= REDIS_URL=$$(scripts/services.sh redis-url 1) \
-	DATABASE_URL=postgres://vaksin@127.0.0.1:$(PG_PORT)/vaksin \
+	DATABASE_URL=$$(scripts/services.sh database-url) \
 	DJANGO_SECRET_KEY=test-only-not-secret PERSON_KEY_SECRET=test-only-person-key \
 	REFERENCE_SECRET=test-only-reference-key DJANGO_DEBUG=0
 PYTEST_ARGS ?=

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from devstack.environment import with_database
+from devstack.environment import services_database_url, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,7 +32,7 @@ def main() -> None:
     options = parser.parse_args()
 
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6391/0")
-    database_url = os.environ.get("DATABASE_URL", "postgres://vaksin@127.0.0.1:5441/vaksin")
+    database_url = os.environ.get("DATABASE_URL") or services_database_url("vaksin")
     os.environ["REDIS_URL"] = with_database(redis_url, str(options.redis_db))
     os.environ["DATABASE_URL"] = with_database(database_url, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vaksin.settings")

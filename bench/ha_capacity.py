@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 
 from bench.cpu import seconds_by_kind
+from devstack.environment import services_database_url
 from devstack.ha import HaStack
 from devstack.ha_config import Ports
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("HA_BENCH_SECONDS", "10"))
-PG_PORT = os.environ.get("PG_PORT", "5441")
 SECRETS = {
     "DJANGO_SECRET_KEY": "bench-only-not-secret",
     "PERSON_KEY_SECRET": "bench-only-person",
@@ -40,9 +40,7 @@ def setup_django() -> None:
             "DJANGO_SETTINGS_MODULE": "vaksin.settings",
             "VAKSIN_LOCAL_ENV": "",
             "DJANGO_DEBUG": "0",
-            "DATABASE_URL": os.environ.get(
-                "DATABASE_URL", f"postgres://vaksin@127.0.0.1:{PG_PORT}/vaksin"
-            ),
+            "DATABASE_URL": os.environ.get("DATABASE_URL") or services_database_url("vaksin"),
         }
     )
     import django

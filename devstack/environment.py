@@ -2,7 +2,7 @@
 and the checkout's .venv first on their PATH (the Procfile says `python` and `gunicorn`)."""
 
 import os
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from devstack.processes import ROOT
 
@@ -29,11 +29,12 @@ def stack_environment(**overrides: str) -> dict[str, str]:
     from django.conf import settings
 
     database = settings.DATABASES["default"]
+    password = f":{quote(database['PASSWORD'], safe='')}" if database.get("PASSWORD") else ""
     env = dict(os.environ)
     env.update(
         {
             "DATABASE_URL": (
-                f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+                f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT']}/"
                 f"{database['NAME']}"
             ),
             "REDIS_URL": settings.REDIS_URL,
@@ -70,5 +71,10 @@ def services_redis_url(db: int) -> str:
 
 
 def services_database_url(name: str) -> str:
-    """Database `name` of the private PostgreSQL of `make run` (scripts/services.sh, PG_PORT)."""
-    return f"postgres://vaksin@127.0.0.1:{os.environ.get('PG_PORT', '5441')}/{name}"
+    """Database `name` of the private PostgreSQL of `make run` (scripts/services.sh, PG_PORT),
+    as its owner with the password scripts/services.sh made (a cluster made before it had none,
+    and ignores it)."""
+    port = os.environ.get("PG_PORT", "5441")
+    password_file = ROOT / "var" / f"pg-{port}.password"
+    password = f":{password_file.read_text().strip()}" if password_file.exists() else ""
+    return f"postgres://vaksin{password}@127.0.0.1:{port}/{name}"

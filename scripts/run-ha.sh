@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 export PORT=${PORT:-8000}
 REDIS_PORT=${REDIS_PORT:-6391}
 PG_PORT=${PG_PORT:-5441}
-export DATABASE_URL=${DATABASE_URL:-postgres://vaksin@127.0.0.1:$PG_PORT/vaksin}
+DATABASE_URL=${DATABASE_URL:-$(REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh database-url)}
+export DATABASE_URL
 mkdir -p var
 # The same secrets as `make run` (var/secrets.env), but debug off: this is the production shape.
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then

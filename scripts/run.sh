@@ -22,7 +22,8 @@ if [ -z "${REDIS_URL:-}" ]; then
   export REDIS_URL_WEB REDIS_URL_RELAY REDIS_URL_WORKER REDIS_URL_CODES REDIS_URL_EXPORT \
     REDIS_URL_WAITLIST
 fi
-DATABASE_URL=${DATABASE_URL:-postgres://vaksin@127.0.0.1:$PG_PORT/vaksin}
+# As the owner of its database, with its password (never a superuser: scripts/services.sh).
+DATABASE_URL=${DATABASE_URL:-$(REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh database-url)}
 export REDIS_URL DATABASE_URL
 # Without a real secret this is a developer's machine: debug mode, and secrets made up once and
 # kept in var/secrets.env, so that sessions and the names of people survive a restart.

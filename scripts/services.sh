@@ -3,6 +3,8 @@
 #   scripts/services.sh start|stop|status|clean
 #   scripts/services.sh redis-url [DB] [USER]   prints the private Redis's URL, password included:
 #                                               the default user's, or USER's (deploy/redis/users.acl)
+#   scripts/services.sh database-url [NAME]     prints the private PostgreSQL's URL, as the owner
+#                                               of the database (not a superuser), password included
 # REDIS_PORT (default 6391) and PG_PORT (default 5441) let two checkouts, or two sets of services
 # in one checkout, run side by side: ports other than the defaults get their own data folders.
 set -euo pipefail
@@ -148,7 +150,32 @@ pg_ready() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U vaksin -d pos
 
 pg_running() { pg_pid >/dev/null && pg_ready; }
 
-psql_vaksin() { "$pg_bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U vaksin "$@"; }
+# The cluster asks for a password (scram-sha-256), even on loopback: whoever else is on the
+# machine must not read the bookings or the staff's password hashes. The app's role, vaksin,
+# owns its database and may create databases (the tests make their own), and is no superuser;
+# the superuser, postgres, has a password of its own that only this script uses. Both are
+# generated once into ./var (0600). A cluster made before this trusts loopback and ignores them.
+pg_password_file=$var/pg-$PG_PORT.password
+pg_superuser_password_file=$var/pg-$PG_PORT.superuser.password
+secret_in() {
+  if [ ! -s "$1" ]; then
+    (umask 077 && mkdir -p "$var" && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1")
+  fi
+  cat "$1"
+}
+pg_password() { secret_in "$pg_password_file"; }
+
+psql_vaksin() {
+  PGPASSWORD=$(pg_password) "$pg_bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U vaksin "$@"
+}
+
+# A new cluster's first start: the app's role, from the superuser (psql's :'pw' quotes it, and
+# keeps it out of every command line).
+pg_app_role() {
+  PGPASSWORD=$(secret_in "$pg_superuser_password_file") "$pg_bin/psql" -X -q -h 127.0.0.1 \
+    -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -v pw="$(pg_password)" \
+    <<<"create role vaksin login createdb password :'pw';" >/dev/null
+}
 
 # Creates var/pg (once) where the PostgreSQL user can reach it, and initialises the cluster.
 pg_prepare() {
@@ -179,9 +206,17 @@ pg_prepare() {
   if [ ! -s "$data/PG_VERSION" ]; then
     local locale=--no-locale
     if locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then locale=--locale=C.UTF-8; fi
-    as_pg "$pg_bin/initdb" -D "$data" -U vaksin --auth=trust -E UTF8 "$locale" \
-      >"$var/log/initdb-$PG_PORT.log" 2>&1 \
-      || { echo "postgres: initdb failed; see $var/log/initdb-$PG_PORT.log" >&2; return 1; }
+    # The superuser's password for initdb in a file of its own that the PostgreSQL user can
+    # read (it may not enter ./var), gone once read.
+    local pwfile
+    pwfile=$(mktemp)
+    secret_in "$pg_superuser_password_file" >"$pwfile"
+    if [ -n "$pg_user" ]; then chown "$pg_user" "$pwfile"; fi
+    as_pg "$pg_bin/initdb" -D "$data" -U postgres --auth=scram-sha-256 --pwfile="$pwfile" \
+      -E UTF8 "$locale" >"$var/log/initdb-$PG_PORT.log" 2>&1 \
+      || { rm -f "$pwfile"; echo "postgres: initdb failed; see $var/log/initdb-$PG_PORT.log" >&2; return 1; }
+    rm -f "$pwfile"
+    pg_new=1
   fi
 }
 
@@ -221,6 +256,7 @@ pg_start() {
     fi
     sleep 1
   done
+  if [ -n "${pg_new:-}" ]; then pg_app_role; fi
   if [ -z "$(psql_vaksin -d postgres -tAc "select 1 from pg_database where datname = 'vaksin'")" ]; then
     psql_vaksin -d postgres -c "create database vaksin owner vaksin"
   fi
@@ -269,6 +305,7 @@ case "${1:-}" in
       echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/${2:-0}"
     fi
     ;;
+  database-url) echo "postgres://vaksin:$(pg_password)@127.0.0.1:$PG_PORT/${2:-vaksin}" ;;
   stop)
     rc=0
     redis_stop || rc=1
@@ -295,7 +332,7 @@ case "${1:-}" in
     echo "removed $var"
     ;;
   *)
-    echo "usage: scripts/services.sh start|stop|status|clean|redis-url [DB] [USER]" >&2
+    echo "usage: scripts/services.sh start|stop|status|clean|redis-url [DB] [USER]|database-url [NAME]" >&2
     exit 2
     ;;
 esac

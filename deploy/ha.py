@@ -2,19 +2,29 @@
 supervised in the foreground until Ctrl-C: a Redis primary with replicas, three Sentinels, the
 web nodes behind the nginx edge (deploy/nginx/edge.conf), the relay and the workers. Any
 process that dies is started again, as systemd's Restart=always would.
+
+SIGTERM or Ctrl-C (SIGINT) stops every process it started, the stores last, within 10 s,
+whatever it was doing (starting the stores, migrating, supervising). A SIGKILL of this process
+leaves nothing running either: each child gets SIGTERM from the kernel when it dies, and the
+next start stops anything an earlier run left under the same folder.
 """
 
 import os
 import signal
+from pathlib import Path
 
 from devstack.ha import HaStack
 from devstack.ha_config import Ports
 from devstack.processes import ROOT
 
 
+class Stopping(BaseException):
+    """SIGTERM or SIGINT arrived: whatever runs stops, and the stack with it."""
+
+
 def main() -> None:
-    """`make run-ha` (scripts/run-ha.sh): the stack under var/ha until Ctrl-C."""
-    run = ROOT / "var" / "ha"
+    """`make run-ha` (scripts/run-ha.sh): the stack under var/ha (HA_RUN) until Ctrl-C."""
+    run = Path(os.environ.get("HA_RUN") or ROOT / "var" / "ha")
     (run / "log").mkdir(parents=True, exist_ok=True)
     password_file = run / "redis.password"
     if not password_file.exists():
@@ -39,15 +49,18 @@ def main() -> None:
         env=env,
         web_workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
     )
-    stopping = False
 
     def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+        # Once: a second Ctrl-C must not cut the stop itself short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Stopping
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
+        if left := stack.stop_leftovers():
+            print(f"Stopped what an earlier run left running: {', '.join(left)}", flush=True)
         stack.start_stores()
         stack.manage("migrate", "--noinput")
         stack.manage("collectstatic", "--noinput", "--verbosity", "0")
@@ -61,8 +74,12 @@ def main() -> None:
             f"{', '.join(str(p) for p in ports.web)}; logs in var/ha/log/",
             flush=True,
         )
-        stack.supervise(lambda: stopping, say=lambda line: print(line, flush=True))
+        stack.supervise(lambda: False, say=lambda line: print(line, flush=True))
+    except Stopping:
+        print("Stopping...", flush=True)
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
 
 

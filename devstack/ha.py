@@ -11,9 +11,16 @@ of.
   lists' sweep) once each.
 
 Every file lives under one run folder. Processes run in the foreground as children: `supervise`
-restarts any that dies (as systemd's Restart=always would), and `stop` ends them all.
+restarts any that dies (as systemd's Restart=always would), and `stop` ends them all within
+STOP_SECONDS. Each child gets SIGTERM from the kernel when the process that started it dies
+(devstack/processes.py, parent_death_signal), so a supervisor killed with -9 leaves nothing
+running; and each child's pid is kept in the run folder's pids/, so that the next start stops
+whatever an earlier run left behind (stop_leftovers).
 """
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -32,6 +39,9 @@ from devstack.starters import procfile_command
 
 # The Procfile's processes besides web and release, one of each.
 WORKERS = ("relay", "worker", "codes", "export", "waitlist")
+# How long stop() gives the front and the workers, then the stores, before SIGKILL: together
+# within the 10 s a supervisor (systemd's default is 90) or a person at Ctrl-C should wait.
+FRONT_STOP_SECONDS, STORES_STOP_SECONDS = 6.0, 3.0
 
 
 @dataclass
@@ -97,9 +107,34 @@ class HaStack:
     def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         """Starts `name` in a session of its own (stopping it stops what it started)."""
         self.commands[name] = (args, env)
-        self.processes[name] = start_process(
-            args, env, self.run / "log" / f"{name}.log", append=True
+        process = start_process(
+            args, env, self.run / "log" / f"{name}.log", append=True, dies_with_parent=True
         )
+        self.processes[name] = process
+        pids = self.run / "pids"
+        pids.mkdir(exist_ok=True)
+        (pids / f"{name}.pid").write_text(f"{process.pid} {_started(process.pid)}\n")
+
+    def stop_leftovers(self, seconds: float = STORES_STOP_SECONDS) -> list[str]:
+        """Stops every process an earlier run under this folder left running (a supervisor that
+        died before its children could be told); returns their names. A pid is only signalled
+        while it is the same process (same start time), never one the system gave out again."""
+        found: dict[str, int] = {}
+        for pidfile in sorted((self.run / "pids").glob("*.pid")):
+            number, _, started = pidfile.read_text().strip().partition(" ")
+            if started and _started(int(number)) == started:
+                found[pidfile.stem] = int(number)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(int(number), signal.SIGTERM)
+            pidfile.unlink()
+        deadline = time.monotonic() + seconds
+        while any(_started(pid) for pid in found.values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in found.values():
+            if _started(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+        return sorted(found)
 
     def respawn(self, name: str) -> None:
         self.restarts[name] = self.restarts.get(name, 0) + 1
@@ -277,8 +312,23 @@ class HaStack:
         # The front and the workers first, Redis once they are gone: a worker finishing its job
         # on the way out still has its store.
         stores = [n for n in self.processes if n.startswith(("redis", "sentinel"))]
-        for group in ([n for n in self.processes if n not in stores], stores):
-            stop_together((self.processes[name] for name in group), seconds=20)
+        front = [n for n in self.processes if n not in stores]
+        for group, seconds in ((front, FRONT_STOP_SECONDS), (stores, STORES_STOP_SECONDS)):
+            stop_together((self.processes[name] for name in group), seconds=seconds)
+        for name in self.processes:
+            with contextlib.suppress(FileNotFoundError):
+                (self.run / "pids" / f"{name}.pid").unlink()
+
+
+def _started(pid: int) -> str:
+    """When process `pid` started (clock ticks since boot), or "" when there is none: with the
+    pid, what names one process and never another that later gets the same pid. A zombie
+    counts as gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return ""
+    return "" if fields[0] == "Z" else fields[19]
 
 
 def _flags(value: object) -> set[str]:

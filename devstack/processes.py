@@ -5,6 +5,7 @@ whatever it started too (gunicorn's workers, an RQ work horse, nginx's workers).
 """
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -50,15 +51,48 @@ def wait_until(condition: Callable[[], bool], *, seconds: float, step: float = 0
 
 
 def start_process(
-    args: list[str], env: dict[str, str] | None, log: Path, *, append: bool = False
+    args: list[str],
+    env: dict[str, str] | None,
+    log: Path,
+    *,
+    append: bool = False,
+    dies_with_parent: bool = False,
 ) -> subprocess.Popen[bytes]:
     """A child in its own session (so that stop_process reaches its children too), writing to
     `log`; `env` None inherits this process's environment. `append` keeps what an earlier run
-    of the same process wrote (a supervisor restarting it)."""
+    of the same process wrote (a supervisor restarting it). `dies_with_parent`: the child gets
+    SIGTERM when this process dies, even by SIGKILL (see parent_death_signal)."""
     with log.open("ab" if append else "wb") as handle:
         return subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=parent_death_signal() if dies_with_parent else None,
         )
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def parent_death_signal() -> Callable[[], None]:
+    """What a child runs between fork and exec so that Linux sends it SIGTERM when the process
+    that started it dies, however it dies: a child in a session of its own is reached by no
+    signal meant for its parent, and a supervisor killed with -9 would otherwise leave it
+    running. The signal outlives exec; the child's own children (gunicorn's workers, nginx's)
+    are its to stop. prctl is looked up here, in the parent: between fork and exec the child
+    only calls it."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -29,4 +29,14 @@ cleanup() {
 }
 REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh start
 trap cleanup EXIT
-.venv/bin/python -m deploy.ha
+# The supervisor runs as this shell's child and is waited for, so that a SIGTERM sent to this
+# shell (or to make) reaches it: bash dies of a SIGTERM while it waits for a foreground child,
+# which would leave the stack running. Ctrl-C reaches it directly (it handles SIGINT itself).
+.venv/bin/python -m deploy.ha &
+supervisor=$!
+trap 'kill -TERM "$supervisor" 2>/dev/null || true' TERM INT HUP
+status=0
+while kill -0 "$supervisor" 2>/dev/null; do
+  wait "$supervisor" && status=0 || status=$?
+done
+exit "$status"

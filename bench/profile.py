@@ -5,6 +5,7 @@ one URL, then prints the functions holding the most samples (inclusive, then sel
     .venv/bin/python -m bench.profile /bench/trivial
     .venv/bin/python -m bench.profile /bench/book-bare --gil    # Python's own work, no waits
     .venv/bin/python -m bench.profile /api/bookings --confirmations  # the relay and the worker
+    .venv/bin/python -m bench.profile /register/ --journeys 150  # people walk the wizard
 
 Same stack as `make bench` (web only, unless --confirmations), loopback only, bounded in time.
 """
@@ -12,6 +13,7 @@ Same stack as `make bench` (web only, unless --confirmations), loopback only, bo
 import argparse
 import datetime
 import os
+import signal
 import subprocess
 import time
 from collections import Counter
@@ -63,6 +65,28 @@ def sample(pid: str, file: Path, *, seconds: int, gil: bool) -> subprocess.Popen
     )  # fmt: skip
 
 
+def walk_while_sampled(
+    base: str, workers: list[str], files: list[Path], options: argparse.Namespace, spread: list[str]
+) -> None:
+    """People walk the wizard while py-spy samples the web's workers until they are done."""
+    from availability.models import Centre
+    from bench.journey import make_people, walk_many
+
+    states = dict(Centre.objects.values_list("id", "state"))
+    people = make_people(20 * 10**7, options.journeys, slots=spread, states=states)
+    samplers = [
+        sample(pid, file, seconds=600, gil=options.gil)
+        for pid, file in zip(workers, files, strict=True)
+    ]
+    time.sleep(1)
+    result = walk_many(base, people, RUN / "sms.log", warm=True)
+    for sampler in samplers:
+        sampler.send_signal(signal.SIGINT)  # py-spy writes its samples when interrupted
+        sampler.wait()
+    print(f"{len(result.tallies)} journeys at {result.per_second:.1f}/s, "
+          f"{len(result.failures)} failed {result.failures[:1]}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", help="e.g. /api/bookings or /bench/trivial")
@@ -77,6 +101,13 @@ def main() -> None:
         "--confirmations",
         action="store_true",
         help="also run the Procfile's workers, and profile the relay and the worker instead",
+    )
+    parser.add_argument(
+        "--journeys",
+        type=int,
+        default=0,
+        help="instead of wrk, this many people walk the whole wizard (bench/journey.py), "
+        "with the Procfile's workers running to send their codes",
     )
     options = parser.parse_args()
     os.environ.update(environment())
@@ -96,23 +127,27 @@ def main() -> None:
         workers = subprocess.run(
             ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
         ).stdout.split()
-        if options.confirmations:
+        if options.confirmations or options.journeys:
             stack.start_workers()
+        if options.confirmations:
             workers = [str(stack.processes[name].pid) for name in ("relay", "worker")]
-        mode = ["book", str(18 * 10**7), *spread] if "book" in options.path else ["get"]
-        load = subprocess.Popen(
-            command(f"{stack.origin}{options.path}", *mode, seconds=options.seconds + 4),
-            stdout=subprocess.DEVNULL,
-        )
-        time.sleep(2)
         files = [RUN / f"profile-{pid}.txt" for pid in workers]
-        samplers = [
-            sample(pid, file, seconds=options.seconds, gil=options.gil)
-            for pid, file in zip(workers, files, strict=True)
-        ]
-        for sampler in samplers:
-            sampler.wait()
-        load.wait()
+        if options.journeys:
+            walk_while_sampled(stack.origin, workers, files, options, spread)
+        else:
+            mode = ["book", str(18 * 10**7), *spread] if "book" in options.path else ["get"]
+            load = subprocess.Popen(
+                command(f"{stack.origin}{options.path}", *mode, seconds=options.seconds + 4),
+                stdout=subprocess.DEVNULL,
+            )
+            time.sleep(2)
+            samplers = [
+                sample(pid, file, seconds=options.seconds, gil=options.gil)
+                for pid, file in zip(workers, files, strict=True)
+            ]
+            for sampler in samplers:
+                sampler.wait()
+            load.wait()
     summarise([file for file in files if file.exists()], top=options.top)
 
 

@@ -93,3 +93,27 @@ def test_a_resend_beyond_the_budget_waits_too(
     clock.now += 60
     assert confirmation_resend_job(reference, f"{reference}:resend:1") == "sent"
     assert len(sms_lines(sms_file)) == 2
+
+
+@pytest.mark.django_db
+def test_a_dispute_notice_beyond_the_budget_waits_too(
+    make_slot: SlotMaker, sms_file: Path, settings, clock: Clock
+) -> None:
+    from disputes.jobs import dispute_notice_job
+    from disputes.models import Dispute
+    from registration.references import number_for
+
+    settings.SMS_BUDGET_CONFIRMATIONS_PER_MINUTE = 1
+    day = make_slot(location="WTCKL", capacity=10)
+    reference = book(1, day)
+    assert confirmations_send(references=[reference]).outcomes[reference] == "sent"
+    dispute = Dispute.objects.create(
+        number=number_for(reference), reference=reference, person="p", id_type="mykad",
+        id_ending="5555", claimant_phone="+60123450001", claimant_name="Siti",
+    )  # fmt: skip
+
+    assert dispute_notice_job(dispute.pk, "dispute-1") == "waiting"
+    assert len(django_rq.get_queue(QUEUE).scheduled_job_registry.get_job_ids()) == 1
+    clock.now += 60
+    assert dispute_notice_job(dispute.pk, "dispute-1") == "sent"
+    assert len(sms_lines(sms_file)) == 2

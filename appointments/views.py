@@ -222,7 +222,12 @@ def _done(session: AppointmentSession, booking: Appointment, *, what: str) -> Ht
         "date": booking.date,
         "arrival_window": booking.arrival_window,
     }
-    session_save(response, AppointmentSession(done=done))
+    if what == "changed":
+        # The person still holds an appointment, the new one: the proof of their phone stays,
+        # so the page can offer its .ics and a way back to it.
+        session_save(response, replace(session, number=booking.number, notice="", done=done))
+    else:
+        session_save(response, AppointmentSession(done=done))
     return response
 
 
@@ -308,7 +313,8 @@ def appointment_done(request: HttpRequest) -> HttpResponse:
     session = session_load(request)
     if not session.done:
         return see_other("appointment")
-    return render(request, "appointments/appointment_done.html", {"done": session.done})
+    context = {"done": session.done, "held": session.verified}
+    return render(request, "appointments/appointment_done.html", context)
 
 
 @_held(verified=False)

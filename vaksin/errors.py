@@ -88,6 +88,11 @@ MESSAGES: dict[str, Promise] = {
     # The wizard's, the look-up's and the API's own
     "id_number_missing": _("Enter your MyKad or passport number"),
     "birth_date_incomplete": _("Your date of birth must include a day, month and year"),
+    # The wizard asks the date in three boxes: its example is the hint's (the API's is ISO).
+    "birth_date_boxes_format": _(
+        "Enter your date of birth as a real date, with the day, month and year in numbers, "
+        "like 27 3 1990"
+    ),
     "lookup_id_missing": _("Enter the MyKad or passport number you registered with"),
     "lookup_reference_missing": _("Enter your booking reference, like K7Q-X3M-HA2"),
     "body_json": _(

@@ -150,12 +150,18 @@ class DetailsForm(DatedForm):
         if not all(parts):
             raise refusal("birth_date_incomplete")
         if not all(part.isascii() and part.isdigit() for part in parts):
-            raise refusal("birth_date_format")
+            raise refusal("birth_date_boxes_format")
         day, month, year = (int(part) for part in parts)
         if not 1850 <= year <= 9999:
-            raise refusal("birth_date_format")
+            raise refusal("birth_date_boxes_format")
         typed = f"{year:04d}-{month:02d}-{day:02d}"
-        born = validated(validation.clean_birth_date, typed, today=self.today)
+        try:
+            born = validated(validation.clean_birth_date, typed, today=self.today)
+        except ValidationError as error:
+            # The same rule as the API's, said with the example of the boxes' hint.
+            if error.code == "birth_date_format":
+                raise refusal("birth_date_boxes_format") from None
+            raise
         if born is None:
             return ""
         self.refuse_if_too_young(born)

@@ -102,7 +102,7 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
                 # Paused: not even a code, which would be spent before it reopens.
                 return _closed(request, state, window)
             try:
-                return _resume(state, step) or _queued(state, step) or view(request, state)
+                return _resume(state, step) or _queued(state, step, request) or view(request, state)
             except store.StoreError:
                 return busy(request)
 
@@ -111,11 +111,17 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
     return decorate
 
 
-def _queued(state: WizardState, step: str) -> HttpResponse | None:
-    """While the waiting room is on, the booking steps are for phones whose turn has come."""
+def _queued(
+    state: WizardState, step: str, request: HttpRequest | None = None
+) -> HttpResponse | None:
+    """While the waiting room is on, the booking steps are for phones whose turn has come;
+    each of their pages then says by when to book (`request.book_by`, the pass's end)."""
     if step in PHONE_STEPS or not state.phone or not queue_applies():
         return None
-    if queue_standing(phone=state.phone).admitted:
+    standing = queue_standing(phone=state.phone)
+    if standing.admitted:
+        if request is not None:
+            request.book_by = standing.admitted_until  # type: ignore[attr-defined]
         return None
     return see_other("register_wait")
 
@@ -149,6 +155,7 @@ def _page(
         **(form.page_context(notices) if form else {}),
         "back_url": _back_url(request, step, state),
         "action": request.get_full_path(),
+        "book_by": getattr(request, "book_by", None),
         **extra,
     }
     return render(request, f"wizard/{step}.html", context, status=status)
@@ -529,9 +536,9 @@ def check_step(request: HttpRequest, state: WizardState) -> HttpResponse:
         seen = request.POST.get("answers")
         if seen is not None and not answers_unchanged(state, seen):
             # Changed in another tab since this page was shown: show what would be booked now.
-            response = see_other("register_check")
-            wizard_save(response, state.with_notice("answers_changed"))
-            return response
+            changed = see_other("register_check")
+            wizard_save(changed, state.with_notice("answers_changed"))
+            return changed
         return _book(request, state)
     response = _page(
         request,
@@ -617,6 +624,7 @@ def _refused(request: HttpRequest, state: WizardState, error: BookingError) -> H
             "back_url": _step_url("date"),
             "action": request.get_full_path(),
             "answers_digest": answers_digest(state),
+            "book_by": getattr(request, "book_by", None),
             **_check_context(state),
         },
         status=STATUS.get(error.code, 400),

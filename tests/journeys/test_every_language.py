@@ -225,6 +225,8 @@ def test_no_public_page_shows_english_in_another_language(
     for page_en, page in zip(english, other, strict=True):
         shared |= texts(page) & texts(page_en)
     same_everywhere = PROPER_NAMES | set(STATES.values()) | {"Nur Aisyah", "012-345 6789"}
+    # A name may be a text of its own ("COVID-19" kept on one line), its figures made alike.
+    same_everywhere |= {re.sub(r"\d+", "9", name) for name in PROPER_NAMES}
     english_left = {
         text
         for text in shared

@@ -120,3 +120,35 @@ def test_back_and_reload_after_an_error_never_resubmit_a_form(
     expect(page.locator("#id_type-mykad")).to_be_checked()
     assert len(posts) == sent
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["ms", "en", "zh-hans", "ta"])
+def test_the_header_keeps_covid_19_on_one_line_at_320_px(
+    browser: Browser, site: str, make_slot, shots: Path, language: str
+) -> None:
+    make_slot()
+    context = browser.new_context(
+        viewport={"width": 320, "height": 640},
+        extra_http_headers={"Accept-Language": language},
+    )
+    page = context.new_page()
+    page.goto(f"{site}/")
+    # The lines "COVID-19" takes in the header and the heading: the tops of its boxes.
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('.header-tag, h1')].map(element => {
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const at = walker.currentNode.data.indexOf('COVID-19');
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(walker.currentNode, at);
+                range.setEnd(walker.currentNode, at + 8);
+                return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+            }
+            return 0;
+        })"""
+    )
+    assert lines == [1, 1], lines
+    if language == "ms":
+        page.screenshot(path=str(shots / "phone-320-malay-header.png"))
+    context.close()

@@ -4,6 +4,8 @@ import datetime
 
 from django import template
 from django.templatetags.static import static
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from vaksin import formats
 from vaksin.validation import phone_national
@@ -66,3 +68,17 @@ def longdate(value: object) -> str:
 def plaindate(value: object) -> str:
     """A date without its weekday, as the current language writes it ("28 May 2021")."""
     return formats.plain_date(value) if isinstance(value, datetime.date) else str(value)
+
+
+# Words a narrow screen must not break at their hyphen ("COVID-/19" at 320 px in Malay, where
+# the word ends the header).
+UNBROKEN = ("COVID-19",)
+
+
+@register.filter
+def unbroken(value: object) -> str:
+    """The text, escaped, with each of UNBROKEN kept on one line."""
+    text = str(conditional_escape(value if isinstance(value, str) else str(value)))
+    for word in UNBROKEN:
+        text = text.replace(word, f'<span class="nowrap">{word}</span>')
+    return mark_safe(text)  # noqa: S308 - escaped above, and the span is ours

@@ -29,7 +29,7 @@ def stack_environment(**overrides: str) -> dict[str, str]:
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    password = f":{quote(database['PASSWORD'], safe='')}" if database.get("PASSWORD") else ""
+    password = f":{quote(str(database['PASSWORD']), safe='')}" if database.get("PASSWORD") else ""
     env = dict(os.environ)
     env.update(
         {

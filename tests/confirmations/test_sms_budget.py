@@ -108,7 +108,7 @@ def test_a_dispute_notice_beyond_the_budget_waits_too(
     reference = book(1, day)
     assert confirmations_send(references=[reference]).outcomes[reference] == "sent"
     dispute = Dispute.objects.create(
-        number=number_for(reference), reference=reference, person="p", id_type="mykad",
+        number=number_for(reference) or 0, reference=reference, person="p", id_type="mykad",
         id_ending="5555", claimant_phone="+60123450001", claimant_name="Siti",
     )  # fmt: skip
 

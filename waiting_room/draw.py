@@ -18,12 +18,7 @@ functions; docs/waiting-room.md shows how to check them by hand.
 import hashlib
 from collections.abc import Iterable, Iterator
 
-GENESIS = "0" * 64
-
-
-def chain_next(head: str, ticket: int, holder: str, at_ms: int) -> str:
-    """The log's head once ticket `ticket` is appended after `head`."""
-    return hashlib.sha256(f"{head}|{ticket}|{holder}|{at_ms}".encode()).hexdigest()
+from vaksin.store.queue import GENESIS, chain_next
 
 
 def chain(entries: Iterable[tuple[int, str, int]]) -> Iterator[str]:

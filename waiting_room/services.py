@@ -21,7 +21,14 @@ from django.utils import timezone
 from availability.cache import MicroCache
 from availability.selectors import availability_snapshot
 from vaksin.store import keys
-from vaksin.store.queue import QueueReading, QueueRules, queue_seed, queue_step
+from vaksin.store.queue import (
+    QueueReading,
+    QueueRules,
+    queue_chain_advance,
+    queue_chain_state,
+    queue_seed,
+    queue_step,
+)
 from vaksin.switches import waiting_room_off
 
 # The shared part every waiting person polls: one recomputation a second across all workers.
@@ -159,7 +166,10 @@ def queue_mode_write(mode: str) -> QueueReading:
 
 
 def queue_reading() -> QueueReading:
-    """The room now (advancing admission if it is due), for operators."""
+    """The room now (advancing admission if it is due, and the log's chain), for operators and
+    for GET /api/queue, which everyone polls: so the published head is a second behind at
+    most."""
+    queue_chain_advance()
     return queue_step(room_rules(), action="tick")
 
 
@@ -193,8 +203,8 @@ def queue_public(now: datetime.datetime | None = None) -> dict[str, Any]:
         "opens_at": timezone.localtime(opening).isoformat(timespec="seconds"),
         "sold_out": places_gone(),
         "drawn_tickets": reading.drawn,
-        "log_tickets": reading.issued,
-        "log_head": reading.head,
+        # Read together: the head and the number of tickets it seals.
+        **dict(zip(("log_head", "log_tickets"), queue_chain_state(), strict=True)),
         "draw_head": reading.drawn_head or None,
         "as_of": timezone.localtime(now).isoformat(timespec="seconds"),
     }

@@ -9,8 +9,16 @@ noted from the waiting page or GET /api/queue before (`heads`)."""
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from vaksin.store.queue import QueueReading, queue_log, queue_records, seed_commitment
-from waiting_room.draw import GENESIS, chain_next, draw_key, drawn_position
+from vaksin.store.queue import (
+    GENESIS,
+    QueueReading,
+    chain_next,
+    queue_chain_state,
+    queue_log,
+    queue_records,
+    seed_commitment,
+)
+from waiting_room.draw import draw_key, drawn_position
 
 
 @dataclass
@@ -30,8 +38,12 @@ class DrawCheck:
 def _check_log(check: DrawCheck, reading: QueueReading, heads: Iterable[str]) -> dict[str, int]:
     """Recomputes the chain; returns each holder's latest ticket by the log."""
     latest: dict[str, int] = {}
-    head, drawn_head = GENESIS, GENESIS if reading.drawn == 0 else ""
-    seen: set[str] = {GENESIS}
+    published, covered = queue_chain_state()
+    wanted = set(heads)
+    found = wanted & {GENESIS}
+    head, at_published, drawn_head = GENESIS, GENESIS if covered == 0 else "", ""
+    if reading.drawn == 0:
+        drawn_head = GENESIS
     for entry in queue_log():
         check.logged += 1
         if entry.ticket != check.logged:
@@ -40,19 +52,22 @@ def _check_log(check: DrawCheck, reading: QueueReading, heads: Iterable[str]) ->
             )
             check.logged = entry.ticket
         head = chain_next(head, entry.ticket, entry.holder, entry.at_ms)
-        seen.add(head)
+        if head in wanted:
+            found.add(head)
         if entry.ticket == reading.drawn:
             drawn_head = head
+        if entry.ticket == covered:
+            at_published = head
         latest[entry.holder] = entry.ticket
     if check.logged != reading.issued:
         check.problems.append(
             f"the log holds {check.logged} tickets, the room issued {reading.issued}"
         )
-    if head != (reading.head or GENESIS):
+    if at_published != published:
         check.problems.append("the log does not chain to the head the room publishes")
-    if reading.drawn is not None and drawn_head != reading.drawn_head:
+    if reading.drawn is not None and reading.drawn_head and drawn_head != reading.drawn_head:
         check.problems.append("the log does not chain to the head the opening froze")
-    check.problems += [f"no ticket of the log has the head {h}" for h in heads if h not in seen]
+    check.problems += [f"no ticket of the log has the head {h}" for h in sorted(wanted - found)]
     return latest
 
 

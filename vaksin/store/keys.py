@@ -25,6 +25,8 @@ QUEUE = f"{PREFIX}:queue"
 QUEUE_STEPS = f"{PREFIX}:queue:steps"
 QUEUE_USED = f"{PREFIX}:queue:used"
 QUEUE_LOG = f"{PREFIX}:queue:log"
+# Held by the one process advancing the log's chain at a time (vaksin/store/queue.py).
+QUEUE_CHAIN_LOCK = f"{PREFIX}:queue:chain-lock"
 QUEUE_TICKETS_PATTERN = f"{PREFIX}:tickets:*"
 # The waiting lists: the slots that have one (or a live offer), the places offers hold per slot
 # (counted in BOOKED too, so no booking can take them), and every live offer by its expiry.

@@ -118,11 +118,14 @@ def queue_commit(commitment: str) -> bool:
 def queue_reveal(seed: str) -> bool:
     """Stores the revealed seed, so that the script gives the draw's places; False when it is
     not the seed committed to (or none was). The caller checks that the opening has passed and
-    that the draw is frozen (a step after the opening)."""
+    that the draw is frozen (a step after the opening); the chain is advanced first, so that
+    the draw's head is known."""
     with answering():
         committed = client().hget(keys.QUEUE, "commitment")
         if not committed or seed_commitment(seed) != committed:
             return False
+    queue_chain_advance()  # the draw's key takes the chain at the drawn tickets
+    with answering():
         client().hsetnx(keys.QUEUE, "seed", seed)
         return bool(client().hget(keys.QUEUE, "seed") == seed)
 
@@ -134,6 +137,62 @@ class LogEntry:
     ticket: int
     holder: str  # the phone's name ("<bucket hex>:<field>"), a keyed HMAC
     at_ms: int  # when it was taken, by the script's clock
+
+
+GENESIS = "0" * 64
+
+
+def chain_next(head: str, ticket: int, holder: str, at_ms: int) -> str:
+    """The log's head once ticket `ticket` is appended after `head` (docs/waiting-room.md)."""
+    return hashlib.sha256(f"{head}|{ticket}|{holder}|{at_ms}".encode()).hexdigest()
+
+
+def queue_chain_advance(*, batch: int = 20_000, rounds: int = 50) -> int | None:
+    """Advances the log's chain over the tickets taken since it last moved, `batch` at a time,
+    at most `rounds` batches; returns how many tickets it covers, or None when another process
+    is advancing it now. Hashing here rather than in the join script keeps a ticket's cost in
+    Redis to an XADD at the noon rush; the head is a second behind at most (GET /api/queue
+    calls this once a second)."""
+    with answering():
+        covered, issued, drawn, drawn_head = client().hmget(
+            keys.QUEUE, ["head_ticket", "issued", "drawn", "drawn_head"]
+        )
+        if int(covered or 0) == int(issued or 0) and (drawn is None or drawn_head):
+            return int(covered or 0)  # nothing to do: the usual case, one read
+        if not client().set(keys.QUEUE_CHAIN_LOCK, "1", nx=True, px=10_000):
+            return None
+        try:
+            for _ in range(rounds):
+                head, covered = client().hmget(keys.QUEUE, ["head", "head_ticket"])
+                head, covered = head or GENESIS, int(covered or 0)
+                entries = client().xrange(
+                    keys.QUEUE_LOG, min=f"({keys.entry_id(covered)}", max="+", count=batch
+                )
+                heads: list[str] = []
+                for entry_id, values in entries:
+                    head = chain_next(head, keys.entry_number(entry_id), values["holder"],
+                                      int(values["at"]))  # fmt: skip
+                    heads.append(head)
+                to = keys.entry_number(entries[-1][0]) if entries else covered
+                reply = run_script("waiting_room/chain", keys=[keys.QUEUE],
+                                   args=[covered, to, heads[-1] if heads else head])  # fmt: skip
+                if reply[0] == "split":  # stop at the drawn tickets first, then go on
+                    at = int(reply[1])
+                    args = [covered, at, heads[at - covered - 1]]
+                    run_script("waiting_room/chain", keys=[keys.QUEUE], args=args)
+                    continue
+                if reply[0] == "ok" and len(entries) < batch:
+                    return int(reply[1])
+            return None
+        finally:
+            client().delete(keys.QUEUE_CHAIN_LOCK)
+
+
+def queue_chain_state() -> tuple[str, int]:
+    """The log's head as published now, and how many tickets it covers."""
+    with answering():
+        head, covered = client().hmget(keys.QUEUE, ["head", "head_ticket"])
+    return head or GENESIS, int(covered or 0)
 
 
 def queue_log(*, page: int = 10_000) -> Iterator[LogEntry]:

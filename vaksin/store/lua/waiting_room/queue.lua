@@ -1,4 +1,3 @@
--- uses: lib/sha256
 -- The waiting room: tickets, their log, the draw's positions and admission, in one atomic step.
 --
 -- Admission is advanced lazily by whoever calls first after the last step (a waiting person's
@@ -22,17 +21,20 @@
 -- State: commitment (the seed's SHA-256, set by operators before the opening: `manage.py
 -- waiting_room_draw --commit`), seed (only from the opening, when operators reveal it: the
 -- seed itself is never here before, so nobody who can read Redis can know the order early),
--- head (the log's chain so far), drawn_head (the chain as the opening froze it), issued
+-- head and head_ticket (the log's chain and how many tickets it covers so far: chain.lua),
+-- drawn_head (the chain at ticket `drawn`, from chain.lua once the opening froze it), issued
 -- (tickets taken), drawn (tickets taken before the opening, frozen at the opening), through
 -- (admitted through this position), paced (admissions the rate has earned), last (time of the
 -- last step, ms), rate, mode, expired (positions whose pass has lapsed or been used through),
 -- lapsed (passes unused in their time), auto_at and auto_booked (when the automatic mode last
 -- measured, and the bookings counted then).
 --
--- The log: each ticket taken is appended as "<ticket>-0" {holder, at}, and the chain moves to
--- head = SHA-256(previous head "|" ticket "|" holder "|" at), from 64 zeros. The head is
--- published (GET /api/queue, the waiting page), so a ticket moved to another phone, put in or
--- taken out afterwards changes every head after it; waiting_room/verify.py recomputes it.
+-- The log: each ticket taken is appended as "<ticket>-0" {holder, at}. Its chain, head =
+-- SHA-256(previous head "|" ticket "|" holder "|" at) from 64 zeros, is not computed here: SHA-256
+-- in Lua costs about 80 us a ticket, three times the rest of a join, at the noon rush. The web
+-- nodes advance it a second behind (vaksin/store/queue.py, chain.lua) and publish the head (GET
+-- /api/queue, the waiting page), so a ticket moved to another phone, put in or taken out
+-- afterwards changes every head after it; waiting_room/verify.py recomputes it.
 --
 -- A ticket's record is "<ticket>:<position>" (position empty until the draw gives one).
 -- Tickets taken before the opening get their position from the draw: a keyed permutation of
@@ -40,12 +42,12 @@
 -- is "<seed>:<drawn_head>", so the order depends on the revealed seed and on exactly the
 -- tickets logged before the opening; anyone can recompute it (the same function in Python:
 -- waiting_room/draw.py). Until the seed is revealed, drawn tickets have no position and
--- admission waits. Later tickets queue in arrival order behind them.
+-- admission waits (operators reveal it once the chain has reached the drawn tickets). Later
+-- tickets queue in arrival order behind them.
 --
 -- Returns {ticket, position, through, rate, admitted_at, issued, drawn, commitment, mode,
 -- head, drawn_head, seed revealed ('1' or '')} ('' for what is not known).
 
-local sha256 = sha256()
 local GENESIS = string.rep('0', 64)
 local state_key, steps_key, used_key, ticket_key, metrics_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local log_key = KEYS[6]
@@ -122,10 +124,9 @@ end
 local function step()
   if now < opening then return end
   if not drawn then
-    drawn, drawn_head = issued, head
+    drawn = issued
     last = opening
-    redis.call('HSET', state_key, 'drawn', drawn, 'last', last, 'drawn_head', drawn_head)
-    key = seed and (seed .. ':' .. drawn_head)
+    redis.call('HSET', state_key, 'drawn', drawn, 'last', last)
   end
   last = last or opening
   if drawn > 0 and not key then
@@ -201,9 +202,8 @@ if ticket_key ~= '' then
     issued = issued + 1
     ticket = issued
     position = drawn and ticket or nil
-    head = sha256(head .. '|' .. ticket .. '|' .. holder .. '|' .. now)
     redis.call('XADD', log_key, ticket .. '-0', 'holder', holder, 'at', now)
-    redis.call('HSET', state_key, 'issued', issued, 'head', head)
+    redis.call('HSET', state_key, 'issued', issued)
     redis.call('HSET', ticket_key, field, ticket .. ':' .. (position or ''))
   end
   since = position and admitted_at(position)

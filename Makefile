@@ -147,6 +147,7 @@ messages: bootstrap-dev
 
 # Stop the private Redis and PostgreSQL.
 stop:
+	@if [ -d var/ha/pids ] && [ -x $(VENV)/python ]; then $(VENV)/python -m deploy.ha --stop; fi
 	scripts/services.sh stop
 
 # Show whether the private Redis and PostgreSQL are running: exit status 0 when both run or

@@ -11,9 +11,10 @@ next start stops anything an earlier run left under the same folder.
 
 import os
 import signal
+import sys
 from pathlib import Path
 
-from devstack.ha import HaStack
+from devstack.ha import HaStack, stop_leftovers
 from devstack.ha_config import Ports
 from devstack.processes import ROOT
 
@@ -23,8 +24,13 @@ class Stopping(BaseException):
 
 
 def main() -> None:
-    """`make run-ha` (scripts/run-ha.sh): the stack under var/ha (HA_RUN) until Ctrl-C."""
+    """`make run-ha` (scripts/run-ha.sh): the stack under var/ha (HA_RUN) until Ctrl-C.
+    `--stop` (make stop): only stops what an earlier run left running there."""
     run = Path(os.environ.get("HA_RUN") or ROOT / "var" / "ha")
+    if sys.argv[1:] == ["--stop"]:
+        if left := stop_leftovers(run):
+            print(f"run-ha: stopped what an earlier run left running: {', '.join(left)}")
+        return
     (run / "log").mkdir(parents=True, exist_ok=True)
     password_file = run / "redis.password"
     if not password_file.exists():

@@ -113,28 +113,11 @@ class HaStack:
         self.processes[name] = process
         pids = self.run / "pids"
         pids.mkdir(exist_ok=True)
-        (pids / f"{name}.pid").write_text(f"{process.pid} {_started(process.pid)}\n")
+        (pids / f"{name}.pid").write_text(f"{process.pid} {process_started(process.pid)}\n")
 
     def stop_leftovers(self, seconds: float = STORES_STOP_SECONDS) -> list[str]:
-        """Stops every process an earlier run under this folder left running (a supervisor that
-        died before its children could be told); returns their names. A pid is only signalled
-        while it is the same process (same start time), never one the system gave out again."""
-        found: dict[str, int] = {}
-        for pidfile in sorted((self.run / "pids").glob("*.pid")):
-            number, _, started = pidfile.read_text().strip().partition(" ")
-            if started and _started(int(number)) == started:
-                found[pidfile.stem] = int(number)
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(int(number), signal.SIGTERM)
-            pidfile.unlink()
-        deadline = time.monotonic() + seconds
-        while any(_started(pid) for pid in found.values()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        for pid in found.values():
-            if _started(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGKILL)
-        return sorted(found)
+        """Stops what an earlier run under this folder left running (see stop_leftovers)."""
+        return stop_leftovers(self.run, seconds=seconds)
 
     def respawn(self, name: str) -> None:
         self.restarts[name] = self.restarts.get(name, 0) + 1
@@ -320,7 +303,30 @@ class HaStack:
                 (self.run / "pids" / f"{name}.pid").unlink()
 
 
-def _started(pid: int) -> str:
+def stop_leftovers(run: Path, *, seconds: float = STORES_STOP_SECONDS) -> list[str]:
+    """Stops every process an earlier run under `run` left running (a supervisor that died
+    before its children could be told, and a child that outlived the kernel's SIGTERM);
+    returns their names. A pid is only signalled while it is the same process (same start
+    time), never one the system gave out again since."""
+    found: dict[str, int] = {}
+    for pidfile in sorted((run / "pids").glob("*.pid")):
+        number, _, started = pidfile.read_text().strip().partition(" ")
+        if started and process_started(int(number)) == started:
+            found[pidfile.stem] = int(number)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(int(number), signal.SIGTERM)
+        pidfile.unlink()
+    deadline = time.monotonic() + seconds
+    while any(process_started(pid) for pid in found.values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in found.values():
+        if process_started(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+    return sorted(found)
+
+
+def process_started(pid: int) -> str:
     """When process `pid` started (clock ticks since boot), or "" when there is none: with the
     pid, what names one process and never another that later gets the same pid. A zombie
     counts as gone."""

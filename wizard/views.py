@@ -221,6 +221,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def start(request: HttpRequest) -> HttpResponse:
     state = wizard_load(request)
+    window = _window_context()
+    if window["registration_status"] == "paused":
+        # Said here, before the waiting room: a waiting phone would otherwise be sent back and
+        # forth between the two (its ticket stays for when registration reopens).
+        return _closed(request, state, window)
     try:
         if state.phone and not state.done and _queued(state, "id"):
             return see_other("register_wait")

@@ -289,7 +289,7 @@ def phone_step(request: HttpRequest, state: WizardState) -> HttpResponse:
             return _retry(request, state, "phone")
         return _page(request, state, "phone", form=form, **_phone_context())
     if request.method != "POST":
-        return _page(request, state, "phone", form=form, **_phone_context())
+        return _step_page(request, state, "phone", form, **_phone_context())
     phone = form.cleaned_data["phone"]
     if phone == state.phone:
         # Already verified: no new code is needed to keep the same number.
@@ -306,9 +306,7 @@ def _send_code(
             phone=phone, client_address=client_address(request), lang=get_language() or "en"
         )
     except VerificationError as error:
-        return _verification_refused(
-            request, state, error, form, step, phone_forms.send_refusal(error)
-        )
+        return _verification_refused(request, state, error, step, kind="send")
     response = see_other("register_code")
     sent = state.without_retry().code_sent(phone, at=int(time.time()))
     wizard_save(response, sent.with_notice("code_resent") if step == "code" else sent)
@@ -319,21 +317,90 @@ def _verification_refused(
     request: HttpRequest,
     state: WizardState,
     error: VerificationError,
-    form: public_forms.StepForm,
     step: str,
-    refusal: ValidationError,
+    *,
+    kind: str,
+    lapsed: bool = False,
 ) -> HttpResponse:
-    """The phone or code step again, with why no code was sent or the code was not accepted."""
+    """Why no code was sent or the code was not accepted, said by the step's own GET after a
+    303 (post/redirect/get, as for every other step's errors): Back and reload never post the
+    code again. The number as typed is kept; a code never is."""
     if error.code == "closed":
         return _closed(request, state, _window_context())
     if error.code == "unavailable":
         return busy(request)
-    form.add_error(step, refusal)
-    status = 429 if error.code == "rate_limited" else 200
-    extra = _code_context(state) if step == "code" else _phone_context()
-    response = _page(request, state, step, form=form, status=status, **extra)
-    if error.retry_after:
-        response["Retry-After"] = str(error.retry_after)
+    typed = {"phone": public_forms.cut(request.POST.get("phone", ""))} if step == "phone" else {}
+    field = next(iter(error.fields.values()))[0] if error.fields else ""
+    kept = {
+        REFUSED: error.code,
+        "!field": field,
+        "!limit": error.limit,
+        "!until": str(int(time.time()) + error.retry_after),
+        "!tries": str(error.tries_left),
+        "!lapsed": "1" if lapsed else "",
+        "!kind": kind,
+    }
+    response = see_other(f"register_{step}")
+    wizard_save(response, state.with_retry(step, {**typed, **kept}))
+    return response
+
+
+# The key of the wizard's kept answers under which a refused send or code waits for its GET;
+# the other "!" keys say what the message needs (keys no form field has).
+REFUSED = "!refused"
+
+
+def _kept_refusal(
+    state: WizardState, step: str
+) -> tuple[VerificationError, ValidationError] | None:
+    """The refusal a POST of this step kept for its GET, rebuilt: the error (with the seconds
+    still to wait) and its message in the language of this request."""
+    kept = state.retry if state.retry_step == step else {}
+    if REFUSED not in kept:
+        return None
+    error = VerificationError(
+        kept[REFUSED],
+        fields={step: [kept["!field"]]} if kept.get("!field") else None,
+        retry_after=max(0, int(kept.get("!until") or 0) - int(time.time())),
+        tries_left=int(kept.get("!tries") or 0),
+        limit=kept.get("!limit", ""),
+    )
+    if kept.get("!kind") == "send":
+        return error, phone_forms.send_refusal(error)
+    return error, phone_forms.refusal_of(error, lapsed=bool(kept.get("!lapsed")))
+
+
+def _step_page(
+    request: HttpRequest,
+    state: WizardState,
+    step: str,
+    form: public_forms.StepForm,
+    *,
+    saved: WizardState | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    """The phone or code step's GET, with the refusal of the POST before it if there was one:
+    said once, with the status and Retry-After the POST's own answer had (429 when it was a
+    limit). `saved`: the state to keep after this page, when it changes."""
+    refused = _kept_refusal(state, step)
+    if refused is None:
+        response = _page(request, state, step, form=form, **extra)
+    else:
+        error, refusal = refused
+        if not form.is_bound:
+            # The code step's form: a code is never kept, so it has no data, and add_error
+            # expects cleaned data to take the field out of.
+            form.cleaned_data = {}
+        form.add_error(step, refusal)
+        status = 429 if error.code == "rate_limited" else 200
+        response = _page(request, state, step, form=form, status=status, **extra)
+        if error.retry_after:
+            response["Retry-After"] = str(error.retry_after)
+        typed = {name: value for name, value in state.retry.items() if not name.startswith("!")}
+        after = saved or state
+        saved = after.with_retry(step, typed) if typed else after.without_retry()
+    if saved is not None:
+        wizard_save(response, saved)
     return response
 
 
@@ -355,11 +422,9 @@ def _code_context(state: WizardState) -> dict[str, Any]:
 def code_step(request: HttpRequest, state: WizardState) -> HttpResponse:
     form = phone_forms.CodeForm(public_forms.posted(request))
     if request.method != "POST":
-        response = _page(request, state, "code", form=form, **_code_context(state))
-        if state.notice:
-            # "We have sent a new code" is said once.
-            wizard_save(response, state.without_notice())
-        return response
+        # "We have sent a new code" is said once.
+        saved = state.without_notice() if state.notice else None
+        return _step_page(request, state, "code", form, saved=saved, **_code_context(state))
     state = state.without_notice()
     if "resend" in request.POST:
         return _send_code(request, state, state.pending, form=form, step="code")
@@ -372,8 +437,7 @@ def code_step(request: HttpRequest, state: WizardState) -> HttpResponse:
         )
     except VerificationError as error:
         lapsed = time.time() >= state.sent_at + settings.VERIFICATION_CODE_SECONDS
-        refusal = phone_forms.refusal_of(error, lapsed=lapsed)
-        return _verification_refused(request, state, error, form, "code", refusal)
+        return _verification_refused(request, state, error, "code", kind="confirm", lapsed=lapsed)
     return _verified(state, verified)
 
 

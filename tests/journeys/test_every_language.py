@@ -170,11 +170,11 @@ def journey(
     client.cookies["django_language"] = lang
     yield client.get("/").content.decode()
     yield client.get("/register/phone/").content.decode()
-    yield client.post("/register/phone/", {"phone": "123"}).content.decode()
+    yield client.post("/register/phone/", {"phone": "123"}, follow=True).content.decode()
     resend_allowed("012-345 6789")  # the last language's journey sent it a code just now
     client.post("/register/phone/", {"phone": "012-345 6789"})
     yield client.get("/register/code/").content.decode()
-    yield client.post("/register/code/", {"code": "000000"}).content.decode()
+    yield client.post("/register/code/", {"code": "000000"}, follow=True).content.decode()
     django_rq.get_worker("verifications").work(burst=True)
     code = re.findall(r"\b\d{6}\b", sms_lines(sms_path)[-1]["text"])[0]
     client.post("/register/code/", {"code": code})

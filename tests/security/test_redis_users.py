@@ -120,7 +120,11 @@ def _post(url: str, body: dict, token: str = "") -> tuple[int, dict]:
 
 @pytest.mark.e2e
 def test_every_process_does_its_work_as_its_own_user(
-    users: dict[str, str], make_slot: SlotMaker, tmp_path: Path, collected_static: None
+    users: dict[str, str],
+    make_slot: SlotMaker,
+    tmp_path: Path,
+    collected_static: None,
+    transactional_db: None,  # the export's process commits: its rows are emptied after
 ) -> None:
     day = make_slot(location="WTCKL", capacity=5)
     sms = tmp_path / "sms.log"

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from devstack.people import mykad
-from devstack.sms import sms_size
+from devstack.sms import code_sent_to, sms_size
 from tests.browser import PHONE, new_page, type_code
 from tests.codes import resend_allowed
 from tests.wizard.test_browser import _english_date, _seed
@@ -119,6 +119,36 @@ def test_back_and_reload_after_an_error_never_resubmit_a_form(
     expect(page.locator("h1")).to_have_text("What is your identity document?")
     expect(page.locator("#id_type-mykad")).to_be_checked()
     assert len(posts) == sent
+    page.context.close()
+
+
+def test_a_wrong_code_is_said_by_the_code_step_s_own_page_and_a_reload_posts_nothing(
+    browser: Browser, site: str, site_sms: Path, make_slot
+) -> None:
+    _seed(make_slot)
+    page = phone_page(browser)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{site}/register/")
+    resend_allowed(PHONE)
+    seen = sms_size(site_sms)
+    page.locator("#phone").fill("012-345 6789")
+    page.get_by_role("button", name="Send the code").click()
+    page.wait_for_url("**/register/code/")
+    right = code_sent_to(site_sms, PHONE, after=seen)
+    page.locator("#code").fill(f"{(int(right) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".error-summary")).to_contain_text("That code is not right")
+    sent = len(posts)
+    page.reload()
+    # The code is not posted again (a reload of a POST's answer would spend another try);
+    # the refusal was said once, and the step is there to try again.
+    assert len(posts) == sent
+    expect(page.locator("h1")).to_have_text(re.compile("code", re.I))
+    expect(page.locator(".error-summary")).to_have_count(0)
+    page.locator("#code").fill(right)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/register/id/")
     page.context.close()
 
 

@@ -80,7 +80,7 @@ def test_a_wrong_code_says_how_many_tries_are_left_then_to_send_a_new_code(
     make_slot()
     _send(client)
     [code] = send_codes()
-    tries = [client.post("/register/code/", {"code": _wrong(code)}) for _ in range(6)]
+    tries = [client.post("/register/code/", {"code": _wrong(code)}, follow=True) for _ in range(6)]
 
     assert "you have 4 more tries" in tries[0].content.decode()
     assert "you have 1 more try" in tries[3].content.decode()
@@ -91,7 +91,7 @@ def test_a_wrong_code_says_how_many_tries_are_left_then_to_send_a_new_code(
     assert tries[5].status_code == 429
     assert "You have tried this code too many times. Send a new code" in tries[5].content.decode()
     # Even the right code is refused now; a new code works.
-    assert client.post("/register/code/", {"code": code}).status_code == 429
+    assert client.post("/register/code/", {"code": code}, follow=True).status_code == 429
     resend_allowed("012-345 6789")
     assert client.post("/register/code/", {"resend": "1"})["Location"] == "/register/code/"
     new = send_codes()[-1]
@@ -105,7 +105,7 @@ def test_a_code_that_is_not_six_digits_is_refused_without_using_a_try(
     _send(client)
     [code] = send_codes()
     for typed in ("", "12345", "abcdef", "1234567"):
-        answer = client.post("/register/code/", {"code": typed})
+        answer = client.post("/register/code/", {"code": typed}, follow=True)
         assert "Enter the 6-digit code from the SMS we sent you" in answer.content.decode()
     assert client.post("/register/code/", {"code": code})["Location"] == "/register/id/"
 
@@ -119,7 +119,7 @@ def test_a_lapsed_code_says_it_expired_and_a_new_one_works(
     # Ten minutes later: Redis has let the code go, and the cookie remembers when it was sent.
     redis_client.delete(keys.verification_key("+60123456789"))
     cookie_rewrite(client, sent_at=int(time.time()) - 601)
-    lapsed = client.post("/register/code/", {"code": code}).content.decode()
+    lapsed = client.post("/register/code/", {"code": code}, follow=True).content.decode()
     assert "Your code has expired: a code lasts 10 minutes. Send a new code" in lapsed
     resend_allowed("012-345 6789")
     client.post("/register/code/", {"resend": "1"})
@@ -138,9 +138,8 @@ def test_a_new_code_replaces_the_old_one_and_the_page_says_so_once(
     assert "We have sent a new code to 012-345 6789" in page
     assert 'role="status"' in page
     assert "We have sent a new code" not in client.get("/register/code/").content.decode()
-    assert (
-        "That code is not right" in client.post("/register/code/", {"code": old}).content.decode()
-    )
+    refused = client.post("/register/code/", {"code": old}, follow=True)
+    assert "That code is not right" in refused.content.decode()
     assert client.post("/register/code/", {"code": new})["Location"] == "/register/id/"
 
 
@@ -153,11 +152,11 @@ def test_codes_sent_are_limited_and_the_page_says_how_long_to_wait(
     resend_allowed("012-345 6789")
     client.post("/register/code/", {"resend": "1"})
     resend_allowed("012-345 6789")
-    refused = client.post("/register/code/", {"resend": "1"})
+    refused = client.post("/register/code/", {"resend": "1"}, follow=True)
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 3500
     assert "You have asked for too many codes. Wait 60 minutes" in refused.content.decode()
-    again = client.post("/register/phone/", {"phone": "012-345 6789"})
+    again = client.post("/register/phone/", {"phone": "012-345 6789"}, follow=True)
     assert again.status_code == 429
     assert "Wait 60 minutes, then send a new code" in again.content.decode()
 
@@ -321,7 +320,7 @@ def test_a_code_sent_to_another_phone_cannot_verify_mine(
     _send(attacker, "011-2345 6789")  # the attacker's own phone
     [own_code] = send_codes()
     _send(attacker, "012-345 6789")  # the victim's phone, whose code goes to the victim
-    refused = attacker.post("/register/code/", {"code": own_code})
+    refused = attacker.post("/register/code/", {"code": own_code}, follow=True)
     assert "That code is not right" in refused.content.decode()
     assert attacker.get("/register/id/")["Location"] == "/register/code/"
 

@@ -22,21 +22,29 @@ def venv_path(path: str) -> str:
     return f"{VENV / 'bin'}:{path}"
 
 
+def database_url(*, port: int | None = None) -> str:
+    """The URL of this test run's PostgreSQL test database, its password included; `port`: the
+    same database through another port (a proxy a test can cut)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    password = f":{quote(str(database['PASSWORD']), safe='')}" if database.get("PASSWORD") else ""
+    return (
+        f"postgres://{database['USER']}{password}@{database['HOST']}:{port or database['PORT']}/"
+        f"{database['NAME']}"
+    )
+
+
 def stack_environment(**overrides: str) -> dict[str, str]:
     """The environment for real web and worker processes sharing this test run's Redis and
     PostgreSQL test database (read from the running settings, which pytest-django pointed at
     the test database)."""
     from django.conf import settings
 
-    database = settings.DATABASES["default"]
-    password = f":{quote(str(database['PASSWORD']), safe='')}" if database.get("PASSWORD") else ""
     env = dict(os.environ)
     env.update(
         {
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT']}/"
-                f"{database['NAME']}"
-            ),
+            "DATABASE_URL": database_url(),
             "REDIS_URL": settings.REDIS_URL,
             "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "PERSON_KEY_SECRET": settings.PERSON_KEY_SECRET,

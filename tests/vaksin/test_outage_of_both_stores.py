@@ -7,6 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
+from devstack.environment import database_url
 from devstack.people import booking_request
 from devstack.processes import wait_until
 from devstack.sms import sms_lines
@@ -41,10 +42,10 @@ def test_the_pipeline_outlives_an_outage_of_redis_and_postgresql(
     redis_proxy = Proxy(urlsplit(settings.REDIS_URL).port or 6379).start()
     database = settings.DATABASES["default"]
     pg_proxy = Proxy(int(str(database["PORT"]))).start()
-    database_url = f"postgres://{database['USER']}@127.0.0.1:{pg_proxy.port}/{database['NAME']}"
+    proxied_url = database_url(port=pg_proxy.port)
     stack = confirmation_stack(
         REDIS_URL=through(settings.REDIS_URL, redis_proxy),
-        DATABASE_URL=database_url,
+        DATABASE_URL=proxied_url,
         EXPORT_INTERVAL="1",
     )
     processes = [stack.relay(), stack.worker(), stack._start("export_bookings", "--loop")]

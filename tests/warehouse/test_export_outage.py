@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from devstack.environment import stack_environment
+from devstack.environment import database_url, stack_environment
 from devstack.people import booking_request
 from devstack.processes import ROOT, wait_until
 from registration.services import booking_create
@@ -28,7 +28,7 @@ def test_an_export_cut_off_from_postgresql_says_so_and_the_next_one_is_exact(
         booking_create(request=booking_request(i, location="WTCKL", date=day))
     database = settings.DATABASES["default"]
     proxy = Proxy(int(str(database["PORT"]))).start()
-    url = f"postgres://{database['USER']}@127.0.0.1:{proxy.port}/{database['NAME']}"
+    url = database_url(port=proxy.port)
     command = [sys.executable, "manage.py", "export_bookings", "--verify", "--chunk", "20"]
     env = stack_environment(DATABASE_URL=url)
     try:

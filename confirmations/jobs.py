@@ -1,7 +1,5 @@
 """RQ jobs of the confirmations. Jobs take references, never objects, and are safe to repeat."""
 
-import datetime
-
 import django_rq
 
 from confirmations.relay import QUEUE, enqueue_batch_later, enqueue_batches
@@ -10,7 +8,7 @@ from confirmations.services import (
     confirmations_send,
     incomplete_error,
 )
-from vaksin.sms_budget import CONFIRMATIONS, sms_budget_return, sms_budget_take
+from vaksin.sms_budget import confirmation_send_or_later, sms_budget_return
 
 
 def confirmations_send_job(references: list[str]) -> dict[str, int]:
@@ -35,16 +33,8 @@ def confirmations_send_job(references: list[str]) -> dict[str, int]:
 def confirmation_resend_job(reference: str, message_id: str) -> str:
     """Sends a booking's confirmation again, as its holder asked at /appointment/: from the
     confirmations' SMS budget, or once it has room ("waiting")."""
-    sms = sms_budget_take(CONFIRMATIONS)
-    if not sms.granted:
-        django_rq.get_queue(QUEUE).enqueue_in(
-            datetime.timedelta(seconds=max(sms.retry_after, 1)),
-            confirmation_resend_job,
-            reference,
-            message_id,
-            result_ttl=0,
-            failure_ttl=24 * 3600,
-        )
+    sms = confirmation_send_or_later(QUEUE, confirmation_resend_job, reference, message_id)
+    if sms is None:
         return "waiting"
     outcome = confirmation_resend(reference=reference, message_id=message_id)
     if outcome != "sent":

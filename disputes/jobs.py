@@ -1,15 +1,11 @@
 """The job that tells the phone a disputed booking was made from: safe to run twice (the same
 message id, which a gateway de-duplicates)."""
 
-import datetime
-
-import django_rq
-
 from disputes.messages import notice_text
 from disputes.models import Dispute
 from disputes.services import NOTICE_QUEUE
 from vaksin.sms import Sms, sms_backend
-from vaksin.sms_budget import CONFIRMATIONS, sms_budget_take
+from vaksin.sms_budget import confirmation_send_or_later
 from vaksin.store import bookings
 
 
@@ -18,17 +14,8 @@ def dispute_notice_job(dispute_id: int, message_id: str) -> str:
     entry = bookings.read_entry(dispute.number) if dispute else None
     if dispute is None or not entry or not entry.get("phone"):
         return "nothing to tell"
-    sms = sms_budget_take(CONFIRMATIONS)
-    if not sms.granted:
-        # A billed SMS like a confirmation, within the same budget: sent once it has room.
-        django_rq.get_queue(NOTICE_QUEUE).enqueue_in(
-            datetime.timedelta(seconds=max(sms.retry_after, 1)),
-            dispute_notice_job,
-            dispute_id,
-            message_id,
-            result_ttl=0,
-            failure_ttl=24 * 3600,
-        )
+    # A billed SMS like a confirmation, within the same budget: sent once it has room.
+    if confirmation_send_or_later(NOTICE_QUEUE, dispute_notice_job, dispute_id, message_id) is None:
         return "waiting"
     text = notice_text(dispute.reference, entry.get("lang", "en"))
     sms_backend().send(Sms(to=entry["phone"], text=text, message_id=message_id))

@@ -16,9 +16,13 @@ requests cannot spend past a limit; a request between two windows may see both, 
 per minute allows up to twice its value across the boundary, never more in one minute.
 """
 
+import datetime
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import django_rq
 from django.conf import settings
 
 from vaksin.store import keys
@@ -128,3 +132,20 @@ def sms_budget_spend(*, now: float | None = None) -> list[Spend]:
         Spend(kind=kind, window=window.name, spent=used, limit=int(window.limit * factor))
         for (kind, window), used in zip(windows, spent, strict=True)
     ]
+
+
+def confirmation_send_or_later(queue: str, job: Callable[..., str], *args: Any) -> Budget | None:
+    """One send from the confirmations' budget for the SMS `job(*args)` makes (a confirmation
+    sent again, a dispute's notice); when the budget is spent, None, and the job is queued again
+    for when it has room: a billed SMS for a real booking waits, it is never dropped."""
+    sms = sms_budget_take(CONFIRMATIONS)
+    if sms.granted:
+        return sms
+    django_rq.get_queue(queue).enqueue_in(
+        datetime.timedelta(seconds=max(sms.retry_after, 1)),
+        job,
+        *args,
+        result_ttl=0,
+        failure_ttl=24 * 3600,
+    )
+    return None

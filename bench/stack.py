@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from devstack.environment import services_database_url, services_redis_url, venv_path
 from devstack.processes import ROOT, free_port
@@ -82,10 +83,11 @@ def environment(*, redis_db: int = REDIS_DB) -> dict[str, str]:
 def prepare_database() -> None:
     """A fresh PostgreSQL database for the run, migrated with the rivals' tables."""
     env = environment()
-    pg_port = env["DATABASE_URL"].rsplit(":", 1)[1].split("/")[0]
-    psql = ["psql", "-q", "-h", "127.0.0.1", "-p", pg_port, "-U", "vaksin", "-d", "vaksin"]
+    # Made from the services' own database, as its owner, with its password (a cluster
+    # `make run` made asks for one).
+    maintenance = urlsplit(env["DATABASE_URL"])._replace(path="/vaksin").geturl()
     for statement in (f"DROP DATABASE IF EXISTS {DATABASE}", f"CREATE DATABASE {DATABASE}"):
-        subprocess.run([*psql, "-c", statement], check=True, env=env)
+        subprocess.run(["psql", "-q", maintenance, "-c", statement], check=True, env=env)
     subprocess.run(
         [PYTHON, "manage.py", "migrate", "--noinput", "-v0"], check=True, cwd=ROOT, env=env
     )

@@ -719,7 +719,8 @@ def run_edge(stack: Stack, figures: Figures, what: str, *args: str, seconds: int
     edge = wrk(f"{stack.edge}/api/availability", *args, seconds=seconds, connections=256)
     # The first request finds the copy expired (the last scenario ended seconds ago) and fills
     # it; after that an edge that holds the listing for its second asks once a second at most,
-    # which nginx counts in whole seconds: N seconds give up to N refreshes besides the fill.
+    # and at least every other second (nginx counts a copy's life in whole seconds and keeps it
+    # through the second after its fetch): N seconds give N/2 to N refreshes besides the fill.
     fetched = len(hits.read_text().splitlines())
     origin = max(fetched - 1, 0) / edge.seconds
     figures.add(what, rate(edge), latency(edge))

@@ -256,8 +256,13 @@ def run_waiting_room(
             from vaksin.store.queue import queue_step
             from waiting_room.services import room_rules
 
+            queue_step(room_rules(), action="tick")  # the first step freezes the draw
+            if not queue_reveal(seed):  # as operators do at the opening
+                figures.problems.append("waiting room: the seed committed to was not revealed")
+                return
+            # The draw's key takes the chain's head at the drawn tickets, which the reveal
+            # advanced the chain to: read after it (before, it may not be known yet).
             reading = queue_step(room_rules(), action="tick")
-            queue_reveal(seed)  # as operators do at the opening
             order = drawn_order(draw_key(seed, reading.drawn_head), reading.drawn or 0)
             phone_of_place = [phone_of_ticket[ticket - 1] for ticket in order]
             bookers = Bookers(stack.origin, phone_of_place, slots)

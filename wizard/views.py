@@ -49,6 +49,7 @@ from vaksin import store
 from vaksin.addresses import client_address
 from vaksin.errors import STATUS, BookingError, message
 from vaksin.responses import busy, see_other
+from vaksin.switches import registration_override
 from vaksin.window import registration_state, verification_state
 from waiting_room.services import queue_applies, queue_standing
 from wizard import forms
@@ -95,12 +96,12 @@ def wizard_step(step: str) -> Callable[[WizardView], Callable[[HttpRequest], Htt
         @never_cache
         @require_http_methods(["GET", "POST"])
         def wrapped(request: HttpRequest) -> HttpResponse:
-            window = _window_context()
             state = wizard_load(request)
-            opened = "verification_state" if step in PHONE_STEPS else "registration_state"
-            if window[opened] != "open" or window["registration_status"] == "paused":
-                # Paused: not even a code, which would be spent before it reopens.
-                return _closed(request, state, window)
+            opened = verification_state() if step in PHONE_STEPS else registration_state()
+            if opened != "open" or registration_override() == "closed":
+                # Paused: not even a code, which would be spent before it reopens. The page's
+                # full context (whether places are left: a walk of the listing) only then.
+                return _closed(request, state, _window_context())
             try:
                 return _resume(state, step) or _queued(state, step, request) or view(request, state)
             except store.StoreError:

@@ -34,6 +34,7 @@ from appointments.session import (
     session_load,
     session_save,
 )
+from assisted.phoneless import is_phoneless
 from availability.selectors import availability_snapshot, centre_choices, centre_in_listing
 from phones import forms as phone_forms
 from phones.services import VerificationError
@@ -69,7 +70,8 @@ def appointment(request: HttpRequest) -> HttpResponse:
         except store.StoreError:
             return busy(request)
         if found:
-            response = render(request, "appointments/appointment_found.html", {"booking": found})
+            context = {"booking": found, "phoneless": is_phoneless(found.phone)}
+            response = render(request, "appointments/appointment_found.html", context)
             if found.status == "confirmed":
                 session = AppointmentSession(
                     number=found.number, id_type=found.id_type, id_number=found.id_number
@@ -133,6 +135,10 @@ def appointment_code(
     request: HttpRequest, session: AppointmentSession, booking: Appointment
 ) -> HttpResponse:
     """Sends a code to the booking's phone, and takes it back."""
+    if is_phoneless(booking.phone):
+        # Booked by the helpline with no phone: there is nothing to send a code to, and the
+        # look-up page says to call the helpline for a change.
+        return see_other("appointment")
     form = phone_forms.CodeForm(public_forms.posted(request))
     if request.method != "POST":
         return _code_page(request, session, booking, form=form)

@@ -19,6 +19,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from rq.timeouts import BaseTimeoutException
 
+from assisted.phoneless import is_phoneless
 from confirmations import messages
 from registration.references import number_for, reference_for
 from vaksin.sms import Sms, sms_backend
@@ -101,9 +102,11 @@ def _confirmation(
 
 
 def channels_for(entry: LogEntry) -> list[str]:
-    """The channels an entry is sent on: SMS always, and e-mail for a booking (or the new
-    booking of a change) when one was given."""
-    return ["sms", "email"] if entry.get("email") and entry.get("kind") == "booked" else ["sms"]
+    """The channels an entry is sent on: SMS always (but never to a helpline booking's line
+    without a phone, assisted/phoneless.py), and e-mail for a booking (or the new booking of a
+    change) when one was given."""
+    sms = [] if is_phoneless(entry.get("phone", "")) else ["sms"]
+    return [*sms, "email"] if entry.get("email") and entry.get("kind") == "booked" else sms
 
 
 def _address(channel: str, entry: LogEntry) -> str:
@@ -240,7 +243,7 @@ def confirmations_send(
                 result.outcomes[reference] = "cancelled"
             elif not state.claimed:
                 result.outcomes[reference] = "busy"
-            elif not state.sent["sms"] and sms_left <= 0:
+            elif "sms" in channels and not state.sent["sms"] and sms_left <= 0:
                 result.outcomes[reference] = "over_budget"
             elif failures_in_a_row >= FAILURES_IN_A_ROW or time.monotonic() >= deadline:
                 result.outcomes[reference] = "deferred"
@@ -286,7 +289,7 @@ def confirmations_send(
 
 def _sms_due(number: int, entry: LogEntry, state: outbox.SendState) -> bool:
     """Whether the loop of confirmations_send would send this booking's SMS."""
-    if state.sent["sms"] or not state.claimed:
+    if state.sent["sms"] or not state.claimed or "sms" not in channels_for(entry):
         return False
     return not (entry["kind"] == "booked" and state.holder != number)
 

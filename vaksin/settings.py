@@ -89,6 +89,15 @@ VERIFICATION_OPENS_AT = (
 )
 # Active bookings one verified phone may hold: a family's worth, not a bot's.
 PHONE_BOOKING_LIMIT = env_int("PHONE_BOOKING_LIMIT", 4, minimum=1)
+# Assisted booking (assisted/): bookings one member of staff may attempt an hour from the
+# helpline page, so that one staff account cannot be used as a bot.
+ASSISTED_BOOKINGS_PER_HOUR = env_int("ASSISTED_BOOKINGS_PER_HOUR", 30, minimum=1)
+# Where a person without a mobile phone gets help, said by the landing page and the wizard's
+# phone step (hidden when both are empty): a phone number, and places ("; " between them).
+HELPLINE_PHONE = env_str("HELPLINE_PHONE")
+HELPLINE_PLACES = [
+    place.strip() for place in env_str("HELPLINE_PLACES").split(";") if place.strip()
+]
 # How many days ahead slots may be offered. The wizard refuses, as soon as it knows the birth
 # date, someone who cannot be 18 by the last date offered; with no dates listed, by this many
 # days from today.
@@ -228,6 +237,7 @@ INSTALLED_APPS = [
     "waiting_room",
     "registration",
     "wizard",
+    "assisted",
     "appointments",
     "waitlist",
     "disputes",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from phones.services import verification_confirm, verification_start
 from registration.selectors import Appointment, appointment_of
 from vaksin import validation
+from vaksin.doses import second_dose_dates
 from vaksin.errors import BookingError
 from vaksin.store import StoreError, bookings, keys, metrics, rates
 from vaksin.store.connection import REDIS_GONE
@@ -116,9 +117,44 @@ def appointment_move(
             location=location,
             date=date.isoformat(),
             offer_seconds=settings.OFFER_MINUTES * 60,
+            second_dates=second_dose_dates(date.isoformat()),
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
+    return _moved(outcome)
+
+
+def appointment_move_second(*, appointment: Appointment, date: object) -> Appointment:
+    """Moves the booking's second dose alone to `date`, a date in its first dose's interval
+    (DOSE_INTERVAL_DAYS) at the same centre; raises BookingError like appointment_move."""
+    if registration_state() != "open":
+        raise BookingError("closed")
+    offered = second_dose_dates(appointment.date)
+    try:
+        day = validation.clean_date(date).isoformat()
+    except validation.FieldError:
+        raise BookingError("invalid", fields={"second_date": ["date_missing"]}) from None
+    if not appointment.second_date or day not in offered:
+        raise BookingError("unknown_slot")
+    try:
+        outcome = bookings.move(
+            id_type=appointment.id_type,
+            id_number=appointment.id_number,
+            phone=appointment.phone,
+            number=appointment.number,
+            old_slot=keys.slot_field(appointment.location, appointment.date),
+            location=appointment.location,
+            date=day,
+            offer_seconds=settings.OFFER_MINUTES * 60,
+            second_dates=offered,
+            second_only=True,
+        )
+    except StoreError:
+        raise BookingError("unavailable", retry_after=2) from None
+    return _moved(outcome)
+
+
+def _moved(outcome: bookings.MoveOutcome) -> Appointment:
     appointment_counted(outcome.outcome)
     if outcome.outcome != "moved":
         raise BookingError(outcome.outcome)

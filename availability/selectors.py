@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from availability.cache import MicroCache, Rendered, Snapshot
+from availability.pairs import first_doses_left
 from availability.states import STATES
 from vaksin.store import slots
 
@@ -23,15 +24,17 @@ LISTING = MicroCache("availability", ttl=1.0)
 
 
 def availability_listing(*, today: datetime.date, as_of: datetime.datetime) -> dict[str, Any]:
-    """The body of GET /api/availability: states, their centres, and each centre's slots."""
+    """The body of GET /api/availability: states, their centres, and each centre's slots, each
+    slot's `available` the places left for first doses that come with a second (pairs.py)."""
     counts = slots.read_slots()
-    centres, capacities, booked = counts.centres, counts.capacity, counts.booked
+    centres, capacities = counts.centres, counts.capacity
+    left = first_doses_left(counts)
     first = today.isoformat()
     by_location: dict[str, list[dict[str, Any]]] = {}
     for field, capacity in sorted(capacities.items()):
         location, date = field.split("|", 1)
         if date >= first and location in centres:
-            available = max(capacity - booked.get(field, 0), 0)
+            available = left[field]
             by_location.setdefault(location, []).append(
                 {"date": date, "capacity": capacity, "available": available}
             )
@@ -217,6 +220,7 @@ def slot_alternatives(
 def places_by_state(*, today: datetime.date) -> dict[str, tuple[int, int]]:
     """Per state, the capacity and the places left of every slot from `today` on, read live."""
     counts = slots.read_slots()
+    places_left = first_doses_left(counts)
     first = today.isoformat()
     totals: dict[str, tuple[int, int]] = {}
     for field, capacity in counts.capacity.items():
@@ -224,7 +228,7 @@ def places_by_state(*, today: datetime.date) -> dict[str, tuple[int, int]]:
         centre = counts.centres.get(location)
         if date < first or centre is None:
             continue
-        left = max(capacity - counts.booked.get(field, 0), 0)
+        left = places_left[field]
         before = totals.get(centre.state, (0, 0))
         totals[centre.state] = (before[0] + capacity, before[1] + left)
     return totals

@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from availability.models import Centre
+from vaksin.doses import automatic_second_date
 from vaksin.store import slots
 from vaksin.store.slots import PublishedCentre
 
@@ -58,19 +59,42 @@ def centre_save(
     return centre
 
 
-def slot_set_capacity(*, location: str, date: datetime.date, capacity: int) -> CapacityChange:
-    """Sets a slot's capacity keeping its bookings; refuses to go below the places booked."""
+def slot_set_capacity(
+    *,
+    location: str,
+    date: datetime.date,
+    capacity: int,
+    dose: int = 1,
+    automatic_second: bool = True,
+) -> CapacityChange:
+    """Sets a slot's capacity for first (`dose` 1) or second doses, keeping its bookings;
+    refuses to go below the places booked.
+
+    A first dose is offered only with a second (vaksin/doses.py), so with `automatic_second`
+    a first-dose capacity also gives the date DOSE_INTERVAL_DAYS's first day later at least as
+    many second-dose places: a slots file of first doses alone keeps working, and operators
+    change the second doses afterwards (a file with a dose column, or the admin)."""
     if not 0 <= capacity <= MAX_CAPACITY:
         raise CapacityError(
             f"{location} {date}: capacity must be from 0 to {MAX_CAPACITY:,}, not {capacity}."
         )
-    outcome = slots.set_capacity(location=location, date=date.isoformat(), capacity=capacity)
+    if dose not in (1, 2):
+        raise CapacityError(f"{location} {date}: dose must be 1 or 2, not {dose}.")
+    outcome = slots.set_capacity(
+        location=location, date=date.isoformat(), capacity=capacity, dose=dose
+    )
     if outcome.outcome == "unknown_centre":
         raise CapacityError(f"{location}: no such centre; add the centre first.")
     if outcome.outcome == "below_booked":
+        kind = "places" if dose == 1 else "second-dose places"
         raise CapacityError(
-            f"{location} {date}: capacity {capacity} is below the {outcome.booked} places already "
+            f"{location} {date}: capacity {capacity} is below the {outcome.booked} {kind} already "
             f"booked; it must be at least {outcome.booked}."
+        )
+    second = automatic_second_date(date) if dose == 1 and automatic_second else None
+    if second is not None:
+        slots.set_capacity(
+            location=location, date=second.isoformat(), capacity=capacity, dose=2, at_least=True
         )
     return CapacityChange(
         location=location,

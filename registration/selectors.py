@@ -19,6 +19,9 @@ class Appointment:
     centre_name: str
     date: str
     arrival_window: str
+    # The second dose, at the same centre ("" when one dose is booked).
+    second_date: str = ""
+    second_window: str = ""
     # Its personal data was purged RETENTION_DAYS after its date (warehouse/purge.py): the
     # booking stands, but we no longer hold the person's name, phone or e-mail.
     purged: bool = False
@@ -132,6 +135,8 @@ def appointment_of(number: int, entry: LogEntry, *, status: str) -> Appointment:
         centre_name=centre.name if centre else entry["location"],
         date=entry["date"],
         arrival_window=entry["window"],
+        second_date=entry.get("date2", ""),
+        second_window=entry.get("window2", ""),
         purged=is_purged(entry),
         status=status,
         number=number,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from registration.references import number_for, reference_for
 from vaksin import validation
+from vaksin.doses import second_dose_dates
 from vaksin.errors import BookingError
 from vaksin.store import StoreError, bookings, keys, metrics
 from vaksin.store.bookings import BookingArgs
@@ -47,14 +48,23 @@ class BookingConfirmation:
     date: str
     arrival_window: str
     created: bool  # False when this repeats a booking the person already had
+    second_date: str = ""  # the second dose, at the same centre ("" when one dose is booked)
+    second_window: str = ""
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, object]:
         return {
             "reference": self.reference,
             "location": self.location,
             "date": self.date,
             "arrival_window": self.arrival_window,
             "status": "confirmed",
+            "second_dose": {
+                "location": self.location,
+                "date": self.second_date,
+                "arrival_window": self.second_window,
+            }
+            if self.second_date
+            else None,
         }
 
 
@@ -144,6 +154,7 @@ def booking_args(
         idempotency=idempotency,
         counted=settings.METRICS_ENABLED,
         pass_ms=pass_ms,
+        second_dates=second_dose_dates(request.date),
     )
 
 
@@ -179,6 +190,8 @@ def booking_create(
             date=request.date,
             arrival_window=outcome.window,
             created=outcome.outcome == "booked",
+            second_date=outcome.second_date,
+            second_window=outcome.second_window,
         )
     raise BookingError(outcome.outcome, retry_after=outcome.retry_after)
 

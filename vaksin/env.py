@@ -63,6 +63,23 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return number
 
 
+def env_day_range(name: str, default: tuple[int, int]) -> tuple[int, int] | None:
+    """A range of days, "56-84" (or one number, "28"), from 1 to 365; "0" means none."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.strip() == "0":
+        return None
+    first, dash, last = value.strip().partition("-")
+    try:
+        low, high = int(first), int(last if dash else first)
+    except ValueError:
+        raise _fail(name, value, "days as FIRST-LAST (e.g. 56-84), one number, or 0") from None
+    if not 1 <= low <= high <= 365:
+        raise _fail(name, value, "days from 1 to 365, the first no later than the last")
+    return low, high
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 

@@ -16,6 +16,7 @@ from vaksin.env import (
     env_addresses,
     env_bool,
     env_datetime,
+    env_day_range,
     env_int,
     env_list,
     env_networks,
@@ -65,9 +66,11 @@ REDIS_MIN_REPLICAS = env_int("REDIS_MIN_REPLICAS", 0)
 REDIS_WAIT_MS = env_int("REDIS_WAIT_MS", 1000, minimum=1)
 _redis_parts = urlsplit(REDIS_URL)
 REDIS_PASSWORD = unquote(_redis_parts.password or "") or None
+# The process's own user (deploy/redis/users.acl), on the primary and on the Sentinels alike.
+REDIS_USERNAME = unquote(_redis_parts.username or "") or None
 REDIS_DB = int(_redis_parts.path.strip("/")) if _redis_parts.path.strip("/").isdigit() else 0
 # How the queues' and the sessions' clients talk to the Sentinels themselves.
-_sentinel_options = {"password": REDIS_PASSWORD, "socket_timeout": 1}
+_sentinel_options = {"username": REDIS_USERNAME, "password": REDIS_PASSWORD, "socket_timeout": 1}
 
 # Unset means open; both are aware datetimes.
 REGISTRATION_OPENS_AT = env_datetime("REGISTRATION_OPENS_AT")
@@ -98,6 +101,10 @@ HELPLINE_PHONE = env_str("HELPLINE_PHONE")
 HELPLINE_PLACES = [
     place.strip() for place in env_str("HELPLINE_PLACES").split(";") if place.strip()
 ]
+# A booking holds two doses (AstraZeneca: 8 to 12 weeks apart): the second at the same centre,
+# on the earliest date this many days after the first (a range) with a second-dose place.
+# "0" books one dose only (a one-dose vaccine).
+DOSE_INTERVAL_DAYS = env_day_range("DOSE_INTERVAL_DAYS", (56, 84))
 # How many days ahead slots may be offered. The wizard refuses, as soon as it knows the birth
 # date, someone who cannot be 18 by the last date offered; with no dates listed, by this many
 # days from today.
@@ -296,6 +303,7 @@ if REDIS_SENTINELS:
         "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
         "SENTINELS": REDIS_SENTINELS,
         "SENTINEL_KWARGS": _sentinel_options,
+        "USERNAME": REDIS_USERNAME,
         "PASSWORD": REDIS_PASSWORD,
     }
 CACHES = {
@@ -393,6 +401,7 @@ _queue_redis: dict[str, object] = (
         "SENTINELS": REDIS_SENTINELS,
         "MASTER_NAME": REDIS_SENTINEL_MASTER,
         "DB": REDIS_DB,
+        "USERNAME": REDIS_USERNAME,
         "PASSWORD": REDIS_PASSWORD,
         "SENTINEL_KWARGS": _sentinel_options,
     }

@@ -29,11 +29,20 @@ def test_a_booking_answers_201_with_the_confirmation(client: Client, make_slot) 
     response = _post(client, api_body(day))
     assert response.status_code == 201
     answer = response.json()
-    assert set(answer) == {"reference", "location", "date", "arrival_window", "status"}
+    assert set(answer) == {
+        "reference", "location", "date", "arrival_window", "status", "second_dose"
+    }  # fmt: skip
     assert answer["location"] == "WTCKL"
     assert answer["date"] == day.isoformat()
     assert answer["status"] == "confirmed"
     assert answer["arrival_window"] == "09:00-09:30"
+    # The second dose: the same centre, the earliest date of DOSE_INTERVAL_DAYS (56-84) with a
+    # place, which the slot's automatic allocation puts on the 56th day.
+    assert answer["second_dose"] == {
+        "location": "WTCKL",
+        "date": (day + datetime.timedelta(days=56)).isoformat(),
+        "arrival_window": "09:00-09:30",
+    }
     assert response["Cache-Control"] == "no-store"
 
 

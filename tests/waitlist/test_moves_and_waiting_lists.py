@@ -205,7 +205,7 @@ def _plain_cancel(reference: str) -> None:
     names = keys.person_keys("mykad", entry["id_number"]) + keys.phone_keys(entry["phone"])
     run_script(
         "registration/cancel",
-        keys=[keys.BOOKED, keys.BOOKINGS, *(bucket for bucket, _ in names)],
+        keys=[keys.BOOKED, keys.BOOKINGS, keys.BOOKED2, *(bucket for bucket, _ in names)],
         args=[number_for(reference), "person", "", len(names) // 2,
               *(field for _, field in names)],
     )  # fmt: skip

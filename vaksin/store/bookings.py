@@ -32,6 +32,8 @@ class BookingOutcome:
     outcome: Outcome
     number: int = 0  # the booking's number, for BOOKED and REPEAT
     window: str = ""  # its arrival window, for BOOKED and REPEAT
+    second_date: str = ""  # the second dose's date and window ("" when one dose is booked)
+    second_window: str = ""
     retry_after: int = 0  # seconds, for RATE_LIMITED
     position: int | None = None  # the phone's place in the waiting room, for NOT_ADMITTED
 
@@ -69,6 +71,8 @@ class BookingArgs:
     counted: bool = True
     pass_ms: int | None = None
     now_ms: int | None = None  # the pass's clock; None: Redis's (tests give their own)
+    # The second dose's dates at the same centre, earliest first; empty: one dose only.
+    second_dates: tuple[str, ...] = ()
 
     def to_script(self) -> tuple[list[str], list[Any]]:
         (bucket, field), *older = keys.person_keys(self.id_type, self.id_number)
@@ -100,6 +104,8 @@ class BookingArgs:
             series_key,
             *queue_keys,  # KEYS[12..14]
             ticket_bucket,  # KEYS[15]
+            keys.CAPACITY2,
+            keys.BOOKED2,  # KEYS[17]
             *(old_bucket for old_bucket, _ in older + older_phone),
         ]
         script_args = [
@@ -123,6 +129,7 @@ class BookingArgs:
             ticket_field,
             self.pass_ms or 0,
             "" if self.now_ms is None else self.now_ms,  # ARGV[20]
+            ",".join(self.second_dates),
             *(old_field for _, old_field in older + older_phone),
         ]
         return script_keys, script_args
@@ -158,7 +165,13 @@ def booking_outcome(reply: list[Any]) -> BookingOutcome:
     """The booking script's reply, parsed."""
     outcome = Outcome(str(reply[0]))
     if outcome in (Outcome.BOOKED, Outcome.REPEAT):
-        return BookingOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
+        return BookingOutcome(
+            outcome,
+            number=int(reply[1]),
+            window=str(reply[2]),
+            second_date=str(reply[3]),
+            second_window=str(reply[4]),
+        )
     if outcome == Outcome.RATE_LIMITED:
         return BookingOutcome(outcome, retry_after=int(reply[1]))
     if outcome == Outcome.NOT_ADMITTED:
@@ -188,6 +201,7 @@ def cancel(
             keys.BOOKINGS,
             keys.CAPACITY,
             *keys.waitlist_keys(slot),
+            keys.BOOKED2,
             *(bucket for bucket, _ in names),
         ],
         args=[
@@ -210,6 +224,8 @@ class MoveOutcome:
     outcome: Outcome
     number: int = 0  # the new booking's number, for "moved"
     window: str = ""
+    second_date: str = ""  # where its second dose is now ("" when one dose is booked)
+    second_window: str = ""
 
 
 def move(
@@ -222,9 +238,13 @@ def move(
     location: str,
     date: str,
     offer_seconds: int,
+    second_dates: tuple[str, ...] = (),
+    second_only: bool = False,
 ) -> MoveOutcome:
     """Moves booking `number` (held by this person, booked with this phone, in `old_slot`) to
-    another slot in one step; see lua/registration/move.lua."""
+    another slot in one step, its second dose to the earliest of `second_dates` with a place;
+    or, `second_only`, its second dose alone to `date` (one of `second_dates`). See
+    lua/registration/move.lua."""
     names = keys.person_keys(id_type, id_number)
     reply = run_script(
         "registration/move",
@@ -234,13 +254,22 @@ def move(
             keys.BOOKINGS,
             keys.CENTRES,
             *keys.waitlist_keys(old_slot),
+            keys.CAPACITY2,
+            keys.BOOKED2,
             *(bucket for bucket, _ in names),
         ],
-        args=[number, phone, location, date, offer_seconds, *(field for _, field in names)],
-    )
+        args=[number, phone, location, date, offer_seconds, ",".join(second_dates),
+              "second" if second_only else "", *(field for _, field in names)],
+    )  # fmt: skip
     outcome = Outcome(str(reply[0]))
     if outcome == Outcome.MOVED:
-        return MoveOutcome(outcome, number=int(reply[1]), window=str(reply[2]))
+        return MoveOutcome(
+            outcome,
+            number=int(reply[1]),
+            window=str(reply[2]),
+            second_date=str(reply[3]),
+            second_window=str(reply[4]),
+        )
     return MoveOutcome(outcome)
 
 

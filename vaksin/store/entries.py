@@ -22,6 +22,9 @@ class LogEntry(TypedDict, total=False):
     location: str
     date: str
     window: str
+    # Its second dose, at the same centre: date and window (absent when one dose is booked).
+    date2: str
+    window2: str
     lang: str
     at: str  # Unix seconds, from Redis's clock
     moved_from: str  # the number of the booking a move replaced

@@ -14,6 +14,10 @@ CENTRES = f"{PREFIX}:centres"
 CAPACITY = f"{PREFIX}:capacity"
 BOOKED = f"{PREFIX}:booked"
 BOOKINGS = f"{PREFIX}:bookings"
+# Second doses: the places per slot ("<centre>|<date>") for second doses, and those taken. A
+# booking holds one of each (lua/registration/book.lua), so these are counted like the above.
+CAPACITY2 = f"{PREFIX}:capacity2"
+BOOKED2 = f"{PREFIX}:booked2"
 # Operators' view and switches: counters shared by every process of every node, a short history
 # of them in buckets of SERIES_SECONDS, and the switches staff flip in the admin.
 METRICS = f"{PREFIX}:metrics"
@@ -50,6 +54,8 @@ SENT_BUCKET_SIZE = 64
 # a compact record per booking, 64 to a hash for the same reason, and the count purged so far.
 PURGED_BUCKET_SIZE = 64
 PURGE_STATE = f"{PREFIX}:purge"
+# One-time codes waiting for their SMS (lua/phones/code_issue.lua writes, the relay sends).
+CODE_OUTBOX = f"{PREFIX}:code-outbox"
 
 
 def slot_field(location: str, date: str) -> str:

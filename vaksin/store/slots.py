@@ -37,11 +37,14 @@ class PublishedCentre:
 
 @dataclass(frozen=True)
 class SlotCounts:
-    """Every published centre, and every slot's capacity and places booked ("<centre>|<date>")."""
+    """Every published centre, and every slot's capacity and places booked ("<centre>|<date>"),
+    for first doses and for second doses."""
 
     centres: dict[str, PublishedCentre]
     capacity: dict[str, int]
     booked: dict[str, int]
+    capacity2: dict[str, int]
+    booked2: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,15 @@ def read_slots() -> SlotCounts:
     """Centres, capacities and booked counts, in one round trip."""
     pipe = client().pipeline(transaction=False)
     pipe.hgetall(keys.CENTRES).hgetall(keys.CAPACITY).hgetall(keys.BOOKED)
+    pipe.hgetall(keys.CAPACITY2).hgetall(keys.BOOKED2)
     with answering():
-        centres, capacity, booked = pipe.execute()
+        centres, capacity, booked, capacity2, booked2 = pipe.execute()
     return SlotCounts(
         centres={key: PublishedCentre.from_json(value) for key, value in centres.items()},
         capacity={key: int(value) for key, value in capacity.items()},
         booked={key: int(value) for key, value in booked.items()},
+        capacity2={key: int(value) for key, value in capacity2.items()},
+        booked2={key: int(value) for key, value in booked2.items()},
     )
 
 
@@ -84,12 +90,18 @@ def read_booked_counts() -> dict[str, int]:
     return {field: int(count) for field, count in booked.items()}
 
 
-def set_capacity(*, location: str, date: str, capacity: int) -> CapacityOutcome:
-    """Sets one slot's capacity keeping its booked count; see lua/availability/set_capacity.lua."""
+def set_capacity(
+    *, location: str, date: str, capacity: int, dose: int = 1, at_least: bool = False
+) -> CapacityOutcome:
+    """Sets one slot's capacity for first (`dose` 1) or second doses, keeping its booked count
+    (with `at_least`, only ever raises it); see lua/availability/set_capacity.lua."""
+    capacity_key, booked_key = (
+        (keys.CAPACITY, keys.BOOKED) if dose == 1 else (keys.CAPACITY2, keys.BOOKED2)
+    )
     reply = run_script(
         "availability/set_capacity",
-        keys=[keys.CAPACITY, keys.BOOKED, keys.CENTRES],
-        args=[keys.slot_field(location, date), capacity, location],
+        keys=[capacity_key, booked_key, keys.CENTRES],
+        args=[keys.slot_field(location, date), capacity, location, "at_least" if at_least else ""],
     )
     if reply[0] == "ok":
         previous = int(reply[1])

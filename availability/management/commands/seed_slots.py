@@ -1,4 +1,7 @@
-"""Seeds centres and slot capacities, from a CSV file or the eight real centres of May 2021."""
+"""Seeds centres and slot capacities, from a CSV file or the eight real centres of May 2021.
+
+A file's rows are first doses, each with its automatic second-dose places (availability/
+services.py); a file with a `dose` column (1 or 2) says each dose's places itself."""
 
 import csv
 import datetime
@@ -19,6 +22,7 @@ from vaksin.store import slots
 
 DEMO_CENTRES = Path(__file__).resolve().parents[2] / "data" / "centres_2021.csv"
 HEADER = ["state", "location_id", "location_name", "date", "capacity"]
+DOSE_HEADER = [*HEADER, "dose"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Row:
     location_name: str
     date: datetime.date
     capacity: int
+    dose: int | None = None  # None: a first dose with its automatic second (no dose column)
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -36,9 +41,10 @@ def read_rows(path: Path) -> list[Row]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = [column.strip() for column in next(reader, [])]
-            if header != HEADER:
+            if header not in (HEADER, DOSE_HEADER):
                 raise CommandError(
-                    f"{path}: the header must be {','.join(HEADER)}, not {','.join(header)}"
+                    f"{path}: the header must be {','.join(HEADER)} (optionally followed by "
+                    f",dose), not {','.join(header)}"
                 )
             lines = list(enumerate(reader, start=2))
     except (OSError, UnicodeDecodeError) as error:
@@ -48,7 +54,7 @@ def read_rows(path: Path) -> list[Row]:
         if not any(cell.strip() for cell in cells):
             continue
         try:
-            rows.append(parse_row(cells))
+            rows.append(parse_row(cells, columns=len(header)))
         except ValueError as error:
             problems.append(f"line {line}: {error}")
     if problems:
@@ -58,10 +64,15 @@ def read_rows(path: Path) -> list[Row]:
     return rows
 
 
-def parse_row(cells: list[str]) -> Row:
-    if len(cells) != len(HEADER):
-        raise ValueError(f"expected {len(HEADER)} columns, found {len(cells)}")
-    state, location_id, location_name, date, capacity = (cell.strip() for cell in cells)
+def parse_row(cells: list[str], *, columns: int = len(HEADER)) -> Row:
+    if len(cells) != columns:
+        raise ValueError(f"expected {columns} columns, found {len(cells)}")
+    state, location_id, location_name, date, capacity, *rest = (cell.strip() for cell in cells)
+    dose = None
+    if rest:
+        if rest[0] not in ("1", "2"):
+            raise ValueError(f"dose {rest[0]!r} must be 1 (first doses) or 2 (second doses)")
+        dose = int(rest[0])
     if state not in STATES:
         raise ValueError(f"state {state!r} is not a code from MY-01 to MY-16")
     if not location_id.isascii() or not location_id.replace("-", "").replace("_", "").isalnum():
@@ -74,7 +85,7 @@ def parse_row(cells: list[str]) -> Row:
         raise ValueError(f"date {date!r} is not YYYY-MM-DD") from None
     if not (capacity.isascii() and capacity.isdigit()) or int(capacity) > MAX_CAPACITY:
         raise ValueError(f"capacity {capacity!r} is not a whole number from 0 to {MAX_CAPACITY:,}")
-    return Row(state, location_id.upper(), location_name, day, int(capacity))
+    return Row(state, location_id.upper(), location_name, day, int(capacity), dose)
 
 
 def demo_rows(*, days: int, capacity: int, first: datetime.date) -> list[Row]:
@@ -102,7 +113,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument(
-            "--file", type=Path, help="CSV: state,location_id,location_name,date,capacity"
+            "--file",
+            type=Path,
+            help="CSV: state,location_id,location_name,date,capacity[,dose]",
         )
         source.add_argument(
             "--demo", action="store_true", help="the eight real centres of May 2021"
@@ -151,7 +164,11 @@ class Command(BaseCommand):
                 )
             try:
                 change = slot_set_capacity(
-                    location=row.location_id, date=row.date, capacity=row.capacity
+                    location=row.location_id,
+                    date=row.date,
+                    capacity=row.capacity,
+                    dose=row.dose or 1,
+                    automatic_second=row.dose is None,
                 )
             except CapacityError as error:
                 refused.append(str(error))

@@ -11,11 +11,13 @@
 -- KEYS[10] operators' counters hash ('' = not counted)  KEYS[11] this moment's series bucket ('' = none)
 -- KEYS[12] the waiting room's state ('' = no waiting room)  KEYS[13] its admission steps
 -- KEYS[14] its used passes  KEYS[15] the phone's ticket bucket (see queue.lua)
+-- KEYS[16] second-dose capacity hash   KEYS[17] second-dose booked hash
 -- ARGV[16] n, how many older person keys are still in use (PERSON_KEY_SECRET_FALLBACKS)
 -- ARGV[17] seconds a series bucket is kept  ARGV[18] the phone's ticket field
 -- ARGV[19] a pass's life, ms   ARGV[20] now, ms, for the pass ('' = Redis's clock; tests)
--- KEYS[16...15+n] the person's buckets under them, KEYS[16+n...] the phone's, and
--- ARGV[21...20+n], ARGV[21+n...] their fields
+-- ARGV[21] the second dose's dates, earliest first, comma-separated ('' = one dose only)
+-- KEYS[18...17+n] the person's buckets under them, KEYS[18+n...] the phone's, and
+-- ARGV[22...21+n], ARGV[22+n...] their fields
 -- ARGV[1] slot field "<centre>|<date>"   ARGV[2] person field   ARGV[3] phone rate limit
 -- ARGV[4] person limit   ARGV[5] idempotency fingerprint   ARGV[6] phone field
 -- ARGV[7] bookings allowed per phone (0 = no limit)
@@ -26,8 +28,13 @@
 -- person is looked at, and a person's booking is shown ("repeat") only to the phone it was
 -- booked with.
 --
+-- Two doses are one booking: the first-dose place and a second-dose place at the same centre on
+-- the earliest of ARGV[21]'s dates with one free, both taken here or neither. A date whose
+-- first dose has no second left in its range is sold out, whatever its first-dose places.
+--
 -- Returns {outcome, ...}:
---   {"booked", number, window}   {"repeat", number, window}   {"already_registered"}
+--   {"booked", number, window, second date, second window} (the second's '' for one dose)
+--   {"repeat", number, window, second date, second window}   {"already_registered"}
 --   {"sold_out"}   {"unknown_slot"}   {"phone_limit"}   {"rate_limited", seconds}
 --   {"idempotency_conflict"}   {"not_admitted", position or ''}
 
@@ -41,8 +48,9 @@ local phone, location = ARGV[11], ARGV[13]
 local metrics_key, series_key, series_ttl = KEYS[10], KEYS[11], tonumber(ARGV[17])
 local queue_key, steps_key, used_key, ticket_key = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 local ticket_field, pass_life = ARGV[18], tonumber(ARGV[19])
+local capacity2_key, booked2_key, second_dates = KEYS[16], KEYS[17], ARGV[21]
 -- KEYS[i] of an older name holds the field ARGV[i + FIELD_OFFSET].
-local FIELD_OFFSET, FIRST_OLDER = 5, 16
+local FIELD_OFFSET, FIRST_OLDER = 4, 18
 
 local function attempts(key)
   if key == '' then return 0 end
@@ -92,7 +100,20 @@ local function pass()
   return position
 end
 
--- Every read and check; returns the reply, plus the new booking's details when it may be written.
+-- The second dose: {date, window, slot} of the earliest date offered with a place left, or nil.
+local function second_dose()
+  for date in string.gmatch(second_dates, '[^,]+') do
+    local slot2 = location .. '|' .. date
+    local capacity2 = tonumber(redis.call('HGET', capacity2_key, slot2) or '0')
+    local booked2 = tonumber(redis.call('HGET', booked2_key, slot2) or '0')
+    if not capacity2 or not booked2 then error('corrupt second-dose counters for ' .. slot2) end
+    if booked2 < capacity2 then return {date, booked2, capacity2, slot2} end
+  end
+  return nil
+end
+
+-- Every read and check; returns the reply, plus the new booking's details when it may be
+-- written (the waiting-room position used, the second dose).
 local function decide()
   for _, key in ipairs({phone_rate_key, person_key}) do
     if key ~= '' and limits[key] > 0 and attempts(key) >= limits[key] then
@@ -113,11 +134,16 @@ local function decide()
 
   local held = held_booking()
   if held and held[2]['phone'] == phone and held[2]['location'] .. '|' .. held[2]['date'] == slot then
-    return {'repeat', held[1], held[2]['window']}
+    return {'repeat', held[1], held[2]['window'], held[2]['date2'] or '', held[2]['window2'] or ''}
   end
   local admitted, position = pass()
   if not admitted then return {'not_admitted', position} end
   if booked >= capacity then return {'sold_out'} end
+  local second = nil
+  if second_dates ~= '' then
+    second = second_dose()
+    if not second then return {'sold_out'} end
+  end
   -- The phone's limit before the person: a phone at its limit learns nothing of anyone it asks
   -- for. Counted under every key in use: a rotation does not give a phone its places again.
   local on_phone = tonumber(redis.call('HGET', phone_key, phone_field) or '0')
@@ -130,11 +156,15 @@ local function decide()
   -- The booking number continues the stream's own sequence, so it needs no counter of its own.
   local last = redis.call('XREVRANGE', stream_key, '+', '-', 'COUNT', 1)[1]
   local number = last and tonumber(string.match(last[1], '^(%d+)')) + 1 or 1
-  return {'booked', tostring(number), arrival_window(cjson.decode(centre), booked, capacity),
-    admitted}
+  local hours = cjson.decode(centre)
+  local reply = {'booked', tostring(number), arrival_window(hours, booked, capacity), '', ''}
+  if second then
+    reply[4], reply[5] = second[1], arrival_window(hours, second[2], second[3])
+  end
+  return reply, admitted, second
 end
 
-local reply = decide()
+local reply, position, second = decide()
 
 -- Every outcome is counted for operators in the same step that decides it: exact totals shared
 -- by every web node, and a history in short buckets, for two HINCRBYs. They are the first
@@ -150,13 +180,17 @@ for _, key in ipairs({phone_rate_key, person_key}) do
   if key ~= '' and redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, 60) end
 end
 if reply[1] == 'booked' then
-  local number, window, position = reply[2], reply[3], reply[4]
-  reply[4] = nil
+  local number, window = reply[2], reply[3]
   redis.call('HINCRBY', booked_key, slot, 1)
-  redis.call('XADD', stream_key, number .. '-0', 'kind', 'booked',
+  local entry = {'kind', 'booked',
     'id_type', ARGV[8], 'id_number', ARGV[9], 'name', ARGV[10], 'phone', phone, 'email', ARGV[12],
     'location', location, 'date', ARGV[14], 'window', window, 'lang', ARGV[15],
-    'at', redis.call('TIME')[1])
+    'at', redis.call('TIME')[1]}
+  if second then
+    redis.call('HINCRBY', booked2_key, second[4], 1)
+    for _, value in ipairs({'date2', reply[4], 'window2', reply[5]}) do entry[#entry + 1] = value end
+  end
+  redis.call('XADD', stream_key, number .. '-0', unpack(entry))
   redis.call('HSET', bucket_key, person, number)
   redis.call('HINCRBY', phone_key, phone_field, 1)
   -- A used pass: admission does not count it as lapsed (queue.lua).

@@ -33,13 +33,22 @@ local cancelled = tonumber(string.match(last[1], '^(%d+)')) + 1
 local given = cancelled + 1
 local at = redis.call('TIME')[1]
 
-redis.call('XADD', stream_key, cancelled .. '-0', 'kind', 'cancelled', 'booking', number,
+local gone = {'kind', 'cancelled', 'booking', number,
   'by', ARGV[6], 'reason', 'disputed', 'at', at, 'phone', held['phone'],
-  'lang', held['lang'] or 'en', 'location', held['location'], 'date', held['date'])
-redis.call('XADD', stream_key, given .. '-0', 'kind', 'booked',
+  'lang', held['lang'] or 'en', 'location', held['location'], 'date', held['date']}
+local entry = {'kind', 'booked',
   'id_type', held['id_type'], 'id_number', held['id_number'], 'name', ARGV[4],
   'phone', ARGV[3], 'email', '', 'location', held['location'], 'date', held['date'],
-  'window', held['window'], 'lang', ARGV[5], 'at', at)
+  'window', held['window'], 'lang', ARGV[5], 'at', at}
+-- The second dose's place goes with the booking, as the first's does.
+if held['date2'] then
+  for _, value in ipairs({'date2', held['date2']}) do gone[#gone + 1] = value end
+  for _, value in ipairs({'date2', held['date2'], 'window2', held['window2']}) do
+    entry[#entry + 1] = value
+  end
+end
+redis.call('XADD', stream_key, cancelled .. '-0', unpack(gone))
+redis.call('XADD', stream_key, given .. '-0', unpack(entry))
 redis.call('HSET', bucket, person, given)
 if old_bucket then
   if on_old > 1 then redis.call('HINCRBY', old_bucket, old_field, -1) else redis.call('HDEL', old_bucket, old_field) end

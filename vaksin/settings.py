@@ -46,7 +46,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 # The private services that `make run` starts; override both for any other deployment.
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6391/0", schemes=("redis", "rediss", "unix"))
 # A process may connect to Redis as a user of its own (deploy/redis/users.acl): the URL in
-# REDIS_URL_<PROCESS> when that is set (REDIS_URL_WEB, _RELAY, _WORKER, _CODES, _EXPORT,
+# REDIS_URL_<PROCESS> when that is set (REDIS_URL_WEB, _RELAY, _WORKER, _EXPORT,
 # _WAITLIST), the process named by VAKSIN_PROCESS (the image's entrypoint sets it) or by
 # honcho (`make run`); REDIS_URL for any other, and for manage.py run by hand.
 PROCESS = (env_str("VAKSIN_PROCESS") or env_str("HONCHO_PROCESS_NAME").partition(".")[0]).upper()
@@ -258,7 +258,7 @@ MIDDLEWARE = [
     # counted and timed for operators, whatever a later middleware answers.
     "vaksin.observed.ObservedMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "vaksin.csp.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

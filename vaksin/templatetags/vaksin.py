@@ -1,11 +1,22 @@
-"""Small template helpers for the public pages."""
+"""Small template helpers for the public pages.
+
+The pickers' radios (`place_radio`) are written here rather than by an included template:
+a page of fourteen dates spent most of its time including one template per option, and the
+public pages are most of what a citizen costs the origin (bench/journey_profile.py). Static
+file URLs and spelled-out dates are kept once worked out, as the same few recur on every page.
+"""
 
 import datetime
+from functools import lru_cache
+from typing import Any
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 
 from vaksin import formats
 from vaksin.validation import phone_national
@@ -17,12 +28,25 @@ register = template.Library()
 def asset(path: str) -> str:
     """The URL of a static file; the plain URL when the manifest of hashed names is missing
     (collectstatic not run yet), so a deployment slip costs styling, never a 500."""
+    return _asset(path)
+
+
+@lru_cache(maxsize=64)
+def _asset(path: str) -> str:
+    # The manifest is read once per process: a file's hashed name does not change under it.
     try:
         return static(path)
     except ValueError:
         from django.conf import settings
 
         return f"{settings.STATIC_URL}{path}"
+
+
+@receiver(setting_changed)
+def _forget_assets(*, setting: str, **kwargs: Any) -> None:
+    """Tests change the storage or the URL of static files: the URLs kept are then stale."""
+    if setting in ("STORAGES", "STATIC_URL", "STATIC_ROOT"):
+        _asset.cache_clear()
 
 
 @register.filter
@@ -61,13 +85,70 @@ def thousands(value: object) -> str:
 @register.filter(expects_localtime=True)
 def longdate(value: object) -> str:
     """A date with its weekday, as the current language writes it ("Friday 28 May 2021")."""
+    if type(value) is datetime.date:
+        return _spelled(value, get_language() or "", long=True)
     return formats.long_date(value) if isinstance(value, datetime.date) else str(value)
 
 
 @register.filter(expects_localtime=True)
 def plaindate(value: object) -> str:
     """A date without its weekday, as the current language writes it ("28 May 2021")."""
+    if type(value) is datetime.date:
+        return _spelled(value, get_language() or "", long=False)
     return formats.plain_date(value) if isinstance(value, datetime.date) else str(value)
+
+
+@lru_cache(maxsize=1024)
+def _spelled(day: datetime.date, language: str, *, long: bool) -> str:
+    """A day as `language` writes it (the language is part of the key: it is the one active)."""
+    return formats.long_date(day) if long else formats.plain_date(day)
+
+
+def places_left(available: object) -> SafeString:
+    """How many places an option has left, or that it is fully booked."""
+    if isinstance(available, int) and available > 0:
+        shown = formats.thousands(available)
+        # The words of the picker's template before it was written here: the same msgids.
+        text = ngettext("%(shown)s place left", "%(shown)s places left", available)
+        return mark_safe(text % {"shown": shown})  # noqa: S308 - a catalogue's text, a number
+    return format_html('<strong class="tag tag--full">{}</strong>', gettext("Fully booked"))
+
+
+@register.simple_tag
+def place_radio(
+    *,
+    prefix: str,
+    key: object,
+    first: bool,
+    name: str,
+    value: object,
+    label: object,
+    available: object,
+    selected: object,
+    disable_when_full: bool = False,
+) -> SafeString:
+    """One radio of a slot-picker list, with the places it has left. Its id is
+    "<prefix>-<key>", and "<prefix>-first" for the first of a list, where the error summary
+    links. `selected`: the value chosen before; `disable_when_full` refuses a choice with no
+    places left."""
+    full = not (isinstance(available, int) and available > 0)
+    return format_html(
+        '<div class="radio">\n'
+        '  <input class="radio-input" id="{id}" name="{name}" type="radio" value="{value}" '
+        'aria-describedby="{prefix}-{key}-places"{checked}{disabled}>\n'
+        '  <label class="label radio-label" for="{id}">{label}</label>\n'
+        '  <div class="hint radio-hint" id="{prefix}-{key}-places">{places}</div>\n'
+        "</div>",
+        id=f"{prefix}-first" if first else f"{prefix}-{key}",
+        name=name,
+        value=value,
+        prefix=prefix,
+        key=key,
+        checked=mark_safe(" checked") if selected == value else "",
+        disabled=mark_safe(" disabled") if disable_when_full and full else "",
+        label=label,
+        places=places_left(available),
+    )
 
 
 # Words a narrow screen must not break at their hyphen ("COVID-/19" at 320 px in Malay, where

@@ -22,7 +22,6 @@ ALLOWED_JOBS = frozenset(
         "confirmations.jobs.confirmations_send_job",
         "confirmations.jobs.confirmation_resend_job",
         "disputes.jobs.dispute_notice_job",
-        "phones.jobs.verification_code_send_job",
     }
 )
 

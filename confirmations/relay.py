@@ -8,6 +8,9 @@ RQ's own bookkeeping per job (each write fsynced) could not keep up with a job p
 The jobs of one read are enqueued in one transaction and only then are the entries
 acknowledged, so a relay killed in between finds the same entries pending, cuts them into the
 same batches, and skips those whose job exists (job ids come from the batch's numbers).
+
+The relay process (`manage.py relay_outbox`) also sends the one-time codes, from an outbox of
+their own, in a thread beside this loop (phones/sending.py).
 """
 
 import datetime
@@ -22,8 +25,9 @@ from rq import Queue
 from rq.job import Job, Retry
 
 from confirmations.messages import is_sent
+from phones.sending import CodeSender
 from registration.references import number_for, reference_for
-from vaksin.runloop import run_until_stopped
+from vaksin.runloop import run_until_stopped, sleep_unless_stopped
 from vaksin.store import keys, outbox
 from vaksin.switches import confirmations_paused
 
@@ -145,20 +149,36 @@ def relay_run(
     block_ms: int = 1000,
     should_stop: Callable[[], bool] = lambda: False,
     on_batch: Callable[[RelayCounts], None] = lambda counts: None,
+    send_codes: bool = False,
+    relay_bookings: bool = True,
 ) -> RelayCounts:
     """Relays until should_stop() is true, reading up to `batch` entries at a time.
 
     While operators have paused confirmations it takes no new entries. A Redis outage stops
     nothing: the relay waits (half a second, doubling to ten) and starts
-    again from what it read but never acknowledged, which the consumer group kept for it."""
+    again from what it read but never acknowledged, which the consumer group kept for it.
+
+    With send_codes, the one-time codes are sent too, from the code outbox, in a thread of
+    their own that neither waits for the bookings nor pauses with confirmations
+    (phones/sending.py); without relay_bookings, only they."""
     counts = RelayCounts()
+    sender = CodeSender(consumer=consumer, should_stop=should_stop).start() if send_codes else None
+
+    def stopping() -> bool:
+        # A code sender that died takes the relay with it: the process exits and is restarted.
+        return should_stop() or (sender is not None and not sender.running())
 
     def step() -> float:
+        if not relay_bookings:
+            sleep_unless_stopped(1.0, stopping)
+            return 0.0
         _relay(counts, consumer=consumer, batch=batch, block_ms=block_ms,
-               should_stop=should_stop, on_batch=on_batch)  # fmt: skip
+               should_stop=stopping, on_batch=on_batch)  # fmt: skip
         return 0.0
 
-    run_until_stopped(step, name="relay", should_stop=should_stop)
+    run_until_stopped(step, name="relay", should_stop=stopping)
+    if sender is not None:
+        sender.join()
     return counts
 
 

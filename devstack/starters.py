@@ -59,13 +59,13 @@ def start_gunicorn(
 
 
 def start_code_worker(sms_file: Path, log: Path) -> subprocess.Popen[bytes]:
-    """The Procfile's worker for one-time codes (`manage.py rqworker verifications`), sending
-    through the file SMS backend into `sms_file`."""
+    """The relay's code sender alone (`manage.py relay_outbox --codes-only`; the Procfile's
+    relay sends the codes too), sending through the file SMS backend into `sms_file`."""
     env = stack_environment(
         SMS_BACKEND="vaksin.sms.FileSmsBackend",
         SMS_FILE_PATH=str(sms_file),
     )
-    return start_manage(["rqworker", "verifications"], env, log)
+    return start_manage(["relay_outbox", "--codes-only", "--consumer", "code-sender"], env, log)
 
 
 def collect_static() -> None:

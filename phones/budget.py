@@ -1,28 +1,25 @@
-"""The SMS budget for codes (vaksin/sms_budget.py), as verifying a phone meets it: one send is
-taken per code before the code is issued, and given back when a per-phone limit refuses the
-code after all.
+"""The SMS budget for codes (vaksin/sms_budget.py), as verifying a phone meets it: the script
+that issues a code takes its send from the budget's windows in the same step
+(lua/phones/code_issue.lua), and gives it back there when a per-phone limit refuses the code.
 
-Taken before the code is issued, not after: a code issued and then refused by the budget would
-have replaced the person's pending code with one that is never sent.
+Taken in the step that issues the code, never after: a code issued and then refused by the
+budget would have replaced the person's pending code with one that is never sent.
 """
 
 from django.utils.translation import ngettext
 
-from vaksin.sms_budget import CODES, Budget, sms_budget_return, sms_budget_take
+from vaksin.sms_budget import CODES, sms_budget_windows
+from vaksin.store.sms_budget import Window
 
-# The VerificationError limit of a code refused by the budget (phones/forms.py tells it apart).
+# The VerificationError limit of a code refused by the budget (phones/forms.py tells it apart);
+# the script's name for it too.
 LIMIT = "sms_budget"
 
 
-def code_budget_take(phone: str) -> Budget:
-    """One send from the codes' budget for `phone` (E.164); granted 0 (with retry_after) when a
-    window is spent. Raises StoreError when Redis cannot be reached."""
-    return sms_budget_take(CODES, phone=phone)
-
-
-def code_budget_unused(budget: Budget) -> None:
-    """The code was refused by another limit: its send goes back to the budget."""
-    sms_budget_return(budget, 1)
+def code_budget_windows(phone: str) -> list[Window]:
+    """The codes' budget windows for `phone` (E.164) that have a limit: the whole budget and
+    the phone's range, this minute and this hour."""
+    return sms_budget_windows(CODES, phone=phone)
 
 
 def budget_refusal_text(retry_after: int) -> str:

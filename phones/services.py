@@ -2,8 +2,9 @@
 
 A code is six digits, lives VERIFICATION_CODE_SECONDS, allows VERIFICATION_TRIES tries and is
 stored only as a keyed hash (vaksin/store/lua/phones/code_issue.lua). The SMS is sent by the
-`verifications` worker, never by the request; its job carries a random nonce from which only
-a holder of the secret can derive the code, so the code is never readable in Redis.
+relay (phones/sending.py), never by the request: the script that issues the code appends it to
+the code outbox in the same step, as a random nonce from which only a holder of the secret can
+derive the code, so the code is never readable in Redis.
 
 The token is signed (django.core.signing) and names the phone and when it lapses: when
 registration closes, or VERIFICATION_TOKEN_HOURS after it was issued when no close is set.
@@ -15,23 +16,18 @@ import secrets
 import time
 from dataclasses import dataclass
 
-import django_rq
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from rq.job import Retry
 
-from phones.budget import LIMIT, code_budget_take, code_budget_unused
+from phones.budget import code_budget_windows
 from vaksin import validation
 from vaksin.errors import BookingError
 from vaksin.store import StoreError
-from vaksin.store.connection import answering
-from vaksin.store.phones import code_check, code_issue
+from vaksin.store.phones import CodeSms, code_check, code_issue
 from vaksin.window import verification_state
 
-QUEUE = "verifications"
-JOB = "phones.jobs.verification_code_send_job"
 TOKEN_SALT = "vaksin.verified-phone"  # noqa: S105 (a salt, not a secret)
 
 # Whole sentences per language, as the confirmations are (confirmations/messages.py);
@@ -95,8 +91,8 @@ def _clean_phone(phone: object) -> str:
 def verification_start(
     *, phone: object, client_address: str, lang: str, any_time: bool = False
 ) -> str:
-    """Sends a new code to `phone` (through the verifications worker); returns the phone as
-    E.164. Raises VerificationError: "closed", "invalid", "rate_limited" or "unavailable".
+    """Issues a new code for `phone`, which the relay sends (phones/sending.py); returns the
+    phone as E.164. Raises VerificationError: "closed", "invalid", "rate_limited" or "unavailable".
     With `any_time`, outside the verification window too: a booking's own phone proves it is
     theirs at /appointment/ long after registration closed."""
     if verification_state() != "open" and not any_time:
@@ -104,11 +100,8 @@ def verification_start(
     cleaned = _clean_phone(phone)
     nonce = secrets.token_hex(16)
     try:
-        budget = code_budget_take(cleaned)
-        if not budget.granted:
-            raise VerificationError("rate_limited", retry_after=budget.retry_after, limit=LIMIT)
         outcome = code_issue(
-            phone=cleaned,
+            sms=CodeSms(phone=cleaned, nonce=nonce, lang=lang),
             code_hash=_code_hash(cleaned, code_for(cleaned, nonce)),
             lifetime=settings.VERIFICATION_CODE_SECONDS,
             address=client_address,
@@ -117,26 +110,14 @@ def verification_start(
             sends_per_phone=settings.VERIFICATION_PHONE_CEILING,
             address_sends=settings.RATE_LIMIT_PER_IP,
             minute=int(time.time() // 60),
+            budget=code_budget_windows(cleaned),
         )
-        if outcome.outcome == "rate_limited":
-            code_budget_unused(budget)
-            raise VerificationError(
-                "rate_limited", retry_after=outcome.retry_after, limit=outcome.limit
-            )
-        # The queue's own client: an outage (or a failover) there is "unavailable" too.
-        with answering():
-            django_rq.get_queue(QUEUE).enqueue(
-                JOB,
-                cleaned,
-                nonce,
-                lang,
-                job_id=f"code-{nonce}",
-                result_ttl=0,
-                failure_ttl=settings.VERIFICATION_CODE_SECONDS,
-                retry=Retry(max=3, interval=[0, 2, 5]),
-            )
     except StoreError:
         raise VerificationError("unavailable", retry_after=2) from None
+    if outcome.outcome == "rate_limited":
+        raise VerificationError(
+            "rate_limited", retry_after=outcome.retry_after, limit=outcome.limit
+        )
     return cleaned
 
 

@@ -17,10 +17,9 @@ if [ -z "${REDIS_URL:-}" ]; then
   redis_url() { REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh redis-url 0 "$1"; }
   REDIS_URL=$(redis_url admin)
   REDIS_URL_WEB=$(redis_url web) REDIS_URL_RELAY=$(redis_url relay)
-  REDIS_URL_WORKER=$(redis_url workers) REDIS_URL_CODES=$(redis_url workers)
+  REDIS_URL_WORKER=$(redis_url workers)
   REDIS_URL_EXPORT=$(redis_url export) REDIS_URL_WAITLIST=$(redis_url waitlist)
-  export REDIS_URL_WEB REDIS_URL_RELAY REDIS_URL_WORKER REDIS_URL_CODES REDIS_URL_EXPORT \
-    REDIS_URL_WAITLIST
+  export REDIS_URL_WEB REDIS_URL_RELAY REDIS_URL_WORKER REDIS_URL_EXPORT REDIS_URL_WAITLIST
 fi
 # As the owner of its database, with its password (never a superuser: scripts/services.sh).
 DATABASE_URL=${DATABASE_URL:-$(REDIS_PORT=$REDIS_PORT PG_PORT=$PG_PORT scripts/services.sh database-url)}
@@ -82,7 +81,7 @@ processes=$(sed -n 's/^\([A-Za-z0-9_-]\{1,\}\):.*/\1/p' Procfile | grep -vx rele
 
 case "${SMS_BACKEND:-vaksin.sms.FileSmsBackend}" in
   *FileSmsBackend) sms="appended to ${SMS_FILE_PATH:-var/log/sms.log} (tail -f it for your code)" ;;
-  *ConsoleSmsBackend) sms="printed below by the codes and worker processes" ;;
+  *ConsoleSmsBackend) sms="printed below by the relay (codes) and worker processes" ;;
   *) sms="sent through $SMS_BACKEND" ;;
 esac
 cat <<EOF

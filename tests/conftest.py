@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import django_rq
 import pytest
 import redis
 from django.contrib.auth.models import User
@@ -29,7 +28,7 @@ from devstack.people import mykad
 from devstack.processes import ROOT, kill_tree, stop_process
 from devstack.sms import sms_lines
 from devstack.starters import collect_static, start_code_worker, start_gunicorn, start_manage
-from tests.codes import resend_allowed
+from tests.codes import resend_allowed, send_waiting_codes
 from tests.slots import SlotMaker, slot_seed
 from tests.staff import staff_login
 from vaksin import store
@@ -116,11 +115,11 @@ def sms_file(settings: SettingsWrapper, tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def send_codes(sms_file: Path) -> Callable[[], list[str]]:
-    """Runs the verifications queue's jobs in a real RQ worker, in burst mode; returns every
-    six-digit code the file SMS backend has sent, oldest first."""
+    """Sends the codes waiting in the code outbox as the relay does (tests/codes.py); returns
+    every six-digit code the file SMS backend has sent, oldest first."""
 
     def send() -> list[str]:
-        django_rq.get_worker("verifications").work(burst=True)
+        send_waiting_codes()
         return [
             found.group(0)
             for line in sms_lines(sms_file)
@@ -224,7 +223,7 @@ Walker = Callable[..., Any]
 @pytest.fixture
 def verify(client: Client, send_codes: Callable[[], list[str]]) -> Callable[[str], Client]:
     """Verifies a phone in the wizard as a person does: the number, then the code by SMS (sent
-    by a real RQ worker through the file SMS backend)."""
+    by the relay's code sender through the file SMS backend)."""
 
     def go(phone: str) -> Client:
         resend_allowed(phone)  # a code asked for just before (a test's own) is a minute old

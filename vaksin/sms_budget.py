@@ -94,6 +94,12 @@ def _windows(kind: str, *, phone: str, now: float) -> list[Window]:
     return found
 
 
+def sms_budget_windows(kind: str, *, phone: str = "") -> list[Window]:
+    """Budget `kind`'s windows now that have a limit, for a script that takes its send itself
+    (lua/phones/code_issue.lua takes a code's in the step that issues it)."""
+    return [window for window in _windows(kind, phone=phone, now=time.time()) if window.limit]
+
+
 def sms_budget_take(
     kind: str, *, wanted: int = 1, phone: str = "", now: float | None = None
 ) -> Budget:

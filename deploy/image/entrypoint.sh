@@ -2,7 +2,7 @@
 # The image's entrypoint (Containerfile). The first argument names the process and the Procfile
 # says what it runs, so the image, `make run` and a platform reading the Procfile run the same
 # commands:
-#   web (the default), relay, worker, codes, export, waitlist   the Procfile's line
+#   web (the default), relay, worker, export, waitlist          the Procfile's line
 #   migrate (or release)                                        the Procfile's release line
 #   healthcheck                                                 the HEALTHCHECK (below)
 #   anything else                                               manage.py with those arguments
@@ -19,7 +19,7 @@ exec 2>&1
 process=${1:-web}
 [ $# -eq 0 ] || shift
 case "$process" in
-  web | relay | worker | codes | export | waitlist) ;;
+  web | relay | worker | export | waitlist) ;;
   migrate | release) process=release ;;
   healthcheck)
     # The HEALTHCHECK, and the web's readiness probe on Kubernetes. Only gunicorn listens: a

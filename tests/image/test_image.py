@@ -105,7 +105,7 @@ def test_the_web_and_workers_from_the_image_book_confirm_and_export(
     web = rootfs.start(tmp_path / "web.log", "web", env=env, stderr=tmp_path / "web.stderr")
     processes = {"web": web} | {
         name: rootfs.start(tmp_path / f"{name}.log", name, env=env)
-        for name in ("codes", "relay", "worker", "export", "waitlist")
+        for name in ("relay", "worker", "export", "waitlist")
     }
     base = f"http://127.0.0.1:{port}"
     sms = rootfs.share / "sms.log"

@@ -10,7 +10,6 @@ from collections import Counter
 from io import StringIO
 from pathlib import Path
 
-import django_rq
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
@@ -24,7 +23,7 @@ from availability.selectors import LISTING
 from availability.states import STATES
 from devstack.sms import relay_and_send, sms_lines
 from registration.references import number_for
-from tests.codes import resend_allowed
+from tests.codes import resend_allowed, send_waiting_codes
 from tests.population import Person, people
 from tests.slots import slot_seed
 from vaksin import store
@@ -67,7 +66,7 @@ def world_reset() -> None:
 
 
 def last_code(sms_path: Path, phone: str) -> str:
-    django_rq.get_worker("verifications").work(burst=True)
+    send_waiting_codes()
     sent = [line for line in sms_lines(sms_path) if line["to"] == phone]
     found = CODE.search(sent[-1]["text"]) if sent else None
     assert found, f"no code sent to {phone}"

@@ -1,6 +1,6 @@
 """A real Chromium through Playwright against a real gunicorn: people completing the wizard.
 
-Codes are sent by a real `manage.py rqworker verifications` through the file SMS backend, and
+Codes are sent by a real `manage.py relay_outbox --codes-only` through the file SMS backend, and
 read back from its file as a person reads their SMS. Every page is checked with axe-core (no
 serious or critical violations) in the language it is shown in (tests/browser.py).
 """

@@ -1,9 +1,11 @@
-"""One-time codes for verifying a phone: their hashes, tries and send limits (two scripts)."""
+"""One-time codes for verifying a phone: their hashes, tries, send limits and the SMS each goes
+out in (two scripts; the outbox they write to is read in vaksin/store/code_outbox.py)."""
 
 from dataclasses import dataclass
 
 from vaksin.store import keys
 from vaksin.store.connection import run_script
+from vaksin.store.sms_budget import Window
 
 
 @dataclass(frozen=True)
@@ -17,12 +19,23 @@ class CodeOutcome:
     outcome: str
     retry_after: int = 0  # seconds, for "rate_limited" and "exhausted"
     tries_left: int = 0  # for "invalid"
-    limit: str = ""  # which limit refused a code: cooldown, phone_address, phone_ceiling, address
+    # which limit refused a code: cooldown, phone_address, phone_ceiling, address, sms_budget
+    limit: str = ""
+
+
+@dataclass(frozen=True)
+class CodeSms:
+    """The SMS a code goes out in, as the outbox holds it: the phone, the nonce the code is
+    derived from (never the code: only a holder of the secret can derive it), the language."""
+
+    phone: str  # E.164
+    nonce: str
+    lang: str
 
 
 def code_issue(
     *,
-    phone: str,
+    sms: CodeSms,
     code_hash: str,
     lifetime: int,
     address: str,
@@ -31,9 +44,13 @@ def code_issue(
     sends_per_phone: int,
     address_sends: int,
     minute: int,
+    budget: list[Window],
 ) -> CodeOutcome:
-    """Stores a new code's hash for `phone` unless a limit says no (the phone's cooldown, its
-    sends from this address or in all, this address's sends); see lua/phones/code_issue.lua."""
+    """Takes the code's send from the SMS `budget` (its windows with a limit), stores the new
+    code's hash for the phone and appends its SMS to the code outbox, all in one round trip,
+    unless a limit says no (the budget, the phone's cooldown, its sends from this address or in
+    all, this address's sends); see lua/phones/code_issue.lua."""
+    phone = sms.phone
     cooldown_key, pair_key, phone_key = keys.code_limit_keys(phone, address)
     reply = run_script(
         "phones/code_issue",
@@ -45,9 +62,16 @@ def code_issue(
             keys.rate_key("code-address", address, minute) if address and address_sends else "",
             keys.METRICS,
             keys.code_tries_key(phone, address),
+            keys.CODE_OUTBOX,
+            keys.SWITCHES,
+            *(window.key for window in budget),
         ],
-        args=[code_hash, lifetime, cooldown, sends_per_address, sends_per_phone, address_sends],
-    )
+        args=[
+            code_hash, lifetime, cooldown, sends_per_address, sends_per_phone, address_sends,
+            phone, sms.nonce, sms.lang,
+            *(part for window in budget for part in (window.limit, window.left, window.name)),
+        ],
+    )  # fmt: skip
     if reply[0] == "rate_limited":
         return CodeOutcome("rate_limited", retry_after=int(reply[1]), limit=str(reply[2]))
     return CodeOutcome(str(reply[0]))

@@ -10,7 +10,8 @@ from vaksin.stopping import stop_on_signals
 class Command(BaseCommand):
     help = (
         "Relays new bookings from the Redis booking log to the confirmations queue, in batches, "
-        "until stopped (SIGTERM or Ctrl-C). Safe to kill at any moment and to restart."
+        "and sends the one-time codes from the code outbox, until stopped (SIGTERM or Ctrl-C). "
+        "Safe to kill at any moment and to restart."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,10 +29,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--block-ms", type=int, default=1000, help="How long to wait for new entries."
         )
+        parser.add_argument(
+            "--codes-only",
+            action="store_true",
+            help="Send the one-time codes only, and leave the booking log to other relays.",
+        )
 
-    def handle(self, *args: Any, consumer: str, batch: int, block_ms: int, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        consumer: str,
+        batch: int,
+        block_ms: int,
+        codes_only: bool,
+        **options: Any,
+    ) -> None:
         should_stop = stop_on_signals()
-        self.stdout.write(f"Relaying bookings to the confirmations queue as {consumer!r}.")
+        what = (
+            "Sending one-time codes"
+            if codes_only
+            else ("Relaying bookings to the confirmations queue and sending one-time codes")
+        )
+        self.stdout.write(f"{what} as {consumer!r}.")
         self.stdout.flush()
         reported = [0]
 
@@ -47,6 +66,8 @@ class Command(BaseCommand):
             block_ms=block_ms,
             should_stop=should_stop,
             on_batch=report,
+            send_codes=True,
+            relay_bookings=not codes_only,
         )
         self.stdout.write(
             f"Stopped: relayed {counts.entries:,} log entries, enqueued {counts.enqueued:,} "

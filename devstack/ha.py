@@ -7,8 +7,8 @@ of.
 - three Redis Sentinels, which promote a replica when the primary dies (quorum 2);
 - N gunicorn web nodes, which find the primary through the Sentinels;
 - nginx in front as the load balancer and the edge (deploy/nginx/edge.conf);
-- the Procfile's other processes (relay, confirmation and code workers, export, the waiting
-  lists' sweep) once each.
+- the Procfile's other processes (the relay, which sends the one-time codes too, the
+  confirmation workers, the export, the waiting lists' sweep) once each.
 
 Every file lives under one run folder. Processes run in the foreground as children: `supervise`
 restarts any that dies (as systemd's Restart=always would), and `stop` ends them all within
@@ -38,7 +38,7 @@ from devstack.processes import ROOT, kill_tree, start_process, stop_together, wa
 from devstack.starters import procfile_command
 
 # The Procfile's processes besides web and release, one of each.
-WORKERS = ("relay", "worker", "codes", "export", "waitlist")
+WORKERS = ("relay", "worker", "export", "waitlist")
 # How long stop() gives the front and the workers, then the stores, before SIGKILL: together
 # within the 10 s a supervisor (systemd's default is 90) or a person at Ctrl-C should wait.
 FRONT_STOP_SECONDS, STORES_STOP_SECONDS = 6.0, 3.0

@@ -189,6 +189,8 @@ def offer_accept(*, offer: Offer) -> BookingConfirmation:
         date=asked["date"],
         arrival_window=outcome.window,
         created=True,
+        second_date=outcome.second_date,
+        second_window=outcome.second_window,
     )
 
 

@@ -21,13 +21,14 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from availability.services import slot_set_capacity
 from devstack.people import book_someone, mykad, new_phone
 from registration.services import BookingRequest, booking_cancel, booking_request_clean
 from tests.slots import SlotMaker
 from vaksin import store
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
-from vaksin.store import bookings, keys, outbox, slots, waitlist
+from vaksin.store import bookings, keys, outbox, waitlist
 from vaksin.store.entries import LogEntry
 from waitlist.services import waitlist_join, waitlist_sweep_once
 from warehouse.purge import personal_data_purge
@@ -201,7 +202,7 @@ def test_a_phone_whose_verification_lapsed_is_never_offered_a_place(
     lapsing, verified = _request(day), _request(day)
     _join(lapsing, verified_for=60)
     _join(verified, verified_for=HOUR)
-    slots.set_capacity(location="WTCKL", date=day.isoformat(), capacity=2)  # a place frees
+    slot_set_capacity(location="WTCKL", date=day, capacity=2)  # a place frees
 
     waitlist_sweep_once(now=int(time.time()) + 120)  # the first's verification has lapsed
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from appointments.services import appointment_cancel, appointment_current, appointment_move
+from availability.services import slot_set_capacity
 from devstack.people import book_someone, mykad, new_phone
 from registration.references import number_for
 from registration.services import booking_cancel, booking_create, booking_request_clean
@@ -342,7 +343,7 @@ def test_a_raised_capacity_is_offered_to_the_waiting_list(make_slot) -> None:
     day = make_slot(capacity=1)
     book_someone(location="WTCKL", date=day)
     _waiters(day, 3)
-    slots.set_capacity(location="WTCKL", date=day.isoformat(), capacity=3)
+    slot_set_capacity(location="WTCKL", date=day, capacity=3)
 
     assert waitlist.waitlist_sweep(slot=f"WTCKL|{day}", offer_seconds=600) == (0, 2)
     assert waitlist.waitlist_sweep(slot=f"WTCKL|{day}", offer_seconds=600) == (0, 0)
@@ -354,7 +355,7 @@ def test_concurrent_sweeps_offer_each_free_place_once(make_slot) -> None:
     slot = f"WTCKL|{day}"
     book_someone(location="WTCKL", date=day)
     _waiters(day, 10)
-    slots.set_capacity(location="WTCKL", date=day.isoformat(), capacity=8)  # 7 places free
+    slot_set_capacity(location="WTCKL", date=day, capacity=8)  # 7 places free
 
     together(lambda i: waitlist.waitlist_sweep(slot=slot, offer_seconds=600), 32)
 
@@ -375,7 +376,7 @@ def test_control_a_sweep_that_reads_then_offers_offers_places_twice(make_slot) -
         slot = f"{location}|{day}"
         book_someone(location=location, date=day)
         _waiters_at(location, day, 10)
-        slots.set_capacity(location=location, date=day.isoformat(), capacity=4)  # 3 free
+        slot_set_capacity(location=location, date=day, capacity=4)  # 3 free
 
         def naive_sweep(i: int, slot: str = slot) -> None:
             capacity = int(client.hget(keys.CAPACITY, slot))

@@ -58,6 +58,11 @@ def waitlist_join(
         "phone_place": phone_place,
         "verified_until": verified_until,
         "expires_at": expires_at,
+        # The second dose an offer holds with the first (lua/waitlist/waitlist.lua).
+        "second_dates": ",".join(booking.second_dates),
+        "capacity2": keys.CAPACITY2,
+        "booked2": keys.BOOKED2,
+        "held2": "",
     }
     reply = run_script(
         "waitlist/join",

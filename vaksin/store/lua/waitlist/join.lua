@@ -44,7 +44,9 @@ own = own and cjson.decode(own)
 if own and own['person_bucket'] == KEYS[5] and own['person_field'] == person and position() then
   return {'waiting', position()}
 end
-if tonumber(redis.call('HGET', k.booked, slot) or '0') < tonumber(capacity) then
+-- A place is free to book only with a second dose free in its range (book.lua).
+if tonumber(redis.call('HGET', k.booked, slot) or '0') < tonumber(capacity)
+    and W.second_free(wanted) then
   return {'available'}
 end
 

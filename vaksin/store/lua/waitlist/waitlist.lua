@@ -8,6 +8,9 @@
 --
 -- A live offer holds its place: it is counted in the booked hash (so no booking, however
 -- fast, can take it) and in the held hash (so the invariant check knows it is not a booking).
+-- With two doses it holds a second-dose place too, in the second-dose booked hash, at the
+-- earliest date of the waiter's range with one free; the waiter's record names it ("held2"),
+-- and a slot with no second dose free in range offers nothing (an offer could not be booked).
 --
 -- A waiter's record (what they asked to book: JSON, written by join.lua) names the keys this
 -- script may touch beyond those declared: the person's bucket, and the person's and phone's
@@ -57,12 +60,42 @@ function W.forget(k, slot, waiter)
   unplace(wanted['phone_place'], slot, waiter)
 end
 
+-- The second-dose place a waiter could hold now: the slot field of the earliest date of their
+-- range (the record's "second_dates", with the key names it names) with one free; '' when
+-- they book one dose; nil when no second dose is free in range.
+function W.second_free(wanted)
+  local dates = wanted['second_dates'] or ''
+  if dates == '' then return '' end
+  for date in string.gmatch(dates, '[^,]+') do
+    local slot2 = wanted['location'] .. '|' .. date
+    local capacity2 = tonumber(redis.call('HGET', wanted['capacity2'], slot2) or '0')
+    if tonumber(redis.call('HGET', wanted['booked2'], slot2) or '0') < capacity2 then
+      return slot2
+    end
+  end
+  return nil
+end
+
+-- Lets go of the second-dose place a waiter's offer holds (named in their record), if any;
+-- returns the record as it was, or nil.
+function W.release_second(k, waiter)
+  local asked = redis.call('HGET', k.waiters, waiter)
+  local wanted = asked and cjson.decode(asked)
+  if not wanted or (wanted['held2'] or '') == '' then return nil end
+  redis.call('HINCRBY', wanted['booked2'], wanted['held2'], -1)
+  local held2 = wanted['held2']
+  wanted['held2'] = ''
+  redis.call('HSET', k.waiters, waiter, cjson.encode(wanted))
+  return held2, wanted
+end
+
 -- Lets the place a waiter's offer holds go: it is free again (the caller offers it on, or not).
 function W.release(k, slot, waiter)
   redis.call('HDEL', k.offer, waiter)
   redis.call('ZREM', k.offers, slot .. '#' .. waiter)
   redis.call('HINCRBY', k.booked, slot, -1)
   redis.call('HINCRBY', k.held, slot, -1)
+  W.release_second(k, waiter)
 end
 
 -- Whether a waiter may be offered a place now. Not when they hold a booking (made since, on
@@ -85,13 +118,22 @@ function W.offer_free(k, slot, now, seconds)
     if booked >= capacity then break end
     local first = redis.call('ZRANGE', k.wait, 0, 0)[1]
     if not first then break end
-    redis.call('ZREM', k.wait, first)
     local asked = redis.call('HGET', k.waiters, first)
     local wanted = asked and cjson.decode(asked)
+    -- Every waiter of a slot has the same range: no second dose free for the first in line is
+    -- none for anyone, so the list waits as it is for a second-dose place to free.
+    local second = wanted and W.second_free(wanted)
+    if wanted and not second then break end
+    redis.call('ZREM', k.wait, first)
     if offerable(wanted, now) then
       local expires = now + seconds
       redis.call('HINCRBY', k.booked, slot, 1)
       redis.call('HINCRBY', k.held, slot, 1)
+      if second ~= '' then
+        redis.call('HINCRBY', wanted['booked2'], second, 1)
+        wanted['held2'] = second
+        redis.call('HSET', k.waiters, first, cjson.encode(wanted))
+      end
       redis.call('HSET', k.offer, first, expires)
       -- The offers expire with the list, as its waiters do (join.lua).
       if wanted['expires_at'] then redis.call('EXPIREAT', k.offer, wanted['expires_at']) end

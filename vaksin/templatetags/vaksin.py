@@ -7,12 +7,14 @@ file URLs and spelled-out dates are kept once worked out, as the same few recur 
 """
 
 import datetime
+import weakref
 from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template.base import Parser, Token
 from django.templatetags.static import static
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -47,6 +49,39 @@ def _forget_assets(*, setting: str, **kwargs: Any) -> None:
     """Tests change the storage or the URL of static files: the URLs kept are then stale."""
     if setting in ("STORAGES", "STATIC_URL", "STATIC_ROOT"):
         _asset.cache_clear()
+    if setting in ("STORAGES", "STATIC_URL", "STATIC_ROOT", "ROOT_URLCONF", "LANGUAGES"):
+        for node in list(PerLanguageNode.every):
+            node.rendered.clear()
+
+
+class PerLanguageNode(template.Node):
+    """A part of every page that depends on the language alone (the header's words and links,
+    the footer, the list of other languages): rendered once per language and kept. It is
+    rendered in an empty context of its own, so that nothing of one page's (a variable, a
+    token) can be kept and shown on the next."""
+
+    every: "weakref.WeakSet[PerLanguageNode]" = weakref.WeakSet()
+
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+        self.rendered: dict[str, SafeString] = {}
+        PerLanguageNode.every.add(self)
+
+    def render(self, context: template.Context) -> SafeString:
+        language = get_language() or ""
+        kept = self.rendered.get(language)
+        if kept is None:
+            own = template.Context(autoescape=context.autoescape, use_tz=context.use_tz)
+            kept = self.rendered[language] = mark_safe(self.nodelist.render(own))  # noqa: S308
+        return kept
+
+
+@register.tag
+def per_language(parser: Parser, token: Token) -> PerLanguageNode:
+    """{% per_language %}...{% endper_language %}: see PerLanguageNode."""
+    nodelist = parser.parse(("endper_language",))
+    parser.delete_first_token()
+    return PerLanguageNode(nodelist)
 
 
 @register.filter

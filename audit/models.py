@@ -20,7 +20,12 @@ class AuditEntry(models.Model):
         ordering = ["-at"]
         verbose_name_plural = "audit entries"
         # django-rq's dashboard checks only is_staff; audit.queues asks for this as well.
-        permissions = [("manage_queues", "Can see and change the job queues (RQ dashboard)")]
+        # record_dose: staff at a centre record doses given and no-shows, and let go of a
+        # second dose once the first was given (registration/staff.py).
+        permissions = [
+            ("manage_queues", "Can see and change the job queues (RQ dashboard)"),
+            ("record_dose", "Can record doses given and no-shows at a centre"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"

@@ -4,10 +4,13 @@ operators.
 It reads everything, so it runs beside a quiet store, never on the request path.
 """
 
+import datetime
 from collections import Counter
 from collections.abc import Iterable
 
-from vaksin.store import bookings, keys, slots, waitlist
+from django.conf import settings
+
+from vaksin.store import bookings, doses, keys, slots, waitlist
 from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
 
@@ -45,6 +48,8 @@ def store_problems() -> list[str]:
                 f"{slot}: counter says {taken} booked, the log and the offers hold {per_slot[slot]}"
             )
 
+    problems += _second_dose_problems(counts, active)
+
     persons = bookings.scan_persons()
     holders = Counter(persons.values())
     for number, entry in active.items():
@@ -65,6 +70,49 @@ def store_problems() -> list[str]:
         problems.append("phones with no active booking are counted as holding some")
     if len(persons) != len(active):
         problems.append(f"{len(persons)} persons hold bookings, but {len(active)} are active")
+    return problems
+
+
+def _second_dose_problems(counts: slots.SlotCounts, active: dict[int, LogEntry]) -> list[str]:
+    """No second dose overbooked, each slot's count the active bookings' second doses there
+    and the offers' (a second dose let go is no longer on its booking: second_cancel.lua
+    replaces it), and each second dose its own first's: the same booking, at the same centre,
+    DOSE_INTERVAL_DAYS after it. One pair per person follows from one booking per person."""
+    problems = []
+    per_slot = Counter(
+        keys.slot_field(entry["location"], entry["date2"])
+        for entry in active.values()
+        if entry.get("date2")
+    )
+    per_slot.update(doses.second_doses_held())
+    for slot in sorted(set(counts.capacity2) | set(counts.booked2) | set(per_slot)):
+        capacity, taken = counts.capacity2.get(slot, 0), counts.booked2.get(slot, 0)
+        if taken > capacity:
+            problems.append(f"{slot}: second doses overbooked, {taken} booked of {capacity}")
+        if taken < 0:
+            problems.append(f"{slot}: second-dose booked count {taken} is negative")
+        if taken != per_slot[slot]:
+            problems.append(
+                f"{slot}: counter says {taken} second doses booked, the log and the offers "
+                f"hold {per_slot[slot]}"
+            )
+    interval = settings.DOSE_INTERVAL_DAYS
+    given = doses.doses_scan()
+    for number, entry in active.items():
+        if given.get(number, 0) not in (0, 1, 2) or (
+            given.get(number) == 2 and not entry.get("date2")
+        ):
+            problems.append(f"booking {number}: doses given {given[number]}, of its doses")
+        if not entry.get("date2") or not interval:
+            continue
+        days = (
+            datetime.date.fromisoformat(entry["date2"]) - datetime.date.fromisoformat(entry["date"])
+        ).days
+        if not interval[0] <= days <= interval[1]:
+            problems.append(
+                f"booking {number}: its second dose is {days} days after its first, outside "
+                f"DOSE_INTERVAL_DAYS {interval[0]}-{interval[1]}"
+            )
     return problems
 
 

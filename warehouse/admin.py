@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 
 from audit.admin import ReadOnlyAdmin, StaffPages
 from audit.services import audit_record, search_fingerprint, staff_address, staff_read_record
+from registration.dose_admin import dose_view
 from registration.references import number_for, reference_for
 from registration.staff import staff_booking_cancel
 from vaksin import store
@@ -212,6 +213,11 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
                 "live/<str:reference>/",
                 self.admin_site.admin_view(self.live_view),
                 name="warehouse_booking_live",
+            ),
+            path(
+                "live/<str:reference>/doses/",
+                self.admin_site.admin_view(dose_view),
+                name="warehouse_booking_doses",
             ),
             *super().get_urls(),
         ]

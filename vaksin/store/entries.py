@@ -33,6 +33,9 @@ class LogEntry(TypedDict, total=False):
     by: str
     reason: str
     moved_to: str
+    # A cancellation of the second dose alone ("2"): the booking goes on as `moved_to`, without
+    # it (lua/registration/second_cancel.lua).
+    dose: str
     # An offer: the waiter (a phone's keyed name) and when the offer lapses.
     waiter: str
     until: str

@@ -18,6 +18,9 @@ BOOKINGS = f"{PREFIX}:bookings"
 # booking holds one of each (lua/registration/book.lua), so these are counted like the above.
 CAPACITY2 = f"{PREFIX}:capacity2"
 BOOKED2 = f"{PREFIX}:booked2"
+# Doses given at the centre, by booking number: "1" (first given) or "2" (both); see
+# lua/registration/dose_given.lua and second_cancel.lua.
+DOSES = f"{PREFIX}:doses"
 # Operators' view and switches: counters shared by every process of every node, a short history
 # of them in buckets of SERIES_SECONDS, and the switches staff flip in the admin.
 METRICS = f"{PREFIX}:metrics"

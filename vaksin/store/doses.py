@@ -1,0 +1,86 @@
+"""Doses given at the centre, and a second dose let go once the first was given: one Lua
+script each (lua/registration/dose_given.lua, lua/registration/second_cancel.lua)."""
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from vaksin.store import keys
+from vaksin.store.connection import answering, client, run_script
+
+
+class DoseOutcome(StrEnum):
+    """What a dose script decided."""
+
+    RECORDED = "recorded"
+    CANCELLED = "cancelled"  # the second dose let go; the booking is replaced (see below)
+    ALREADY = "already"
+    FIRST_NOT_GIVEN = "first_not_given"
+    SECOND_GIVEN = "second_given"
+    NO_SECOND = "no_second"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class SecondCancelOutcome:
+    outcome: DoseOutcome
+    number: int = 0  # the booking that replaces the old one (its first dose, no second)
+
+
+def dose_given(*, id_type: str, id_number: str, number: int, dose: int) -> DoseOutcome:
+    """Records dose `dose` (1 or 2) of booking `number` as given, if its person holds it."""
+    names = keys.person_keys(id_type, id_number)
+    reply = run_script(
+        "registration/dose_given",
+        keys=[keys.BOOKINGS, keys.DOSES, *(bucket for bucket, _ in names)],
+        args=[number, str(dose), *(field for _, field in names)],
+    )
+    return DoseOutcome(str(reply[0]))
+
+
+def second_cancel(
+    *, id_type: str, id_number: str, number: int, by: str, reason: str
+) -> SecondCancelOutcome:
+    """Lets go of booking `number`'s second-dose place after its first dose was given. The
+    booking log's entries never change, so the booking is replaced by one without a second
+    dose, as a move replaces it: a new number, the same person, phone, place and window."""
+    names = keys.person_keys(id_type, id_number)
+    reply = run_script(
+        "registration/second_cancel",
+        keys=[keys.BOOKINGS, keys.BOOKED2, keys.DOSES, *(bucket for bucket, _ in names)],
+        args=[number, by, reason, *(field for _, field in names)],
+    )
+    outcome = DoseOutcome(str(reply[0]))
+    if outcome == DoseOutcome.CANCELLED:
+        return SecondCancelOutcome(outcome, number=int(reply[1]))
+    return SecondCancelOutcome(outcome)
+
+
+def doses_read(numbers: list[int]) -> dict[int, int]:
+    """Booking number -> how many of its doses were given (0, 1 or 2), in one round trip."""
+    if not numbers:
+        return {}
+    with answering():
+        given = client().hmget(keys.DOSES, [str(number) for number in numbers])
+    return {number: int(value or 0) for number, value in zip(numbers, given, strict=True)}
+
+
+def doses_scan() -> dict[int, int]:
+    """Every booking with a dose given -> how many. Reads the whole hash: for checks only."""
+    with answering():
+        found = client().hgetall(keys.DOSES)
+    return {int(number): int(value) for number, value in found.items()}
+
+
+def second_doses_held() -> dict[str, int]:
+    """Second-dose places held by live waiting-list offers, per second-dose slot (each offer's
+    waiter record names the one it holds: lua/waitlist/waitlist.lua's "held2"). Reads every
+    waiting list: for checks only."""
+    held: dict[str, int] = {}
+    with answering():
+        for slot in client().smembers(keys.WAITING_SLOTS):
+            for record in client().hvals(keys.waiters_key(slot)):
+                slot2 = json.loads(record).get("held2") or ""
+                if slot2:
+                    held[slot2] = held.get(slot2, 0) + 1
+    return held

@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.cpu import seconds_by_kind
 from devstack.environment import services_database_url
 from devstack.ha import HaStack
-from devstack.ha_config import Ports
+from devstack.ha_config import OPERATOR_USER, Ports
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("HA_BENCH_SECONDS", "10"))
@@ -51,7 +51,7 @@ def setup_django() -> None:
 def booking_command(stack: HaStack, slot: str) -> list[str]:
     """The EVALSHA of one real booking, as MONITOR saw it, with the person made random."""
     monitor = subprocess.Popen(
-        ["redis-cli", "-p", str(stack.primary_port()), "monitor"],
+        ["redis-cli", "--user", OPERATOR_USER, "-p", str(stack.primary_port()), "monitor"],
         env={**os.environ, "REDISCLI_AUTH": stack.password},
         stdout=subprocess.PIPE,
         text=True,
@@ -87,7 +87,8 @@ def redis_benchmark(stack: HaStack, command: list[str], clients: int) -> float:
     requests = max(20_000, clients * 100)
     done = subprocess.run(
         # redis-benchmark reads no REDISCLI_AUTH; the bench's password is no secret.
-        ["redis-benchmark", "-p", str(stack.primary_port()), "-a", stack.password,
+        ["redis-benchmark", "-p", str(stack.primary_port()), "--user", OPERATOR_USER,
+         "-a", stack.password,
          "-c", str(clients),
          "-n", str(requests), "-r", "1000000000", "-q", *command],
         capture_output=True, text=True, check=True,

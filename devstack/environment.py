@@ -4,6 +4,8 @@ and the checkout's .venv first on their PATH (the Procfile says `python` and `gu
 import os
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import redis
+
 from devstack.processes import ROOT
 
 VENV = ROOT / ".venv"
@@ -68,14 +70,25 @@ def with_database(url: str, name: str) -> str:
 
 
 def redis_password(port: str) -> str:
-    """The private Redis's password, which scripts/services.sh made when it started it."""
+    """The private Redis's operator's password, which scripts/services.sh made when it started
+    it."""
     return (ROOT / "var" / f"redis-{port}.password").read_text().strip()
 
 
 def services_redis_url(db: int) -> str:
-    """Database `db` of the private Redis of `make run` (scripts/services.sh, REDIS_PORT)."""
+    """Database `db` of the private Redis of `make run` (scripts/services.sh, REDIS_PORT), as
+    its operator; as the default user on a Redis started before there was one (it keeps its
+    default user, with the same password, until it is started again)."""
     port = os.environ.get("REDIS_PORT", "6391")
-    return f"redis://:{redis_password(port)}@127.0.0.1:{port}/{db}"
+    password = redis_password(port)
+    url = f"redis://vaksin-operator:{password}@127.0.0.1:{port}/{db}"
+    try:
+        redis.Redis.from_url(url, socket_timeout=5).ping()
+    except redis.AuthenticationError:
+        return f"redis://:{password}@127.0.0.1:{port}/{db}"
+    except redis.RedisError:
+        pass  # not started yet: it will have the operator
+    return url
 
 
 def services_database_url(name: str) -> str:

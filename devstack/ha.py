@@ -27,18 +27,35 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 import redis
 
 from devstack.edge import prepare_edge
 from devstack.environment import VENV, venv_path
-from devstack.ha_config import MASTER_NAME, Ports, redis_config, sentinel_config
+from devstack.ha_config import (
+    MASTER_NAME,
+    OPERATOR_USER,
+    REPLICA_USER,
+    SENTINEL_USER,
+    Ports,
+    process_user,
+    redis_auth,
+    redis_config,
+    sentinel_auth,
+    sentinel_config,
+    with_auth,
+)
 from devstack.processes import ROOT, kill_tree, start_process, stop_together, wait_for
+from devstack.redis_users import user_url, users_rules
 from devstack.starters import procfile_command
 
 # The Procfile's processes besides web and release, one of each.
 WORKERS = ("relay", "worker", "export", "waitlist")
+# Each process's Redis user (deploy/redis/users.acl); manage.py's is admin.
+PROCESS_USERS = {"web": "web", "relay": "relay", "worker": "workers", "export": "export",
+                 "waitlist": "waitlist"}  # fmt: skip
 # How long stop() gives the front and the workers, then the stores, before SIGKILL: together
 # within the 10 s a supervisor (systemd's default is 90) or a person at Ctrl-C should wait.
 FRONT_STOP_SECONDS, STORES_STOP_SECONDS = 6.0, 3.0
@@ -48,13 +65,19 @@ FRONT_STOP_SECONDS, STORES_STOP_SECONDS = 6.0, 3.0
 class HaStack:
     run: Path
     ports: Ports
-    password: str
+    password: str  # OPERATOR_USER's; every other user gets one of its own (passwords)
     env: dict[str, str]  # the app's environment but Redis (DATABASE_URL, secrets, ...)
     min_replicas: int = 1
     web_workers: int = 2
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     commands: dict[str, tuple[list[str], dict[str, str] | None]] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # New at every start of a stack: the nodes and Sentinels get them at every start too.
+        users = [REPLICA_USER, SENTINEL_USER, *(process_user(name) for name in users_rules())]
+        self.passwords = {user: token_hex(16) for user in users} | {OPERATOR_USER: self.password}
 
     # ---- where things are --------------------------------------------------------------------
 
@@ -67,14 +90,19 @@ class HaStack:
 
     @property
     def redis_url(self) -> str:
-        # With Sentinels only the password and the database count; the address is the first
-        # primary's, for tools that do not speak Sentinel.
-        return f"redis://:{self.password}@127.0.0.1:{self.ports.redis[0]}/0"
+        """The operator's URL. With Sentinels only the user, the password and the database
+        count; the address is the first primary's, for tools that do not speak Sentinel."""
+        return self.user_url(OPERATOR_USER)
 
-    def app_env(self, **overrides: str) -> dict[str, str]:
+    def user_url(self, user: str) -> str:
+        return user_url(f"redis://127.0.0.1:{self.ports.redis[0]}/0", user, self.passwords[user])
+
+    def app_env(self, process: str = "admin", **overrides: str) -> dict[str, str]:
+        """The environment of a process of the app: its Redis user is `process`'s of users.acl
+        (manage.py's is admin), on the primary and on the Sentinels."""
         env = dict(self.env)
         env.update({
-            "REDIS_URL": self.redis_url,
+            "REDIS_URL": self.user_url(process_user(process)),
             "REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.ports.sentinels),
             "REDIS_SENTINEL_MASTER": MASTER_NAME,
             "REDIS_MIN_REPLICAS": str(self.min_replicas),
@@ -87,7 +115,12 @@ class HaStack:
     def sentinel(self) -> redis.Sentinel:
         return redis.Sentinel(
             [("127.0.0.1", port) for port in self.ports.sentinels],
-            sentinel_kwargs={"password": self.password, "socket_timeout": 1},
+            sentinel_kwargs={
+                "username": OPERATOR_USER,
+                "password": self.password,
+                "socket_timeout": 1,
+            },
+            username=OPERATOR_USER,
             password=self.password,
             socket_timeout=2,
         )
@@ -100,7 +133,9 @@ class HaStack:
             return None
 
     def node(self, port: int) -> redis.Redis:
-        return redis.Redis(port=port, password=self.password, socket_timeout=5)
+        return redis.Redis(
+            port=port, username=OPERATOR_USER, password=self.password, socket_timeout=5
+        )
 
     # ---- processes ---------------------------------------------------------------------------
 
@@ -131,12 +166,15 @@ class HaStack:
             directory.mkdir(parents=True, exist_ok=True)
             directory.chmod(0o700)
             config = directory / "redis.conf"
-            # Kept across runs: Sentinel rewrites it when it changes the node's role.
+            # Kept across runs: Sentinel rewrites it when it changes the node's role. Its users
+            # are this run's.
             if not config.exists():
                 config.write_text(redis_config(
-                    port=port, directory=directory, password=self.password,
-                    primary=None if port == primary else primary,
+                    port=port, directory=directory, primary=None if port == primary else primary,
                 ))  # fmt: skip
+            auth = redis_auth(directory=directory, passwords=self.passwords)
+            config.write_text(with_auth(config.read_text(), auth))
+            config.chmod(0o600)
             self.spawn(f"redis-{port}", ["redis-server", str(config)])
         for port in self.ports.redis:
             self.wait_redis(port)
@@ -158,10 +196,11 @@ class HaStack:
         for port in self.ports.sentinels:
             config = self.run / f"sentinel-{port}.conf"
             if not config.exists():
-                config.write_text(sentinel_config(
-                    port=port, directory=self.run, password=self.password,
-                    primary=self.ports.redis[0],
-                ))  # fmt: skip
+                config.write_text(
+                    sentinel_config(port=port, directory=self.run, primary=self.ports.redis[0])
+                )
+            config.write_text(with_auth(config.read_text(), sentinel_auth(self.passwords)))
+            config.chmod(0o600)
             self.spawn(f"sentinel-{port}", ["redis-server", str(config), "--sentinel"])
         deadline = time.monotonic() + 30
         while self.primary_port() is None:
@@ -187,7 +226,9 @@ class HaStack:
 
     def _sentinels_know_everyone(self) -> bool:
         for port in self.ports.sentinels:
-            sentinel = redis.Redis(port=port, password=self.password, socket_timeout=2)
+            sentinel = redis.Redis(
+                port=port, username=OPERATOR_USER, password=self.password, socket_timeout=2
+            )
             replicas = [
                 replica
                 for replica in sentinel.sentinel_slaves(MASTER_NAME)
@@ -224,7 +265,7 @@ class HaStack:
 
     def start_web(self, node: int) -> None:
         port = self.ports.web[node]
-        env = self.app_env(PORT=str(port), WEB_CONCURRENCY=str(self.web_workers))
+        env = self.app_env("web", PORT=str(port), WEB_CONCURRENCY=str(self.web_workers))
         self.spawn(f"web-{node + 1}", procfile_command("web"), env)
 
     def start_webs(self) -> None:
@@ -236,7 +277,7 @@ class HaStack:
 
     def start_workers(self, names: tuple[str, ...] = WORKERS) -> None:
         for name in names:
-            self.spawn(name, procfile_command(name), self.app_env())
+            self.spawn(name, procfile_command(name), self.app_env(PROCESS_USERS[name]))
 
     def start_edge(self) -> None:
         edge = self.run / "edge"

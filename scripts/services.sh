@@ -2,7 +2,8 @@
 # A private Redis and PostgreSQL for this checkout, on loopback, with their data under ./var/.
 #   scripts/services.sh start|stop|status|clean
 #   scripts/services.sh redis-url [DB] [USER]   prints the private Redis's URL, password included:
-#                                               the default user's, or USER's (deploy/redis/users.acl)
+#                                               the operator's (every command: tests, bench,
+#                                               redis-cli), or USER's (deploy/redis/users.acl)
 #   scripts/services.sh database-url [NAME]     prints the private PostgreSQL's URL, as the owner
 #                                               of the database (not a superuser), password included
 # REDIS_PORT (default 6391) and PG_PORT (default 5441) let two checkouts, or two sets of services
@@ -19,7 +20,11 @@ redis_dir=$var/redis$(suffix "$REDIS_PORT" 6391)
 redis_pidfile=$var/run/redis-$REDIS_PORT.pid
 # Redis access is code execution in the workers (RQ imports what a job names), so even the
 # private loopback Redis has a password: generated once, readable by this checkout's owner only.
+# It is the operator's, vaksin-operator: every command, for the tests, the bench and redis-cli,
+# never a process of the app. The default user is off (a Redis this script started before it
+# turned it off keeps its default user, with this password, until its next start).
 redis_password_file=$var/redis-$REDIS_PORT.password
+redis_operator=vaksin-operator
 redis_log=$var/log/redis-$REDIS_PORT.log
 pg_link=$var/pg$(suffix "$PG_PORT" 5441)
 pg_log=$var/log/pg-$PG_PORT.log
@@ -41,7 +46,18 @@ redis_password() {
   cat "$redis_password_file"
 }
 
-redis_cli() { REDISCLI_AUTH=$(redis_password) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+# As the operator, or as the default user on a Redis started before there was an operator.
+redis_cli_as() { REDISCLI_AUTH=$(redis_password) redis-cli --user "$1" -h 127.0.0.1 -p "$REDIS_PORT" "${@:2}"; }
+redis_admin=
+redis_cli() {
+  local user
+  if [ -z "$redis_admin" ]; then
+    for user in "$redis_operator" default; do
+      if [ "$(redis_cli_as "$user" ping 2>/dev/null)" = PONG ]; then redis_admin=$user; break; fi
+    done
+  fi
+  redis_cli_as "${redis_admin:-$redis_operator}" "$@"
+}
 
 # Each process connects as a user of its own with only what it needs (deploy/redis/users.acl,
 # docs/operations.md "Redis users"), each with a password of its own beside the default one.
@@ -54,9 +70,13 @@ redis_user_password() {
 }
 
 # Made at every start: Redis keeps its users in memory only. `read -a` splits the rules into
-# words without expanding them (`~` alone is the empty key, not a home folder).
+# words without expanding them (`~` alone is the empty key, not a home folder). The operator
+# too, for a Redis started before there was one (its default user stays on until it restarts:
+# turning it off under a running `make test` would cut it off).
 redis_users() {
   local name rest rules
+  redis_cli ACL SETUSER "$redis_operator" reset on ">$(redis_password)" '~*' '&*' +@all >/dev/null
+  redis_admin=
   while read -r name rest; do
     case $name in '' | '#'*) continue ;; esac
     read -ra rules <<<"$rest"
@@ -86,8 +106,10 @@ redis_start() {
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$redis_dir" \
     --appendonly yes --appendfsync always --save "" \
     --daemonize yes --pidfile "$redis_pidfile" --logfile "$redis_log" \
-    --requirepass "$(redis_password)" \
-    --hash-max-listpack-entries 512 --hash-max-listpack-value 256 9>&-
+    --hash-max-listpack-entries 512 --hash-max-listpack-value 256 \
+    --user default off resetkeys resetchannels -@all \
+    --user "$redis_operator" on "#$(redis_password | tr -d '\n' | sha256sum | cut -d' ' -f1)" \
+    '~*' '&*' +@all 9>&-
   for _ in $(seq 100); do
     if redis_running; then
       echo "redis: started on 127.0.0.1:$REDIS_PORT (pid $(redis_pid))"
@@ -302,7 +324,7 @@ case "${1:-}" in
     if [ -n "${3:-}" ]; then
       echo "redis://vaksin-$3:$(redis_user_password "$3")@127.0.0.1:$REDIS_PORT/${2:-0}"
     else
-      echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/${2:-0}"
+      echo "redis://$redis_operator:$(redis_password)@127.0.0.1:$REDIS_PORT/${2:-0}"
     fi
     ;;
   database-url) echo "postgres://vaksin:$(pg_password)@127.0.0.1:$PG_PORT/${2:-vaksin}" ;;

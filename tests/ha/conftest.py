@@ -17,7 +17,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from devstack.environment import stack_environment
 from devstack.ha import HaStack
-from devstack.ha_config import MASTER_NAME, Ports
+from devstack.ha_config import MASTER_NAME, OPERATOR_USER, Ports
 from devstack.people import api_body, bearer, booking_request
 from registration.references import number_for
 from registration.services import booking_create
@@ -49,8 +49,10 @@ def ha_stack(tmp_path: Path) -> Iterator[Callable[..., HaStack]]:
 
 
 def point_at(settings: SettingsWrapper, stack: HaStack) -> None:
-    """This process's store (and queues) find the primary through the stack's Sentinels."""
+    """This process's store (and queues) find the primary through the stack's Sentinels, as
+    the operator (the default user is off)."""
     settings.REDIS_URL = stack.redis_url
+    settings.REDIS_USERNAME = OPERATOR_USER
     settings.REDIS_PASSWORD = stack.password
     settings.REDIS_DB = 0
     settings.REDIS_SENTINEL_MASTER = MASTER_NAME

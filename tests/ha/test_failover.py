@@ -11,7 +11,7 @@ replica holds it. Each test has a control without WAIT.
   a replica still taking in its first copy was promoted once and all 541 were lost).
 - The replicas cut off, then the primary killed: what a replica that lags over a real network
   looks like at the moment the primary's machine dies. The replicas lose their link (the
-  primary drops them and changes its password, so they cannot come back) while clients still
+  primary drops them and turns their user off, so they cannot come back) while clients still
   reach the primary; 0.3 s later the primary dies. Both variants run with
   min-replicas-to-write off, to show what WAIT alone does; in production that setting is the
   second guard (a primary with no replica refuses writes at once). Without WAIT every booking
@@ -22,6 +22,7 @@ import time
 
 import pytest
 
+from devstack.ha_config import REPLICA_USER
 from devstack.processes import wait_until
 from tests.ha.conftest import Clients, point_at
 from vaksin import store
@@ -48,7 +49,7 @@ def failover_under_load(settings, make_slot, ha_stack, *, wait: bool, cut_off: b
         assert wait_until(lambda: len(clients.acknowledged) > 500, seconds=30)
         cut_at = time.monotonic()
         if cut_off:
-            primary.config_set("requirepass", stack.password + "-changed")
+            primary.acl_setuser(REPLICA_USER, enabled=False)
             primary.client_kill_filter(_type="replica")
             time.sleep(0.3)
         stack.kill(f"redis-{first_primary}")

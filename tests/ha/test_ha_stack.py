@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from devstack.ha import HaStack
 from devstack.processes import ROOT, wait_until
 from devstack.sms import sends_per_reference
 from tests.ha.conftest import book_at, point_at
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PROCESS_USERS = {f"vaksin-{name}" for name in ("web", "relay", "workers", "export", "waitlist")}
 
 
 def test_the_ha_stack_books_confirms_and_exports_across_a_failover(
@@ -46,12 +49,17 @@ def test_the_ha_stack_books_confirms_and_exports_across_a_failover(
 
     before = book(20)
     assert wait_until(lambda: set(sends_per_reference(sms)) >= set(before), seconds=60)
+    # Every process talks to the primary as its own user (deploy/redis/users.acl), none as the
+    # default user, which is off.
+    assert wait_until(lambda: users_on(stack, stack.primary_port()) >= PROCESS_USERS, seconds=30)
+    assert "default" not in users_on(stack, stack.primary_port())
 
     first = stack.primary_port()
     stack.kill(f"redis-{first}")
     after = book(20)
     assert len(after) == 20
     assert stack.primary_port() not in (None, first)
+    assert wait_until(lambda: users_on(stack, stack.primary_port()) >= PROCESS_USERS, seconds=30)
     assert wait_until(lambda: set(sends_per_reference(sms)) >= set(before + after), seconds=90)
     assert all(count == 1 for count in sends_per_reference(sms).values())
 
@@ -63,3 +71,8 @@ def test_the_ha_stack_books_confirms_and_exports_across_a_failover(
     assert "Verified: 40 active bookings" in export.stdout
     alive = [name for name, process in stack.processes.items() if process.poll() is None]
     assert sorted(alive) == sorted(name for name in stack.processes if name != f"redis-{first}")
+
+
+def users_on(stack: HaStack, port: int | None) -> set[str]:
+    """The users of the clients connected to node `port`."""
+    return {client["user"] for client in stack.node(port or 0).client_list()}

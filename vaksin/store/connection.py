@@ -69,10 +69,17 @@ def client() -> Any:
     if settings.REDIS_SENTINELS:
         sentinel = redis.Sentinel(
             settings.REDIS_SENTINELS,
-            sentinel_kwargs={"password": settings.REDIS_PASSWORD, "socket_timeout": 1},
+            # The process's own user on the Sentinels too: they are asked as it where the
+            # primary is (deploy/redis/users.acl, docs/redis.md).
+            sentinel_kwargs={
+                "username": settings.REDIS_USERNAME,
+                "password": settings.REDIS_PASSWORD,
+                "socket_timeout": 1,
+            },
         )
         return sentinel.master_for(
             settings.REDIS_SENTINEL_MASTER,
+            username=settings.REDIS_USERNAME,
             password=settings.REDIS_PASSWORD,
             db=settings.REDIS_DB,
             **CLIENT_OPTIONS,
@@ -227,6 +234,12 @@ def ping() -> bool:
 @receiver(setting_changed)
 def _forget_client(*, setting: str, **kwargs: Any) -> None:
     # A test (or a command) that points REDIS_URL elsewhere gets a client for the new Redis.
-    if setting in ("REDIS_URL", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_PASSWORD"):
+    if setting in (
+        "REDIS_URL",
+        "REDIS_SENTINELS",
+        "REDIS_SENTINEL_MASTER",
+        "REDIS_USERNAME",
+        "REDIS_PASSWORD",
+    ):
         client.cache_clear()
         script.cache_clear()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from registration.references import number_for, reference_for
 from registration.services import booking_cancel
 from vaksin.store import StoreError, bookings, metrics
-from vaksin.store.doses import DoseOutcome, dose_given, doses_read, second_cancel
+from vaksin.store.doses import DoseOutcome, dose_given, doses_given_read, second_cancel
 from vaksin.store.entries import LogEntry
 from vaksin.store.purged import is_purged
 
@@ -71,7 +71,7 @@ def dose_booking(*, reference: str) -> DoseBooking | None:
         return None
     if bookings.read_person_number(entry["id_type"], entry["id_number"]) != number:
         return None
-    return DoseBooking(number=number, entry=entry, given=doses_read([number])[number])
+    return DoseBooking(number=number, entry=entry, given=doses_given_read(number, entry))
 
 
 def _said(given: int) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from availability.services import slot_set_capacity
 from devstack.people import booking_request
 from registration.doses import (
     SECOND_CANCELLED,
@@ -28,6 +29,7 @@ from registration.services import BookingConfirmation, booking_cancel, booking_c
 from registration.staff import staff_dose_record
 from tests.slots import SlotMaker
 from tests.staff import staff_login
+from vaksin.doses import second_dose_dates
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, doses, keys, slots, waitlist
 from vaksin.store.connection import run_script
@@ -348,3 +350,30 @@ def test_a_refusal_or_nonsense_is_said_on_the_page_never_a_500(
     assert "Choose what happened at the centre" in odd.content.decode()
     missing = staff.post(_doses("AAAA-BBBB"), {"event": "first_given"})
     assert missing.status_code == 302
+
+
+def test_a_second_dose_moved_after_the_first_was_given_keeps_the_first_given(
+    make_slot: SlotMaker,
+) -> None:
+    """A move replaces the booking with a new number; the doses given are the person's."""
+    day = make_slot(capacity=2)
+    later = day + datetime.timedelta(days=60)
+    slot_set_capacity(location="WTCKL", date=later, capacity=1, dose=2)
+    mine = book(1, day)
+    record(mine.reference, DoseEvent.FIRST_GIVEN)
+    number, person = number_for(mine.reference) or 0, booking_request(1, location="", date="")
+    moved = bookings.move(
+        id_type="mykad", id_number=person.id_number, phone=person.phone, number=number,
+        old_slot=keys.slot_field("WTCKL", day.isoformat()), location="WTCKL",
+        date=later.isoformat(), offer_seconds=60,
+        second_dates=second_dose_dates(day.isoformat()), second_only=True,
+    )  # fmt: skip
+    assert moved.outcome == "moved" and moved.second_date == later.isoformat()
+    now = reference_for(moved.number)
+
+    with pytest.raises(DoseError) as again:
+        record(now, DoseEvent.FIRST_GIVEN)
+    assert again.value.code == "already"
+    record(now, DoseEvent.SECOND_GIVEN)
+    assert doses_read([moved.number]) == {moved.number: 2}
+    assert store_problems() == []

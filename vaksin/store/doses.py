@@ -5,8 +5,12 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
-from vaksin.store import keys
+from vaksin.store import bookings, keys
 from vaksin.store.connection import answering, client, run_script
+from vaksin.store.entries import LogEntry
+
+# As lua/lib/doses_given.lua: how far back along the bookings one replaced its doses are looked for.
+MOST_REPLACED = 1000
 
 
 class DoseOutcome(StrEnum):
@@ -63,6 +67,20 @@ def doses_read(numbers: list[int]) -> dict[int, int]:
     with answering():
         given = client().hmget(keys.DOSES, [str(number) for number in numbers])
     return {number: int(value or 0) for number, value in zip(numbers, given, strict=True)}
+
+
+def doses_given_read(number: int, entry: LogEntry) -> int:
+    """How many doses of booking `number` (its log entry `entry`) were given: its record, or
+    that of the booking it replaced, back along `moved_from`, as lua/lib/doses_given.lua reads
+    it (a move keeps the doses given)."""
+    for _ in range(MOST_REPLACED):
+        given = doses_read([number])[number]
+        moved_from = entry.get("moved_from")
+        if given or not moved_from:
+            return given
+        number = int(moved_from)
+        entry = bookings.read_entry(number) or {}
+    return 0
 
 
 def doses_scan() -> dict[int, int]:

@@ -1,9 +1,10 @@
--- uses: lib/holder
+-- uses: lib/holder lib/doses_given
 -- Records a dose given at the centre, in one step: the booking must still be held by its
 -- person, a second dose must follow a first, and each is recorded once. A first dose given
 -- keeps the second dose's place as it is. Nothing is added to the booking log (the audit
 -- trail in PostgreSQL says who recorded it); what the other dose scripts need is kept in the
--- doses hash: booking number -> "1" (first dose given) or "2" (both given).
+-- doses hash: booking number -> "1" (first dose given) or "2" (both given), read back along
+-- the bookings it replaced (lib/doses_given: a move keeps the doses given).
 --
 -- KEYS[1] bookings stream   KEYS[2] doses hash   KEYS[3...] the person's buckets (the current
 -- person key's, then the fallbacks')
@@ -21,7 +22,7 @@ local found = holder(KEYS, ARGV)
 if not found.person(3, #KEYS, FIELD_OFFSET, number) then return {'not_found'} end
 local held = found.entry(stream_key, number)
 if not held then return {'not_found'} end
-local given = redis.call('HGET', doses_key, number)
+local given = doses_given()(stream_key, doses_key, number, held)
 if dose == '2' and not held['date2'] then return {'no_second'} end
 if given == '2' or given == dose then return {'already'} end
 if dose == '2' and given ~= '1' then return {'first_not_given'} end

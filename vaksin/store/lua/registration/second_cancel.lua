@@ -1,4 +1,4 @@
--- uses: lib/holder
+-- uses: lib/holder lib/doses_given
 -- Lets go of a booking's second-dose place once its first dose was given (the person got the
 -- second elsewhere, or did not come for it), in one step; the person keeps their first dose.
 --
@@ -27,7 +27,7 @@ if not bucket then return {'not_found'} end
 local held = found.entry(stream_key, number)
 if not held then return {'not_found'} end
 if not held['date2'] then return {'no_second'} end
-local given = redis.call('HGET', doses_key, number)
+local given = doses_given()(stream_key, doses_key, number, held)
 if given == '2' then return {'second_given'} end
 if given ~= '1' then return {'first_not_given'} end
 local second = held['location'] .. '|' .. held['date2']

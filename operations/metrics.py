@@ -24,7 +24,7 @@ from vaksin.sms_budget import CODES, KINDS, WINDOWS, sms_budget_spend
 from vaksin.store import StoreError
 from vaksin.store.entries import Outcome
 from vaksin.store.metrics import DELAY_BUCKETS, REQUEST_BUCKETS
-from waiting_room.services import queue_reading, room_on
+from waiting_room.services import queue_reading, room_on, room_uncommitted
 
 # Listed even before they first happen, so that rate() and alerts see a zero, not no series.
 # What the booking script can decide (lua/registration/book.lua), each counted from the start.
@@ -293,7 +293,15 @@ class NoonCollector:
             )
 
     def _waiting_room(self, f: NoonFigures) -> Iterator[Metric]:
-        if not (f.redis_up and settings.WAITING_ROOM_OPENS_AT):
+        uncommitted = (
+            "vaksin_waiting_room_uncommitted",
+            "1 while the waiting room is open and no seed was committed: nobody is admitted",
+        )
+        if not f.redis_up:
+            return
+        if not settings.WAITING_ROOM_OPENS_AT:
+            # Served without a room too: its alert rule names a figure that exists.
+            yield GaugeMetricFamily(*uncommitted, value=0)
             return
         try:
             room = queue_reading()
@@ -317,6 +325,7 @@ class NoonCollector:
             "1 while booking needs an admission",
             value=int(room_on()),
         )
+        yield GaugeMetricFamily(*uncommitted, value=int(room_uncommitted(room)))
 
     def _sms_budget(self, f: NoonFigures) -> Iterator[Metric]:
         if not f.redis_up:

@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from vaksin.store import StoreError
 from vaksin.store.queue import QueueReading, queue_admission_read
 from vaksin.switches import WAITING_ROOM, waiting_room_off
-from waiting_room.services import queue_reading
+from waiting_room.services import queue_reading, room_uncommitted
 
 ADMISSION_ACTIONS = ("admission_rate", "admission_mode")
 
@@ -24,6 +24,7 @@ class RoomFigures:
     used: int
     lapsed: int
     source: str  # where the rate came from, said in a few words
+    uncommitted: bool = False  # open with no seed committed: nobody is admitted
 
     @property
     def admitted(self) -> int:
@@ -63,6 +64,7 @@ def room_figures() -> RoomFigures | None:
         used=admission.used,
         lapsed=admission.lapsed,
         source=rate_source(reading, rate_kept=admission.rate_kept),
+        uncommitted=room_uncommitted(reading),
     )
 
 

@@ -11,7 +11,9 @@ ticket may book for ADMISSION_MINUTES, checked by the booking script itself
 """
 
 import datetime
+import logging
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,11 @@ from vaksin.switches import waiting_room_off
 
 # The shared part every waiting person polls: one recomputation a second across all workers.
 PUBLIC = MicroCache("queue", ttl=1.0)
+logger = logging.getLogger(__name__)
+# A room left uncommitted is logged at most this often by each process (each scrape of /metrics
+# and each dashboard view would log it again).
+UNCOMMITTED_LOG_SECONDS = 60.0
+_uncommitted_logged_at = -UNCOMMITTED_LOG_SECONDS
 
 
 def room_on(now: datetime.datetime | None = None) -> bool:
@@ -171,6 +178,24 @@ def queue_reading() -> QueueReading:
     most."""
     queue_chain_advance()
     return queue_step(room_rules(), action="tick")
+
+
+def room_uncommitted(reading: QueueReading, now: datetime.datetime | None = None) -> bool:
+    """Whether the room is on (WAITING_ROOM_OPENS_AT has passed) and operators never committed
+    to a seed: admission waits for a reveal that can only come after a commitment, so nobody
+    would be let in and nothing else would say so. The metric, the alert and the dashboard
+    say it out loud, and it is logged (at most once a minute by each process)."""
+    uncommitted = room_on(now) and not reading.commitment
+    if uncommitted:
+        global _uncommitted_logged_at
+        if time.monotonic() - _uncommitted_logged_at >= UNCOMMITTED_LOG_SECONDS:
+            _uncommitted_logged_at = time.monotonic()
+            logger.error(
+                "waiting room open and its seed never committed: nobody is admitted; run "
+                "manage.py waiting_room_draw --commit (--late after the opening), then --reveal",
+                extra={"event": "waiting_room_uncommitted", "tickets": reading.issued},
+            )
+    return uncommitted
 
 
 def places_gone() -> bool:

@@ -1,4 +1,4 @@
-"""An appointment as an iCalendar event (RFC 5545), for a phone's calendar app."""
+"""An appointment as iCalendar events (RFC 5545), one per dose, for a phone's calendar app."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -38,21 +38,22 @@ def _utc(day: datetime.date, hhmm: str) -> str:
     return local.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def appointment_ics(
-    *, reference: str, centre_name: str, date: str, arrival_window: str, title: str
-) -> str:
-    """One event over the arrival window, in UTC (every calendar reads it the same way)."""
+def _event(
+    *,
+    uid: str,
+    stamp: str,
+    date: str,
+    arrival_window: str,
+    title: str,
+    centre_name: str,
+    reference: str,
+) -> list[str]:
+    """One VEVENT over an arrival window, in UTC (every calendar reads it the same way)."""
     day = datetime.date.fromisoformat(date)
     starts, _, ends = arrival_window.partition("-")
-    stamp = datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Vaksin//Appointment//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+    return [
         "BEGIN:VEVENT",
-        f"UID:{reference}@vaksin",
+        f"UID:{uid}",
         f"DTSTAMP:{stamp}",
         f"DTSTART:{_utc(day, starts)}",
         f"DTEND:{_utc(day, ends or starts)}",
@@ -61,22 +62,78 @@ def appointment_ics(
         f"DESCRIPTION:{_escaped(reference)}",
         f"URL:{settings.SITE_URL}/appointment/",
         "END:VEVENT",
-        "END:VCALENDAR",
     ]
+
+
+def appointment_ics(
+    *,
+    reference: str,
+    centre_name: str,
+    date: str,
+    arrival_window: str,
+    title: str,
+    second_date: str = "",
+    second_window: str = "",
+    second_title: str = "",
+) -> str:
+    """One event per dose. The first keeps the UID a one-dose booking always had; the second
+    has its own, so that a calendar app keeps both instead of taking one for an update of the
+    other."""
+    stamp = datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    common = {"stamp": stamp, "centre_name": centre_name, "reference": reference}
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Vaksin//Appointment//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        *_event(
+            uid=f"{reference}@vaksin",
+            date=date,
+            arrival_window=arrival_window,
+            title=title,
+            **common,
+        ),
+    ]
+    if second_date:
+        lines += _event(
+            uid=f"{reference}-dose2@vaksin",
+            date=second_date,
+            arrival_window=second_window or arrival_window,  # a booking writes both
+            title=second_title or title,
+            **common,
+        )
+    lines.append("END:VCALENDAR")
     return "\r\n".join(_folded(line) for line in lines) + "\r\n"
 
 
 def calendar_response(
-    *, reference: str, centre_name: str, date: str, arrival_window: str
+    *,
+    reference: str,
+    centre_name: str,
+    date: str,
+    arrival_window: str,
+    second_date: str = "",
+    second_window: str = "",
 ) -> HttpResponse:
-    """An appointment as an .ics download, named after its reference."""
+    """An appointment as an .ics download, named after its reference: both doses when it has
+    two."""
+    # Not inside an f-string: xgettext does not look there, so the title was never translated.
+    if second_date:
+        title = gettext("Vaccination, dose 1: %(reference)s") % {"reference": reference}
+        second_title = gettext("Vaccination, dose 2: %(reference)s") % {"reference": reference}
+    else:
+        title = gettext("Vaccination appointment %(reference)s") % {"reference": reference}
+        second_title = ""
     text = appointment_ics(
         reference=reference,
         centre_name=centre_name,
         date=date,
         arrival_window=arrival_window,
-        # Not inside an f-string: xgettext does not look there, so the title was never translated.
-        title=gettext("Vaccination appointment %(reference)s") % {"reference": reference},
+        title=title,
+        second_date=second_date,
+        second_window=second_window,
+        second_title=second_title,
     )
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="vaksin-{reference}.ics"'

@@ -644,6 +644,8 @@ def _book(request: HttpRequest, state: WizardState) -> HttpResponse:
                 "centre_name": context["centre_name"],
                 "date": confirmation.date,
                 "arrival_window": confirmation.arrival_window,
+                "second_date": confirmation.second_date,
+                "second_window": confirmation.second_window,
             }
         ),
     )
@@ -725,6 +727,8 @@ def confirmation_calendar(request: HttpRequest) -> HttpResponse:
         centre_name=done["centre_name"],
         date=done["date"],
         arrival_window=done["arrival_window"],
+        second_date=done.get("second_date", ""),
+        second_window=done.get("second_window", ""),
     )
 
 

@@ -41,6 +41,7 @@ from bench.confirmations import (
     wait_until_sent,
 )
 from bench.cpu import Meter
+from bench.doses import run_doses
 from bench.guards import (
     above_ceiling,
     above_servable,
@@ -52,6 +53,7 @@ from bench.guards import (
 from bench.listing import listing_sent, write_national_slots
 from bench.load import LoadResult, combined, wrk, wrk_until
 from bench.metrics_cost import run_metrics_cost
+from bench.pumping import run_pumping
 from bench.report import Figures, latency, rate, summary, write_report
 from bench.stack import RUN, environment, prepare_database, running_stack
 from bench.waiting_room import run_waiting_room
@@ -832,10 +834,19 @@ def run_replay(stack: Stack, figures: Figures, *, first: datetime.date, limit: i
             f"not drained in {limit} s",
         )
         return
+    # Each booking holds its second dose too (the slots' automatic second-dose places).
+    locations = {slot.location for slot in slots}
+    seconds_held = sum(
+        int(count)
+        for field, count in store.client().hgetall(keys.BOOKED2).items()
+        if field.split("|", 1)[0] in locations
+    )
+    if seconds_held != total:
+        figures.refuse(f"replay: {seconds_held:,} second doses held for {total:,} bookings")
     figures.add(
-        "Replay of 2 May 2021: 220,300 places, distinct people",
+        "Replay of 2 May 2021: 220,300 places, distinct people, each with its second dose",
         f"{seconds:,.0f} s",
-        f"{total / seconds:,.0f} bookings/s; "
+        f"{total / seconds:,.0f} bookings/s; {seconds_held:,} second doses held; "
         f"2021 took {REAL_DRAIN.seconds / seconds:,.0f} x longer",
     )
 
@@ -868,34 +879,26 @@ def raw_copy_seconds() -> tuple[int, float]:
     and restored after (TRUNCATE and COPY in a transaction rolled back): the floor the export
     is judged against. Returns the rows and the seconds of the COPY alone."""
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from vaksin.store import bookings
-    from warehouse.rows import copy_text
+    from warehouse.rows import BOOKING_COLUMNS, booking_rows, copy_text
 
     entries = []
     after = 0
     while chunk := bookings.read_entries(after=after, count=50_000):
         entries.extend(chunk)
         after = chunk[-1][0]
-    lines = []
-    for line in copy_text(entries).splitlines():
-        # The log's epoch seconds as the table's timestamps: booked_at, exported_at.
-        row, _, at = line.rpartition("\t")
-        stamp = datetime.datetime.fromtimestamp(int(at), datetime.UTC).isoformat()
-        lines.append(f"{row}\t{stamp}\t{stamp}")
-    text = "\n".join(lines) + "\n"
-    columns = (
-        "number, reference, id_type, id_number, name, phone, email, location_id, date, "
-        "arrival_window, lang, booked_at, exported_at"
-    )
+    rows = booking_rows(entries, exported_at=timezone.now())
+    text = copy_text(rows)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("TRUNCATE registration_booking")
         started = time.monotonic()
-        with cursor.copy(f"COPY registration_booking ({columns}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY registration_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy:
             copy.write(text)
         seconds = time.monotonic() - started
         transaction.set_rollback(True)
-    return len(lines), seconds
+    return len(rows), seconds
 
 
 def check_export(figures: Figures) -> None:
@@ -982,7 +985,7 @@ def check_invariants(figures: Figures) -> None:
 
 
 SECTIONS = ("booking", "metrics", "wizard", "availability", "national", "replay", "export",
-            "waiting-room", "memory")  # fmt: skip
+            "waiting-room", "memory", "doses", "pumping")  # fmt: skip
 
 
 def main() -> int:
@@ -1056,6 +1059,12 @@ def main() -> int:
     if "memory" in only:
         print("Memory:", flush=True)
         run_memory(figures)
+    if "pumping" in only:
+        print("SMS pumping:", flush=True)
+        run_pumping(figures, seconds=max(2 * options.seconds, 10))
+    if "doses" in only:
+        print("Two doses:", flush=True)
+        run_doses(figures, redis_url=environment()["REDIS_URL"])
     write_report(
         figures,
         seconds=options.seconds,

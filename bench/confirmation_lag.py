@@ -14,6 +14,7 @@ Loopback only; cleans up its Redis database afterwards.
 """
 
 import argparse
+import datetime
 import json
 import os
 import shutil
@@ -57,6 +58,7 @@ def main() -> None:
     from devstack.people import booking_request
     from registration.services import booking_create
     from vaksin import store
+    from vaksin.doses import automatic_second_date
     from vaksin.store import slots
 
     client = store.client()
@@ -66,6 +68,9 @@ def main() -> None:
     slots.put_centre("BENCH", slots.PublishedCentre("Bench Centre", "MY-14", "09:00", "17:00"))
     for date in dates:
         slots.set_capacity(location="BENCH", date=date, capacity=total)
+        second = automatic_second_date(datetime.date.fromisoformat(date))
+        if second:
+            slots.set_capacity(location="BENCH", date=second.isoformat(), capacity=total, dose=2)
 
     processes = [_start(["relay_outbox", "--consumer", "bench"], work, "relay")]
     processes += [

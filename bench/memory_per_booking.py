@@ -32,21 +32,28 @@ def main() -> None:
 
     from devstack.people import booking_request
     from vaksin import store
+    from vaksin.doses import automatic_second_date, second_dose_dates
     from vaksin.store import bookings, outbox, slots
     from vaksin.store.bookings import BookingArgs
 
     client = store.client()
     client.flushdb()
-    day = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    first = datetime.date.today() + datetime.timedelta(days=1)
+    day = first.isoformat()
+    # Every booking holds both doses, as in production.
+    second_dates = second_dose_dates(day)
+    second = (automatic_second_date(first) or first).isoformat() if second_dates else ""
     centres = ["WTCKL", "UM", "UKM", "IDCC", "BCCK", "IKBNM", "SPICE", "PJICC"]
     for centre in centres:
         slots.put_centre(centre, slots.PublishedCentre("x", "MY-14", "09:00", "17:00"))
         slots.set_capacity(location=centre, date=day, capacity=options.count)
+        if second:
+            slots.set_capacity(location=centre, date=second, capacity=options.count, dose=2)
     before = int(client.info("memory")["used_memory"])
     started = time.monotonic()
     for i in range(options.count):
         request = booking_request(i, location=centres[i % len(centres)], date=day)
-        outcome = bookings.book(BookingArgs(**vars(request)))
+        outcome = bookings.book(BookingArgs(**vars(request), second_dates=second_dates))
         assert outcome.outcome == "booked", outcome
     elapsed = time.monotonic() - started
     booked = measure(client, before, options.count)

@@ -14,6 +14,7 @@ from bench import rivals
 from bench.models import RivalBooking, RivalSlot
 from bench.stack import BENCH_PHONE, BENCH_PHONE_LIMIT
 from vaksin import store
+from vaksin.doses import second_dose_dates
 from vaksin.lean import lean
 from vaksin.store import bookings
 from vaksin.store.bookings import BookingArgs
@@ -38,7 +39,7 @@ def _book_bare(request: HttpRequest, *, phone_limit: int) -> JsonResponse:
     outcome = bookings.book(BookingArgs(
         id_type="mykad", id_number=body["id_number"], name=body["name"], phone=BENCH_PHONE,
         email="", location=body["location"], date=body["date"], lang="en",
-        phone_limit=phone_limit,
+        phone_limit=phone_limit, second_dates=second_dose_dates(body["date"]),
     ))  # fmt: skip
     return _answer(outcome.holds_place)
 
@@ -46,9 +47,9 @@ def _book_bare(request: HttpRequest, *, phone_limit: int) -> JsonResponse:
 @lean
 @csrf_exempt
 def book_bare(request: HttpRequest) -> JsonResponse:
-    """Vaksin's booking script with nothing around it: no validation, no rate limits, no
-    language, no phone limit. The floor for any view that books in Redis, to show what the rest
-    costs."""
+    """Vaksin's booking script with nothing around it (both doses, as every booking): no
+    validation, no rate limits, no language, no phone limit. The floor for any view that books
+    in Redis, to show what the rest costs."""
     return _book_bare(request, phone_limit=0)
 
 

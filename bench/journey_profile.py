@@ -43,7 +43,7 @@ INCLUSIVE = [
     ("  sessions", "django/contrib/sessions/middleware.py", "process_response"),
     ("  CSRF check", "django/middleware/csrf.py", "process_view"),
     ("  CSRF cookie", "django/middleware/csrf.py", "process_response"),
-    ("  Content-Security-Policy header", "csp/middleware.py", "process_response"),
+    ("  Content-Security-Policy header", "vaksin/csp.py", "process_response"),
     ("  URL resolution", "django/core/handlers/base.py", "resolve_request"),
     ("  URL reversing", "django/urls/base.py", "reverse"),
     ("  forms", "django/forms/forms.py", "full_clean"),

@@ -58,6 +58,9 @@ class WizardState:
     # (post/redirect/get for errors too, so Back and reload never resubmit a form).
     retry_step: str = ""
     retry: dict[str, str] = field(default_factory=dict)
+    # The phone cookie as the request brought it: written again only when it changes (None:
+    # not read, so always written). Most steps change only the answers.
+    phone_read: BrowserPhone | None = field(default=None, compare=False, repr=False)
 
     def required(self, step: str) -> tuple[str, ...]:
         needed = tuple(name for name in STEPS[step] if name not in OPTIONAL)
@@ -129,7 +132,7 @@ def wizard_load(request: HttpRequest) -> WizardState:
     phone = browser_phone_load(request)
     kept = WizardState(
         phone=phone.phone, phone_until=phone.phone_until, pending=phone.pending,
-        sent_at=phone.sent_at,
+        sent_at=phone.sent_at, phone_read=phone,
     )  # fmt: skip
     found = COOKIE.read(request)
     if found is None or found[1] > MAX_AGE:
@@ -155,11 +158,12 @@ def wizard_save(response: HttpResponseBase, state: WizardState) -> None:
     if state.done:
         payload = {"d": state.done}
     COOKIE.write(response, payload, max_age=None)
-    browser_phone_save(
-        response,
-        BrowserPhone(phone=state.phone, phone_until=state.phone_until, pending=state.pending,
-                     sent_at=state.sent_at),
+    phone = BrowserPhone(
+        phone=state.phone, phone_until=state.phone_until, pending=state.pending,
+        sent_at=state.sent_at,
     )  # fmt: skip
+    if phone != state.phone_read:
+        browser_phone_save(response, phone)
 
 
 def wizard_clear(response: HttpResponseBase) -> None:

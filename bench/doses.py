@@ -63,7 +63,7 @@ def _run(
     from devstack.people import booking_request
     from vaksin.store.bookings import BookingArgs
 
-    calls = [
+    bookings = [
         BookingArgs(
             **vars(booking_request(first + i, location=CENTRES[i % len(CENTRES)], date=day)),
             second_dates=dates if design == "two doses" else (),
@@ -74,15 +74,15 @@ def _run(
     booked = 0
     for start in range(0, COUNT, BATCH):
         pipe = client.pipeline(transaction=False)
-        for script_keys, script_args in calls[start : start + BATCH]:
+        for script_keys, script_args in bookings[start : start + BATCH]:
             script(keys=script_keys, args=script_args, client=pipe)
         booked += sum(reply[0] == "booked" for reply in pipe.execute())
     elapsed = time.perf_counter() - started
     calls, usec = _script_time(client)
     if booked != COUNT:
         raise RuntimeError(f"{design}: {booked} of {COUNT} booked")
-    # Other clients' scripts in the same seconds would count here too: none run on the bench's
-    # Redis while it measures this (the stack is idle), and the calls say so.
+    # The counts are the server's: `make bench` runs this once its stack has stopped, so no
+    # other client's scripts are in them.
     return DoseRun(design, COUNT / elapsed, (usec - usec_before) / max(calls - calls_before, 1))
 
 

@@ -1,5 +1,6 @@
 """/appointment/: a person looks up their booking with their ID number and reference, and, with
-a code sent to the booking's own phone, cancels it, moves it, or has its SMS sent again.
+a code sent to the booking's own phone, cancels it, moves it (or its second dose alone), or has
+its SMS sent again.
 
 The look-up's answer goes only to a POST, so an ID number never sits in a URL; the pages after
 it read the booking from their own encrypted cookie (appointments.session).
@@ -26,6 +27,7 @@ from appointments.services import (
     appointment_code_send,
     appointment_current,
     appointment_move,
+    appointment_move_second,
     appointment_resend,
 )
 from appointments.session import (
@@ -35,6 +37,7 @@ from appointments.session import (
     session_save,
 )
 from assisted.phoneless import is_phoneless
+from availability.pairs import second_doses_left
 from availability.selectors import availability_snapshot, centre_choices, centre_in_listing
 from phones import forms as phone_forms
 from phones.services import VerificationError
@@ -43,8 +46,10 @@ from registration.selectors import Appointment, LookupRefused, appointment_looku
 from vaksin import forms as public_forms
 from vaksin import store
 from vaksin.addresses import client_address
+from vaksin.doses import second_dose_dates
 from vaksin.errors import STATUS, BookingError, message
 from vaksin.responses import busy, see_other
+from vaksin.store.slots import read_slots
 
 ManageView = Callable[[HttpRequest, AppointmentSession, Appointment], HttpResponse]
 
@@ -227,6 +232,8 @@ def _done(session: AppointmentSession, booking: Appointment, *, what: str) -> Ht
         "centre_name": booking.centre_name,
         "date": booking.date,
         "arrival_window": booking.arrival_window,
+        "second_date": booking.second_date,
+        "second_window": booking.second_window,
     }
     if what == "changed":
         # The person still holds an appointment, the new one: the proof of their phone stays,
@@ -296,6 +303,59 @@ def appointment_change(
     return render(request, "appointments/appointment_change.html", context, status=status)
 
 
+def _second_dose_choices(booking: Appointment) -> list[dict[str, Any]]:
+    """The other dates of the second dose's range at the booking's centre, with the places
+    each has left (read now, for display: the move's script decides). A whole read of the
+    counts, like the listing's own recomputation: this page is behind the phone's code and
+    seldom asked for."""
+    left = second_doses_left(read_slots())
+    today = timezone.localdate().isoformat()
+    choices = [
+        (date, left.get(f"{booking.location}|{date}", 0))
+        for date in second_dose_dates(booking.date)
+        if date != booking.second_date and date >= today
+    ]
+    left_now = {date: places for date, places in choices if places > 0}
+    return [
+        {"date": date, "available": places, "first": i == 0}
+        for i, (date, places) in enumerate(left_now.items())
+    ]
+
+
+@_held(verified=True)
+def appointment_second_dose(
+    request: HttpRequest, session: AppointmentSession, booking: Appointment
+) -> HttpResponse:
+    """Another date for the second dose alone, within its range, at the same centre."""
+    if not booking.second_date:
+        return see_other("appointment_manage")
+    errors: list[dict[str, str]] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            moved = appointment_move_second(
+                appointment=booking, date=request.POST.get("second_date")
+            )
+        except BookingError as error:
+            if error.code == "unavailable":
+                return busy(request)
+            if error.code == "not_found":
+                return see_other("appointment")
+            code = "date_missing" if error.code == "invalid" else error.code
+            errors = [{"anchor": "second_date-first", "message": message(code)}]
+            status = STATUS.get(error.code, 400)
+        else:
+            return _done(session, moved, what="changed")
+    context = {
+        "booking": booking,
+        "choices": _second_dose_choices(booking),
+        "errors": errors,
+        "error_for": {"second_date": errors[0]["message"]} if errors else {},
+        "selected": request.POST.get("second_date", ""),
+    }
+    return render(request, "appointments/appointment_second_dose.html", context, status=status)
+
+
 @require_POST
 @_held(verified=True)
 def appointment_resend_page(
@@ -333,4 +393,6 @@ def appointment_calendar(
         centre_name=booking.centre_name,
         date=booking.date,
         arrival_window=booking.arrival_window,
+        second_date=booking.second_date,
+        second_window=booking.second_window,
     )

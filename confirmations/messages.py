@@ -1,5 +1,5 @@
 """The confirmation texts (a booking, a change, a cancellation, a waiting-list offer), in
-English, Malay, Chinese (Simplified) and Tamil.
+English, Malay, Chinese (Simplified) and Tamil; a booking of two doses names both.
 
 Kept as whole sentences per language rather than gettext fragments: an SMS is read on its own,
 its length matters. Month names come from Django's own (compiled) translations.
@@ -41,6 +41,53 @@ SMS = {
 }
 # The languages a person may use, as Django names them (settings.LANGUAGES).
 LANGUAGE_CODES = tuple(SMS)
+
+# A booking of two doses (both at the same centre): each text names both dates and windows, so
+# that the person knows the second is booked already. Chinese and Tamil take one part more than
+# one dose does (test_sms_parts.py): their one-dose texts already fill their parts, and a date
+# and a window more do not fit beside them however the words are cut. A cancellation's entry
+# holds the second dose's date but not its window, and needs no window.
+SMS_TWO_DOSES = {
+    "booked": {
+        "en": "Vaksin: your vaccination is booked for ID ending {id_ending}. Ref {reference}. "
+        "{centre}. Dose 1: {date}, arrive {window}. Dose 2: {date2}, arrive {window2}, same "
+        "centre. Bring your MyKad or passport.",
+        "ms": "Vaksin: janji temu vaksinasi anda telah ditempah untuk nombor pengenalan "
+        "berakhir {id_ending}. Rujukan {reference}. {centre}. Dos 1: {date}, tiba {window}. "
+        "Dos 2: {date2}, tiba {window2}, pusat sama. Bawa MyKad atau pasport.",
+        "zh-hans": "Vaksin：证件尾号{id_ending}的疫苗接种已预约（两剂）。预约编号 {reference}。"
+        "{centre}。第一剂：{date} {window}抵达；第二剂：{date2} {window2}抵达，同一中心。"
+        "请携带身份证或护照。",
+        "ta": "Vaksin: அடையாள எண் …{id_ending}, முன்பதிவு எண் {reference}. {centre}. "
+        "டோஸ் 1: {date}, {window} இடையே வரவும். டோஸ் 2: {date2}, {window2}, அதே மையம். "
+        "MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும்.",
+    },
+    "changed": {
+        "en": "Vaksin: your vaccination appointment is changed. New ref {reference}. {centre}. "
+        "Dose 1: {date}, arrive {window}. Dose 2: {date2}, arrive {window2}. Your old "
+        "reference no longer works.",
+        "ms": "Vaksin: janji temu vaksinasi anda telah diubah. Rujukan tempahan baharu "
+        "{reference}. {centre}. Dos 1: {date}, tiba {window}. Dos 2: {date2}, tiba {window2}. "
+        "Rujukan tempahan lama anda tidak sah lagi.",
+        "zh-hans": "Vaksin：疫苗接种预约已更改。新预约编号 {reference}。{centre}。第一剂："
+        "{date} {window}抵达；第二剂：{date2} {window2}抵达。旧预约编号已失效。",
+        "ta": "Vaksin: உங்கள் சந்திப்பு மாற்றப்பட்டது. புதிய முன்பதிவு எண் {reference}. "
+        "{centre}. டோஸ் 1: {date}, {window}. டோஸ் 2: {date2}, {window2}. பழைய எண் இனி "
+        "செல்லாது.",
+    },
+    "cancelled": {
+        "en": "Vaksin: your vaccination appointment at {centre} is cancelled, both doses: "
+        "{date} and {date2}. Do not go to the centre. You can register again on the Vaksin "
+        "site.",
+        "ms": "Vaksin: janji temu vaksinasi anda di {centre} telah dibatalkan, kedua-dua dos: "
+        "{date} dan {date2}. Jangan pergi ke pusat pemberian vaksin itu. Anda boleh mendaftar "
+        "semula di laman Vaksin.",
+        "zh-hans": "Vaksin：您在 {centre} 的两剂疫苗接种预约（{date}、{date2}）已取消。"
+        "请勿前往该中心。您可以在 Vaksin 网站重新登记。",
+        "ta": "Vaksin: {centre}, {date}, {date2}: இரு டோஸ்களும் ரத்து செய்யப்பட்டன. "
+        "மையத்திற்குச் செல்ல வேண்டாம். மீண்டும் பதிவு செய்யலாம்.",
+    },
+}
 
 # The other kinds of message, by kind then language. A change gets a new reference; the old
 # one no longer works, so the text says so.
@@ -129,6 +176,70 @@ di laman Vaksin dengan rujukan tempahan dan nombor pengenalan anda.
 """,
 }
 
+# The e-mail of a booking of two doses: both dates, and that the second is booked already.
+BODY_TWO_DOSES = {
+    "en": """Your vaccination appointment is booked: two doses, both at the same centre.
+
+Reference: {reference}
+Centre: {centre}
+
+Dose 1: {date}
+Arrive between: {window}
+
+Dose 2: {date2}
+Arrive between: {window2}
+
+Your second dose is booked already: come back to the same centre for it. Bring your MyKad or
+passport both times. To check your appointment, use "Check your appointment" on the Vaksin site
+with your reference and ID number.
+""",
+    "ms": """Janji temu vaksinasi anda telah ditempah: dua dos, kedua-duanya di pusat yang sama.
+
+Rujukan tempahan: {reference}
+Pusat pemberian vaksin: {centre}
+
+Dos 1: {date}
+Tiba antara: {window}
+
+Dos 2: {date2}
+Tiba antara: {window2}
+
+Dos kedua anda sudah ditempah: datang semula ke pusat yang sama untuknya. Bawa MyKad atau
+pasport anda setiap kali. Untuk menyemak janji temu anda, gunakan "Semak janji temu anda" di
+laman Vaksin dengan rujukan tempahan dan nombor pengenalan anda.
+""",
+    "zh-hans": """您的疫苗接种已预约：共两剂，均在同一中心。
+
+预约编号：{reference}
+疫苗接种中心：{centre}
+
+第一剂：{date}
+抵达时间：{window}
+
+第二剂：{date2}
+抵达时间：{window2}
+
+您的第二剂已经预约好：届时请回到同一中心接种。每次都请携带您的身份证（MyKad）或护照。
+如需查询预约，请在 Vaksin 网站使用“查询您的预约”，输入预约编号和证件号码。
+""",
+    "ta": """உங்கள் தடுப்பூசி சந்திப்பு முன்பதிவு செய்யப்பட்டது: இரண்டு டோஸ்கள், இரண்டும் ஒரே மையத்தில்.
+
+முன்பதிவு எண்: {reference}
+தடுப்பூசி மையம்: {centre}
+
+டோஸ் 1: {date}
+வர வேண்டிய நேரம்: {window}
+
+டோஸ் 2: {date2}
+வர வேண்டிய நேரம்: {window2}
+
+உங்கள் இரண்டாம் டோஸ் ஏற்கனவே முன்பதிவு செய்யப்பட்டுள்ளது: அதற்கு அதே மையத்திற்கு மீண்டும்
+வரவும். ஒவ்வொரு முறையும் உங்கள் MyKad அல்லது கடவுச்சீட்டைக் கொண்டு வரவும். உங்கள்
+முன்பதிவைப் பார்க்க, Vaksin தளத்தில் "உங்கள் முன்பதிவைப் பார்க்கவும்" என்பதில் முன்பதிவு
+எண்ணையும் அடையாள எண்ணையும் பயன்படுத்தவும்.
+""",
+}
+
 
 # The log entries a person is told of: a booking (or the new booking of a change), a
 # cancellation (not the one a change writes: its new booking's SMS says it all) and a
@@ -152,19 +263,27 @@ class Confirmation:
     until: str = ""  # for an offer: when it lapses, "HH:MM" Malaysian time
     link: str = ""  # for an offer: where to accept it
     id_ending: str = ""  # for a booking: the last 4 characters of the person's ID number
+    # The second dose, at the same centre (None when one dose is booked; a cancellation's
+    # entry has its date but no window).
+    second_date: datetime.date | None = None
+    second_window: str = ""
+
+
+def _spelled(day: datetime.date, lang: str) -> str:
+    if lang == "zh-hans":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {month_names(lang)[day.month - 1]} {day.year}"
 
 
 def _fields(confirmation: Confirmation) -> dict[str, str]:
-    lang, day = _lang(confirmation), confirmation.date
+    lang, second = _lang(confirmation), confirmation.second_date
     return {
         "reference": confirmation.reference,
         "centre": confirmation.centre,
-        "date": (
-            f"{day.year}年{day.month}月{day.day}日"
-            if lang == "zh-hans"
-            else f"{day.day} {month_names(lang)[day.month - 1]} {day.year}"
-        ),
+        "date": _spelled(confirmation.date, lang),
         "window": confirmation.window,
+        "date2": _spelled(second, lang) if second else "",
+        "window2": confirmation.second_window,
         "until": confirmation.until,
         "link": confirmation.link,
         "id_ending": confirmation.id_ending,
@@ -177,6 +296,8 @@ def _lang(confirmation: Confirmation) -> str:
 
 def sms_text(confirmation: Confirmation) -> str:
     texts = SMS_OF_KIND.get(confirmation.kind, SMS)
+    if confirmation.second_date and confirmation.kind in SMS_TWO_DOSES:
+        texts = SMS_TWO_DOSES[confirmation.kind]
     return texts.get(_lang(confirmation), texts["en"]).format(**_fields(confirmation))
 
 
@@ -185,4 +306,5 @@ def email_subject(confirmation: Confirmation) -> str:
 
 
 def email_body(confirmation: Confirmation) -> str:
-    return BODY[_lang(confirmation)].format(**_fields(confirmation))
+    bodies = BODY_TWO_DOSES if confirmation.second_date else BODY
+    return bodies[_lang(confirmation)].format(**_fields(confirmation))

@@ -98,6 +98,8 @@ def _confirmation(
         until=until,
         link=link,
         id_ending=entry.get("id_number", "")[-4:],
+        second_date=datetime.date.fromisoformat(entry["date2"]) if entry.get("date2") else None,
+        second_window=entry.get("window2", ""),
     )
 
 

@@ -27,6 +27,14 @@ BUDGET = {
     # To the phone a disputed booking was made from: it names no centre or date.
     "dispute": {"en": 1, "ms": 1, "zh-hans": 1, "ta": 2},
 }
+# The same, for a booking of two doses (both dates and windows; a cancellation, both dates).
+# English and Malay keep their 2 parts; Chinese and Tamil take one more, as the text of one
+# dose already fills theirs (confirmations/messages.py). A cancellation keeps its budget.
+BUDGET_TWO_DOSES = {
+    "booked": {"en": 2, "ms": 2, "zh-hans": 3, "ta": 4},
+    "changed": {"en": 2, "ms": 2, "zh-hans": 3, "ta": 4},
+    "cancelled": {"en": 2, "ms": 2, "zh-hans": 2, "ta": 3},
+}
 # A production address as long as a ministry's is likely to be.
 SITE_URL = "https://www.vaksin.gov.my"
 CENTRES = [
@@ -37,7 +45,9 @@ CENTRES = [
 DATES = [datetime.date(2021, 1, 1) + datetime.timedelta(days=n) for n in range(365)]
 
 
-def confirmation(kind: str, lang: str, centre: str, day: datetime.date) -> Confirmation:
+def confirmation(
+    kind: str, lang: str, centre: str, day: datetime.date, *, two_doses: bool = False
+) -> Confirmation:
     until = int(datetime.datetime(2021, 5, 28, 23, 59, tzinfo=datetime.UTC).timestamp())
     link = ""
     if kind == "offered":
@@ -52,6 +62,10 @@ def confirmation(kind: str, lang: str, centre: str, day: datetime.date) -> Confi
         until=offer_until_text(until),
         link=link,
         id_ending="6066",
+        # The second dose on a date of the same month: the longest month name twice, an upper
+        # bound of any real pair. A cancellation's entry has no second window.
+        second_date=day if two_doses else None,
+        second_window="09:00-09:30" if two_doses and kind != "cancelled" else "",
     )
 
 
@@ -90,6 +104,21 @@ def test_every_message_fits_its_budget_with_every_real_centre_and_date(
     size, centre, day = worst
     print(f"{kind} in {lang}: {size.units} {size.encoding} units, {size.parts} parts at worst")
     assert size.parts <= BUDGET[kind][lang], sms_text(confirmation(kind, lang, centre, day))
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_CODES)
+@pytest.mark.parametrize("kind", list(BUDGET_TWO_DOSES))
+def test_every_message_of_two_doses_fits_its_budget(kind: str, lang: str) -> None:
+    worst = max(
+        ((sms_size(sms_text(confirmation(kind, lang, centre, day, two_doses=True))), centre, day)
+         for centre in CENTRES for day in DATES),
+        key=lambda found: found[0].units,
+    )  # fmt: skip
+    size, centre, day = worst
+    print(f"{kind} of two doses in {lang}: {size.units} {size.encoding} units, {size.parts} parts")
+    assert size.parts <= BUDGET_TWO_DOSES[kind][lang], sms_text(
+        confirmation(kind, lang, centre, day, two_doses=True)
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGE_CODES)

@@ -289,7 +289,7 @@ class HelplineAdmin(StaffPages, admin.ModelAdmin):
             return self._again()
         with translation.override(done.get("lang") or "en"):
             response = TemplateResponse(
-                request, "assisted/printed.html", {"booking": done, "printed": True}
+                request, "assisted/printed.html", {"booking": done, "site_url": settings.SITE_URL}
             )
             response.render()
         return response

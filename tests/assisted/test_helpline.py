@@ -13,6 +13,8 @@ from audit.models import AuditEntry
 from confirmations.services import channels_for
 from devstack.people import mykad, new_phone
 from devstack.processes import wait_until
+from disputes.jobs import dispute_notice_job
+from disputes.models import Dispute
 from registration.references import number_for
 from tests.assisted.conftest import HELPLINE
 from tests.codes import resend_allowed
@@ -241,3 +243,28 @@ def test_the_wizard_says_where_to_get_help_only_when_operators_set_it(
     assert 'id="no-mobile-help"' in page and "1800-88-8888" in page
     client.post("/i18n/setlang/", {"language": "ms", "next": "/"})
     assert "Tiada telefon bimbit?" in client.get("/").content.decode()
+
+
+def test_nothing_is_ever_sent_to_the_line_of_a_booking_without_a_phone(
+    helpline: Client, make_slot, book_for: Callable[..., Any], sms_file
+) -> None:
+    """The attacker's side of a booking without a phone: someone who knows the person's ID
+    number and reference disputes it, or asks for a code at /appointment/; nothing goes to the
+    line, and no code can open the booking's management pages."""
+    day = make_slot(location="WTCKL", capacity=5)
+    person = _person()
+    _no_phone(helpline)
+    assert book_for(helpline, person, location="WTCKL", date=day.isoformat()).status_code == 303
+    reference = _reference(helpline)
+    number = number_for(reference) or 0
+    dispute = Dispute.objects.create(
+        number=number, reference=reference, person="x", id_type="mykad",
+        id_ending=person["id_number"][-4:], claimant_phone="+60123456789", claimant_name="Ali",
+    )  # fmt: skip
+    assert dispute_notice_job(dispute.pk, "notice-1") == "nothing to tell"
+
+    public = Client()
+    public.post("/appointment/", {"id_number": person["id_number"], "reference": reference})
+    assert public.post("/appointment/code/", {"send": "1"})["Location"] == "/appointment/"
+    assert public.get("/appointment/manage/").status_code == 303
+    assert not sms_file.exists() or sms_file.read_text() == ""

@@ -3,9 +3,11 @@ by the code they read out or no phone at all, the same rules as the wizard's, th
 the staff member's hourly limit, and the look-up of a booking made without a phone."""
 
 from collections.abc import Callable
+from io import StringIO
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 
 from assisted.phoneless import is_phoneless
@@ -20,7 +22,9 @@ from tests.assisted.conftest import HELPLINE
 from tests.codes import resend_allowed
 from tests.staff import staff_login
 from vaksin.store import bookings
+from vaksin.validation import PHONE_MAX_LENGTH
 from waiting_room.services import queue_join
+from warehouse.models import Booking
 
 
 def _person(**changes: str) -> dict[str, str]:
@@ -268,3 +272,15 @@ def test_nothing_is_ever_sent_to_the_line_of_a_booking_without_a_phone(
     assert public.post("/appointment/code/", {"send": "1"})["Location"] == "/appointment/"
     assert public.get("/appointment/manage/").status_code == 303
     assert not sms_file.exists() or sms_file.read_text() == ""
+
+
+def test_a_booking_without_a_phone_reaches_the_warehouse_like_any_other(
+    helpline: Client, make_slot, book_for: Callable[..., Any]
+) -> None:
+    day = make_slot(location="WTCKL", capacity=5)
+    _no_phone(helpline)
+    assert book_for(helpline, _person(), location="WTCKL", date=day.isoformat()).status_code == 303
+    reference = _reference(helpline)
+    call_command("export_bookings", stdout=StringIO())
+    row = Booking.objects.get(reference=reference)
+    assert is_phoneless(row.phone) and len(row.phone) <= PHONE_MAX_LENGTH

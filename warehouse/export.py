@@ -3,7 +3,7 @@
 Incremental: a watermark row holds the number of the last log entry exported, and moves in the
 same transaction as the rows it covers. Each chunk locks that row first, so two exports at once
 take turns chunk by chunk and never read the same entries. Rows are written as
-warehouse/rows.py says (COPY, then an INSERT that adds nothing twice); a row
+warehouse/rows.py says (one COPY, or the careful way that adds nothing twice); a row
 PostgreSQL refuses is set aside (warehouse/set_aside.py) in the same transaction, so one bad
 row never stops the export. Cancellation entries set cancelled_at on the booking they cancel.
 """
@@ -17,19 +17,23 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.utils import Error as DatabaseError
 from django.db.utils import InterfaceError, OperationalError
+from django.utils import timezone
 
 from vaksin.runloop import run_until_stopped
-from vaksin.store import StoreError, bookings, keys, metrics, slots, waitlist
+from vaksin.store import StoreError, bookings, doses, keys, metrics, slots, waitlist
 from vaksin.store.entries import LogEntry
 from warehouse.models import WATERMARK, ExportWatermark, SetAsideBooking
-from warehouse.rows import bookings_write, cancellations_write
+from warehouse.rows import BookingRow, booking_rows, bookings_write, cancellations_write
 from warehouse.set_aside import set_aside_record
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["WATERMARK", "ExportSummary", "VerifyReport", "bookings_export", "bookings_verify"]
 
-CHUNK = 50_000
+CHUNK = 50_000  # log entries per transaction
+PIECE = 5_000  # log entries read and written at a time
+
+Chunk = tuple[list[tuple[int, LogEntry]], list[BookingRow]]
 
 
 @dataclass
@@ -64,6 +68,8 @@ class VerifyReport:
     warehouse_entries: int
     differences: list[str] = field(default_factory=list)
     set_aside: list[int] = field(default_factory=list)  # their numbers
+    redis_second_doses: int = 0  # active bookings' second doses
+    warehouse_second_doses: int = 0
 
 
 def store_unreachable(error: BaseException) -> bool:
@@ -80,12 +86,14 @@ def error_reason(error: BaseException) -> str:
     return primary or (str(error).splitlines() or [type(error).__name__])[0]
 
 
-def _write_chunk(entries: list[tuple[int, LogEntry]]) -> tuple[int, int, int]:
-    """Writes one chunk inside the caller's transaction; returns (rows added, rows cancelled,
-    rows set aside)."""
-    added, refused = bookings_write(entries)
+def _write_piece(
+    entries: list[tuple[int, LogEntry]], rows: list[BookingRow]
+) -> tuple[int, int, int]:
+    """Writes log entries (and the rows of those booked) inside the caller's transaction;
+    returns (rows added, rows cancelled, rows set aside)."""
+    added, refused = bookings_write(rows)
     set_aside_record(refused)
-    # After the set-asides: a chunk may cancel a booking it has just set aside.
+    # After the set-asides: a piece may cancel a booking it has just set aside.
     return added, cancellations_write(entries), len(refused)
 
 
@@ -98,35 +106,51 @@ def bookings_export(
     target = bookings.read_last_number()
     start = ExportWatermark.objects.get(name=WATERMARK).last_number
     summary = ExportSummary(last_number=start)
+    piece = min(chunk, PIECE)
 
-    def read(after: int) -> list[tuple[int, LogEntry]]:
-        return bookings.read_entries(after=after, count=min(chunk, target - after))
+    def read(after: int) -> Chunk:
+        entries = bookings.read_entries(after=after, count=min(piece, target - after))
+        return entries, booking_rows(entries, exported_at=timezone.now())
 
-    # Reading Redis takes about as long as writing PostgreSQL, so the next chunk is read while
-    # the current one is written. It is a guess at where the next chunk starts; if another
-    # export moved the watermark meanwhile, the guess is dropped and the chunk read afresh.
+    # Reading Redis and making the rows (references and all) cost about as much as PostgreSQL's
+    # writing them, so the next piece is read and made while the current one is written: a
+    # guess at where it starts, dropped and read afresh if another export moved the watermark
+    # meanwhile. Pieces are small, so that PostgreSQL starts writing soon after the run does.
     with ThreadPoolExecutor(max_workers=1) as reader:
-        ahead: tuple[int, Future[list[tuple[int, LogEntry]]]] | None = None
+        ahead: tuple[int, Future[Chunk]] | None = None
+
+        def fetch(after: int) -> Chunk:
+            nonlocal ahead
+            entries, rows = ahead[1].result() if ahead and ahead[0] == after else read(after)
+            end = entries[-1][0] if entries else target
+            ahead = (end, reader.submit(read, end)) if end < target else None
+            return entries, rows
+
         while True:
+            done = ExportSummary()
             with transaction.atomic():
                 watermark = ExportWatermark.objects.select_for_update().get(name=WATERMARK)
                 after = watermark.last_number
-                if after >= target:
+                while after < target and done.entries < chunk:
+                    entries, rows = fetch(after)
+                    if not entries:
+                        break
+                    added, cancelled, set_aside = _write_piece(entries, rows)
+                    done.exported += added
+                    done.cancellations += cancelled
+                    done.set_aside += set_aside
+                    done.entries += len(entries)
+                    after = entries[-1][0]
+                if not done.entries:
                     break
-                entries = ahead[1].result() if ahead and ahead[0] == after else read(after)
-                if not entries:
-                    break
-                end = entries[-1][0]
-                ahead = (end, reader.submit(read, end)) if end < target else None
-                added, cancelled, set_aside = _write_chunk(entries)
-                watermark.last_number = end
+                watermark.last_number = after
                 watermark.save(update_fields=["last_number", "updated_at"])
-            summary.exported += added
-            summary.cancellations += cancelled
-            summary.set_aside += set_aside
-            summary.entries += len(entries)
+            summary.exported += done.exported
+            summary.cancellations += done.cancellations
+            summary.set_aside += done.set_aside
+            summary.entries += done.entries
             if on_progress:
-                on_progress(end - start, max(target - start, 1))
+                on_progress(after - start, max(target - start, 1))
     summary.last_number = max(after, start)
     summary.redis_active = sum(slots.read_booked_counts().values())
     summary.warehouse_active = _warehouse_counts()[0]
@@ -145,8 +169,20 @@ def _warehouse_counts() -> tuple[int, int, dict[str, int]]:
     return sum(r[2] for r in rows), sum(r[3] for r in rows), per_slot
 
 
+def _warehouse_second_doses() -> dict[str, int]:
+    """Active rows per second-dose slot ("<centre>|<second date>")."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT location_id, second_date, count(*) FROM registration_booking "
+            "WHERE cancelled_at IS NULL AND second_date IS NOT NULL "
+            "GROUP BY location_id, second_date"
+        )
+        return {keys.slot_field(loc, day.isoformat()): count for loc, day, count in cursor}
+
+
 def bookings_verify() -> VerifyReport:
-    """Compares the warehouse with Redis: active bookings per slot, and every log entry."""
+    """Compares the warehouse with Redis: active bookings per slot, their second doses per
+    second-dose slot, and every log entry."""
     # A place a waiting-list offer holds is counted as booked in Redis, but is no booking yet.
     held = waitlist.held_counts()
     redis_slots = {
@@ -164,10 +200,22 @@ def bookings_verify() -> VerifyReport:
     # A set-aside booking is counted where the warehouse would hold it and reported on its own,
     # so the report names it rather than a slot whose count is one short.
     aside = list(SetAsideBooking.objects.order_by("number"))
+    # Second doses the same way: a second-dose place a waiting-list offer holds is counted in
+    # Redis too (its waiter record names it), and is no booking's yet.
+    held2 = doses.second_doses_held()
+    redis_seconds = {
+        slot: count - held2.get(slot, 0)
+        for slot, count in slots.read_slots().booked2.items()
+        if count - held2.get(slot, 0)
+    }
+    warehouse_seconds = _warehouse_second_doses()
     for row in aside:
         if row.cancelled_at is None:
             slot = keys.slot_field(row.entry.get("location", ""), row.entry.get("date", ""))
             warehouse_slots[slot] = warehouse_slots.get(slot, 0) + 1
+            if row.entry.get("date2"):
+                slot2 = keys.slot_field(row.entry.get("location", ""), row.entry["date2"])
+                warehouse_seconds[slot2] = warehouse_seconds.get(slot2, 0) + 1
     report = VerifyReport(
         redis_active=sum(redis_slots.values()),
         warehouse_active=active,
@@ -175,6 +223,8 @@ def bookings_verify() -> VerifyReport:
         # Every log entry but an offer is a booking row, or a cancellation marked on one.
         warehouse_entries=rows + cancelled + sum(1 + bool(row.cancelled_at) for row in aside),
         set_aside=[row.number for row in aside],
+        redis_second_doses=sum(redis_seconds.values()),
+        warehouse_second_doses=sum(warehouse_seconds.values()),
     )
     for row in aside:
         report.differences.append(
@@ -188,6 +238,12 @@ def bookings_verify() -> VerifyReport:
             report.differences.append(
                 f"{slot.replace('|', ' ')}: Redis holds {redis_slots.get(slot, 0):,} active "
                 f"bookings, the warehouse {warehouse_slots.get(slot, 0):,}"
+            )
+    for slot in sorted(redis_seconds.keys() | warehouse_seconds.keys()):
+        if redis_seconds.get(slot, 0) != warehouse_seconds.get(slot, 0):
+            report.differences.append(
+                f"{slot.replace('|', ' ')}: Redis holds {redis_seconds.get(slot, 0):,} second "
+                f"doses of active bookings, the warehouse {warehouse_seconds.get(slot, 0):,}"
             )
     if log_length != last_number:
         report.differences.append(

@@ -26,6 +26,11 @@ class Booking(models.Model):
     location_id = models.CharField(max_length=32)
     date = models.DateField()
     arrival_window = models.CharField(max_length=11)
+    # The second dose, at the same centre: part of the booking, as the reference is (one row per
+    # booking, docs/api.md). Empty for a one-dose booking and for those booked before two doses.
+    second_date = models.DateField(null=True, blank=True)
+    # NULL, not "", like second_date: readers of the table ask one question ("IS NULL") of both.
+    second_arrival_window = models.CharField(max_length=11, null=True, blank=True)  # noqa: DJ001
     # As the site names the language ("zh-hans"), not a two-letter code.
     lang = models.CharField(max_length=LANGUAGE_MAX_LENGTH, default="en")
     booked_at = models.DateTimeField()

@@ -2,13 +2,17 @@
 booking is exported and its date is more than RETENTION_DAYS past.
 
 What stays (see vaksin/store/purged.py): the booking's number and so its reference, its slot and
-arrival window, the slot counters, and the person's and phone's keyed HMAC names. The person
-still holds the booking, so a purge never lets the same person book twice; the phone's count
-stays too. The PostgreSQL warehouse is not purged here (docs/operations.md says why and what
-to do about it).
+arrival window, its second dose's date and window, the slot counters, and the person's and phone's
+keyed HMAC names. The person still holds the booking, so a purge never lets the same person book
+twice; the phone's count stays too. The PostgreSQL warehouse is not purged here (docs/operations.md
+says why and what to do about it).
 
 A cancellation (a move writes one too) names the phone its SMS went to: it goes with the
 booking it cancelled, once that booking's date is past retention.
+
+A booking of two doses is dated by its second: the person needs their data (the look-up, the
+confirmation, a move of the second dose) until that appointment, weeks after the first, is past
+retention too.
 
 A waiting list's personal data ends sooner, with its date: the lists dated before today are
 closed (their waiters forgotten) and the offers made on them, which name the waiter's phone, are
@@ -103,7 +107,7 @@ def personal_data_purge(
                     )
                 continue
             if entry.get("kind") == "cancelled":
-                if number <= limit and entry["date"] < cutoff:
+                if number <= limit and _last_date(entry) < cutoff:
                     record = purged.cancellation_record(
                         entry, phones=_phone_names(entry["phone"]), purged_at=now
                     )
@@ -111,7 +115,7 @@ def personal_data_purge(
                 continue
             if entry.get("kind") != "booked":
                 continue
-            if number > limit or entry["date"] >= cutoff or number in aside:
+            if number > limit or _last_date(entry) >= cutoff or number in aside:
                 summary.kept += 1
                 continue
             items.append(purged.PurgeItem(number=number, record=_record(entry, now)))
@@ -133,6 +137,12 @@ def personal_data_purge(
         metrics.counters_add({"purge:bookings": summary.purged})
         metrics.counters_set({"purge:last_success": time.time()})
     return summary
+
+
+def _last_date(entry: LogEntry) -> str:
+    """The date of the booking's last dose (ISO dates compare as strings): a cancellation names
+    the dates of the booking it cancelled."""
+    return max(entry["date"], entry.get("date2") or "")
 
 
 def _record(entry: LogEntry, now: int) -> str:

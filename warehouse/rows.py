@@ -1,30 +1,48 @@
 """Booking-log entries into the warehouse table, and which of them PostgreSQL refuses.
 
-Rows go in through COPY into a temporary table, then one INSERT ... ON CONFLICT (reference) DO
-NOTHING, so re-reading entries adds nothing twice. When PostgreSQL refuses a batch for one of its
-rows (a value it cannot hold, a clash with a row already there), the batch is halved until the
+Each booked entry is made into its COPY text row once, reference and all (booking_rows), where
+the log is read. A batch goes straight into the table by one COPY: the watermark moves with the
+rows it covers, so nothing after it is there yet. When a row is there all the same (an export
+re-reading entries after an old watermark was restored), the COPY is refused as a whole and the
+batch goes the careful way: COPY into a temporary table, then one INSERT ... ON CONFLICT
+(reference) DO NOTHING, so re-reading adds nothing twice. When PostgreSQL refuses a batch for one
+of its rows (a value it cannot hold, a clash with another row), the batch is halved until the
 refused rows stand alone: the rest is written, and the refused ones are handed back for the
 caller to set aside. A batch of n rows with one bad row costs about 2n rows copied.
 """
 
+import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.utils import DataError, IntegrityError
 
-from registration.references import reference_for
+from registration.references import references_for
 from vaksin.store.entries import LogEntry
 
 BOOKING_COLUMNS = (
     "number, reference, id_type, id_number, name, phone, email, location_id, date, "
-    "arrival_window, lang, at"
+    "arrival_window, lang, second_date, second_arrival_window, booked_at, exported_at"
 )
 # What PostgreSQL says about one row's values. An outage or a missing table is not about a row:
 # it stops the whole export, which waits and tries again.
 ROW_REFUSALS = (DataError, IntegrityError)
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
+# The fields of a booking written as they are, tab-separated, between its reference and its
+# second dose: one tab fewer than fields when none of them holds a tab.
+_PLAIN_TABS = 8
 
 Entry = tuple[int, LogEntry]
+
+
+class BookingRow(NamedTuple):
+    """A booked entry and its row in COPY's text format, in BOOKING_COLUMNS order."""
+
+    number: int
+    entry: LogEntry
+    line: str
 
 
 @dataclass(frozen=True)
@@ -38,56 +56,84 @@ class Refusal:
 
 
 def _text(value: str) -> str:
-    """A value in COPY's text format. Cleaned names cannot hold control characters, but a
-    backslash is legal and must not be read as an escape."""
-    return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value) else value
+    """A value in COPY's text format: a backslash is legal in a name and must not be read as an
+    escape."""
+    return value.translate(_ESCAPES)
 
 
-def copy_text(entries: list[Entry]) -> str:
-    """The booked entries among `entries` as COPY text rows, in BOOKING_COLUMNS order."""
-    lines = []
-    for number, entry in entries:
-        if entry.get("kind") != "booked":
-            continue
-        lines.append(
-            "\t".join(
-                (
-                    str(number),
-                    reference_for(number),
-                    _text(entry["id_type"]),
-                    _text(entry["id_number"]),
-                    _text(entry["name"]),
-                    _text(entry["phone"]),
-                    _text(entry["email"]),
-                    _text(entry["location"]),
-                    _text(entry["date"]),
-                    _text(entry["window"]),
-                    _text(entry.get("lang", "en")),
-                    entry["at"],
-                )
+def _stamp(at: str, stamps: dict[str, str]) -> str:
+    """Unix seconds as a timestamp PostgreSQL reads; bookings come many to a second, so each
+    second is written once."""
+    stamp = stamps.get(at)
+    if stamp is None:
+        stamp = stamps[at] = datetime.datetime.fromtimestamp(int(at), datetime.UTC).isoformat()
+    return stamp
+
+
+def booking_rows(entries: list[Entry], *, exported_at: datetime.datetime) -> list[BookingRow]:
+    """The booked entries among `entries`, each with its COPY text row (a booking without a
+    second dose, as every one made before two doses, has NULL for it)."""
+    booked = [(number, entry) for number, entry in entries if entry.get("kind") == "booked"]
+    exported = exported_at.isoformat()
+    stamps: dict[str, str] = {}
+    rows = []
+    references = references_for(number for number, _ in booked)
+    for (number, entry), reference in zip(booked, references, strict=True):
+        values = (
+            entry["id_type"], entry["id_number"], entry["name"], entry["phone"], entry["email"],
+            entry["location"], entry["date"], entry["window"], entry.get("lang", "en"),
+        )  # fmt: skip
+        plain = "\t".join(values)
+        # One look at the whole instead of one per field: nearly every row needs no escape.
+        if "\\" in plain or "\n" in plain or "\r" in plain or plain.count("\t") != _PLAIN_TABS:
+            plain = "\t".join(_text(value) for value in values)
+        date2, window2 = entry.get("date2"), entry.get("window2")
+        second = f"{_text(date2) if date2 else NULL}\t{_text(window2) if window2 else NULL}"
+        stamp = _stamp(entry["at"], stamps)
+        rows.append(
+            BookingRow(
+                number, entry, f"{number}\t{reference}\t{plain}\t{second}\t{stamp}\t{exported}\n"
             )
         )
-    lines.append("")
-    return "\n".join(lines)
+    return rows
 
 
-def _copy_in(booked: list[Entry]) -> int:
-    """Writes booked entries in one COPY and one INSERT; returns the rows added."""
+def copy_text(rows: list[BookingRow]) -> str:
+    """The rows as one COPY text, in BOOKING_COLUMNS order."""
+    return "".join(row.line for row in rows)
+
+
+def _copy_in(rows: list[BookingRow]) -> int:
+    """Writes the rows in one COPY; returns the rows added. Refused as a whole (IntegrityError)
+    when any of them is in the table already."""
+    # Django translates the errors of execute() only: COPY's are psycopg's own until wrapped.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.copy(f"COPY registration_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy:
+            copy.write(copy_text(rows))
+        return len(rows)
+
+
+def _copy_in_new(rows: list[BookingRow]) -> int:
+    """Writes the rows not in the table yet, in one COPY to a temporary table and one INSERT;
+    returns the rows added."""
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS export_booking (number bigint, reference text, "
             "id_type text, id_number text, name text, phone text, email text, location_id text, "
-            "date date, arrival_window text, lang text, at bigint) ON COMMIT DROP"
+            "date date, arrival_window text, lang text, second_date date, "
+            "second_arrival_window text, booked_at timestamptz, exported_at timestamptz) "
+            "ON COMMIT DROP"
         )
         # Still there only when a caller wraps several chunks in one transaction (tests do).
         cursor.execute("TRUNCATE export_booking")
-        with cursor.copy(f"COPY export_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy:
-            copy.write(copy_text(booked))
+        with (
+            connection.wrap_database_errors,
+            cursor.copy(f"COPY export_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy,
+        ):
+            copy.write(copy_text(rows))
         cursor.execute(
-            "INSERT INTO registration_booking (number, reference, id_type, id_number, name, "
-            "phone, email, location_id, date, arrival_window, lang, booked_at, exported_at) "
-            "SELECT number, reference, id_type, id_number, name, phone, email, location_id, "
-            "date, arrival_window, lang, to_timestamp(at), now() FROM export_booking "
+            f"INSERT INTO registration_booking ({BOOKING_COLUMNS}) "  # noqa: S608 (constants)
+            f"SELECT {BOOKING_COLUMNS} FROM export_booking "
             "ORDER BY number ON CONFLICT (reference) DO NOTHING"
         )
         return cursor.rowcount
@@ -102,27 +148,34 @@ def _refusal(number: int, entry: LogEntry, error: Exception) -> Refusal:
     )
 
 
-def bookings_write(entries: list[Entry]) -> tuple[int, list[Refusal]]:
-    """Writes the booked entries among `entries` inside the caller's transaction; returns the
-    rows added and the entries PostgreSQL refused (nothing of theirs is written)."""
+def bookings_write(rows: list[BookingRow]) -> tuple[int, list[Refusal]]:
+    """Writes the rows inside the caller's transaction; returns the rows added and the entries
+    PostgreSQL refused (nothing of theirs is written)."""
     refused: list[Refusal] = []
-    booked = [(number, entry) for number, entry in entries if entry.get("kind") == "booked"]
-    return _write_or_halve(booked, refused), refused
+    return _write_or_halve(rows, refused, careful=False), refused
 
 
-def _write_or_halve(booked: list[Entry], refused: list[Refusal]) -> int:
-    if not booked:
+def _write_or_halve(rows: list[BookingRow], refused: list[Refusal], *, careful: bool) -> int:
+    if not rows:
         return 0
     try:
         # A savepoint: a refused batch is undone alone, not the caller's transaction.
         with transaction.atomic():
-            return _copy_in(booked)
-    except ROW_REFUSALS as error:
-        if len(booked) == 1:
-            refused.append(_refusal(*booked[0], error))
-            return 0
-    half = len(booked) // 2
-    return _write_or_halve(booked[:half], refused) + _write_or_halve(booked[half:], refused)
+            return _copy_in_new(rows) if careful else _copy_in(rows)
+    except IntegrityError as error:
+        if not careful:
+            # A row there already, or a clash with one: the careful way, which skips the first.
+            return _write_or_halve(rows, refused, careful=True)
+        failure: Exception = error
+    except DataError as error:
+        failure = error
+    if len(rows) == 1:
+        refused.append(_refusal(rows[0].number, rows[0].entry, failure))
+        return 0
+    half = len(rows) // 2
+    return _write_or_halve(rows[:half], refused, careful=careful) + _write_or_halve(
+        rows[half:], refused, careful=careful
+    )
 
 
 def cancellations_write(entries: list[Entry]) -> int:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from registration.references import reference_for
 from vaksin.store import StoreError, metrics
 from warehouse.models import WATERMARK, Booking, ExportWatermark, SetAsideBooking
-from warehouse.rows import Refusal, bookings_write
+from warehouse.rows import Refusal, booking_rows, bookings_write
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,10 @@ def set_aside_retry(*, numbers: Iterable[int] | None = None) -> RetryResult:
         if numbers is not None:
             waiting = waiting.filter(number__in=list(numbers))
         for row in waiting:
-            _, refused = bookings_write([(row.number, row.entry)])
+            # The entry as Redis held it: its second dose, if it had one, goes in with it.
+            _, refused = bookings_write(
+                booking_rows([(row.number, row.entry)], exported_at=timezone.now())
+            )
             if refused:
                 row.error = f"{refused[0].reason} (SQLSTATE {refused[0].sqlstate})"
                 row.tries += 1

@@ -1,15 +1,15 @@
 """What is left of a booking once its personal data is purged, and the purge script.
 
-A stream entry cannot be edited, so a purge deletes the booking's entry (XDEL) and keeps a
-compact record in its place, in a bucket hash by booking number: the slot, the arrival window,
-the language, when it was booked and purged, and the keyed HMAC names of its person and phone
-(not personal data, the same names the person and phone buckets already hold), so that the
-counters can still be checked against it. Readers of the booking log (vaksin/store/bookings.py,
-lookup.py) read a purged booking as a "booked" entry with empty personal fields and a
-`purged_at` field; see docs/redis.md. A waiting-list offer's entry (it names the waiter's phone)
-is purged the same way once its list is over, and reads back as an offer without the phone; a
-cancellation's (a move writes one too: it names the phone the confirmation went to) once the
-booking it cancelled is past retention, and reads back as a cancellation without the phone.
+A stream entry cannot be edited, so a purge deletes the booking's entry (XDEL) and keeps a compact
+record in its place, in a bucket hash by booking number: the slot, the arrival window, the second
+dose's date and window when it has one, the language, when it was booked and purged, and the keyed
+HMAC names of its person and phone (not personal data, the same names the person and phone buckets
+already hold), so that the counters can still be checked against it. Readers of the booking log
+(vaksin/store/bookings.py, lookup.py) read a purged booking as a "booked" entry with empty personal
+fields and a `purged_at` field; see docs/redis.md. A waiting-list offer's entry (it names the
+waiter's phone) is purged the same way once its list is over, and reads back as an offer without the
+phone; a cancellation's (a move writes one too: it names the phone the confirmation went to) once
+the booking it cancelled is past retention, and reads back as a cancellation without the phone.
 """
 
 import json
@@ -24,6 +24,9 @@ from vaksin.store.entries import LogEntry
 PERSONAL_FIELDS = ("id_type", "id_number", "name", "phone", "email")
 # The fields a purged booking keeps, as they were in its entry.
 KEPT_FIELDS = ("location", "date", "window", "lang", "at")
+# The second dose's date and window (a booking of two doses, and a cancellation of one, which
+# names the date): kept when the entry has them, so a one-dose booking's record is as it was.
+SECOND_DOSE_FIELDS = ("date2", "window2")
 # And those a purged waiting-list offer keeps besides (the waiter is the phone's keyed name).
 OFFER_KEPT_FIELDS = ("waiter", "until")
 # And those a purged cancellation keeps besides: which booking, by whom, why, what replaced it.
@@ -40,7 +43,7 @@ class PurgeItem:
 
 def purge_record(entry: LogEntry, *, persons: list[str], phones: list[str], purged_at: int) -> str:
     """The compact record that stands for booking `entry` once purged: no personal data."""
-    kept = {name: entry.get(name, "") for name in KEPT_FIELDS}
+    kept = {name: entry.get(name, "") for name in KEPT_FIELDS} | _second_dose(entry)
     record = {**kept, "persons": persons, "phones": phones, "purged_at": purged_at}
     return json.dumps(record, separators=(",", ":"))
 
@@ -56,8 +59,13 @@ def cancellation_record(entry: LogEntry, *, phones: list[str], purged_at: int) -
     """The compact record that stands for a cancellation (or a move's) once purged: what it
     cancelled and why, and the phone's keyed names, without the phone."""
     kept = {name: entry.get(name, "") for name in (*KEPT_FIELDS, *CANCEL_KEPT_FIELDS)}
+    kept |= _second_dose(entry)
     record = {"kind": "cancelled", **kept, "phones": phones, "purged_at": purged_at}
     return json.dumps(record, separators=(",", ":"))
+
+
+def _second_dose(entry: LogEntry) -> dict[str, str]:
+    return {name: str(entry.get(name)) for name in SECOND_DOSE_FIELDS if entry.get(name)}
 
 
 def purged_entry(record: str) -> LogEntry:
@@ -72,6 +80,7 @@ def purged_entry(record: str) -> LogEntry:
     if data.get("kind") == "cancelled":
         entry = {"kind": "cancelled", "phone": "", **{n: entry[n] for n in KEPT_FIELDS}}
         entry.update({name: str(data.get(name, "")) for name in CANCEL_KEPT_FIELDS if name in data})
+    entry.update({name: str(data[name]) for name in SECOND_DOSE_FIELDS if data.get(name)})
     entry["purged_at"] = str(data.get("purged_at", ""))
     entry["persons"] = ",".join(data.get("persons", []))
     entry["phones"] = ",".join(data.get("phones", []))

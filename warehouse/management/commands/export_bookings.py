@@ -85,7 +85,8 @@ class Command(BaseCommand):
                 returncode=1,
             )
         self.stdout.write(
-            f"Verified: {report.warehouse_active:,} active bookings and "
+            f"Verified: {report.warehouse_active:,} active bookings, "
+            f"{report.warehouse_second_doses:,} second doses and "
             f"{report.warehouse_entries:,} log entries match Redis."
         )
 

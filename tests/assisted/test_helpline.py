@@ -284,3 +284,26 @@ def test_a_booking_without_a_phone_reaches_the_warehouse_like_any_other(
     call_command("export_bookings", stdout=StringIO())
     row = Booking.objects.get(reference=reference)
     assert is_phoneless(row.phone) and len(row.phone) <= PHONE_MAX_LENGTH
+
+
+def test_a_post_without_the_csrf_token_is_refused(helpline_staff: User) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    staff_login(browser, helpline_staff)
+    assert browser.get(HELPLINE).status_code == 200
+    assert browser.post(HELPLINE, {"action": "nophone"}).status_code == 403
+    assert "assisted_call" not in browser.session
+
+
+def test_asking_who_is_registered_counts_against_the_hourly_limit(
+    helpline: Client, make_slot, book_for: Callable[..., Any], settings
+) -> None:
+    """A staff account used to probe which ID numbers hold a booking: every refusal of the
+    booking script is an attempt, so the probing stops at the same limit."""
+    settings.ASSISTED_BOOKINGS_PER_HOUR = 2
+    day = make_slot(location="WTCKL", capacity=10)
+    person = _person()
+    _no_phone(helpline)
+    assert book_for(helpline, person, location="WTCKL", date=day.isoformat()).status_code == 303
+    _no_phone(helpline)
+    assert book_for(helpline, person, location="WTCKL", date=day.isoformat()).status_code == 409
+    assert book_for(helpline, person, location="WTCKL", date=day.isoformat()).status_code == 429

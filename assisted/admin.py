@@ -272,8 +272,10 @@ class HelplineAdmin(StaffPages, admin.ModelAdmin):
             if error.retry_after:
                 response["Retry-After"] = str(error.retry_after)
             return response
-        listing = availability_snapshot().data
-        centre = centre_in_listing(listing, booked.location)
+        try:
+            centre = centre_in_listing(availability_snapshot().data, booked.location)
+        except store.StoreError:
+            centre = None  # booked all the same: the page names the centre by its code
         done = {**booked.as_session(), "centre_name": centre["name"] if centre else booked.location}
         # A line books one person: the next person without a phone takes a new line (and ticket).
         kept = call.with_(phone="", phone_until=0) if is_phoneless(phone) else call

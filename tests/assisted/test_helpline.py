@@ -245,8 +245,12 @@ def test_the_wizard_says_where_to_get_help_only_when_operators_set_it(
     settings.HELPLINE_PLACES = ["any vaccination centre (PPV)"]
     page = client.get("/").content.decode()
     assert 'id="no-mobile-help"' in page and "1800-88-8888" in page
+    assert "1800-88-8888" in client.get("/register/phone/").content.decode()
     client.post("/i18n/setlang/", {"language": "ms", "next": "/"})
     assert "Tiada telefon bimbit?" in client.get("/").content.decode()
+    settings.HELPLINE_PHONE = ""
+    page = client.get("/register/phone/").content.decode()
+    assert "Pergi ke any vaccination centre (PPV)" in page and "Hubungi" not in page
 
 
 def test_nothing_is_ever_sent_to_the_line_of_a_booking_without_a_phone(

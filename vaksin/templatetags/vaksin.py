@@ -1,8 +1,9 @@
 """Small template helpers for the public pages.
 
-The pickers' radios (`place_radio`) are written here rather than by an included template:
-a page of fourteen dates spent most of its time including one template per option, and the
-public pages are most of what a citizen costs the origin (bench/journey_profile.py). Static
+The pickers' radios (`place_radio`), the text fields and their error messages are written
+here rather than by included templates: a page of fourteen dates spent most of its time
+including one template per option, and the public pages are most of what a citizen costs the
+origin (bench/journey_profile.py). Static
 file URLs and spelled-out dates are kept once worked out, as the same few recur on every page.
 """
 
@@ -198,3 +199,55 @@ def unbroken(value: object) -> str:
     for word in UNBROKEN:
         text = text.replace(word, f'<span class="nowrap">{word}</span>')
     return mark_safe(text)  # noqa: S308 - escaped above, and the span is ours
+
+
+@register.simple_tag
+def field_error(*, id: str, message: object) -> SafeString:
+    """A field's error message, for the field with this id (nothing when it has none)."""
+    if not message:
+        return mark_safe("")
+    return format_html(
+        '<p id="{}-error" class="error-message"><span class="visually-hidden">{}</span> {}</p>',
+        id,
+        gettext("Error:"),
+        message,
+    )
+
+
+@register.simple_tag
+def text_field(
+    *,
+    id: str,
+    label: object,
+    hint: object = "",
+    value: object = "",
+    message: object = "",
+    autocomplete: str = "",
+    inputmode: str = "",
+    type: str = "",
+    width: object = "",
+) -> SafeString:
+    """A labelled text input with its hint and its error message, GOV.UK's text input: the
+    hint and the error are tied to the input by aria-describedby."""
+    described = " ".join(([f"{id}-hint"] if hint else []) + ([f"{id}-error"] if message else []))
+    return format_html(
+        '<div class="form-group{group_error}">\n'
+        '  <label class="label" for="{id}">{label}</label>\n'
+        "  {hint}\n"
+        "  {error}\n"
+        '  <input class="input{width}{input_error}" id="{id}" name="{id}" type="{type}" '
+        'value="{value}"{autocomplete}{inputmode} spellcheck="false"{described}>\n'
+        "</div>",
+        group_error=mark_safe(" form-group--error") if message else "",
+        id=id,
+        label=label,
+        hint=format_html('<div id="{}-hint" class="hint">{}</div>', id, hint) if hint else "",
+        error=field_error(id=id, message=message),
+        width=f" input--{width}" if width else "",
+        input_error=mark_safe(" input--error") if message else "",
+        type=type or "text",
+        value=value or "",
+        autocomplete=format_html(' autocomplete="{}"', autocomplete) if autocomplete else "",
+        inputmode=format_html(' inputmode="{}"', inputmode) if inputmode else "",
+        described=format_html(' aria-describedby="{}"', described) if described else "",
+    )

@@ -3,7 +3,8 @@ with only the commands and keys it needs. Before, every process was the all-powe
 user: each test below failed on that code (there was no such user).
 
 The users are made for this test only, under a prefix of its own, and deleted afterwards: the
-server's default user, which every other test connects as, is left as it is."""
+server's other users, the operator every other test connects as among them, are left as they
+are."""
 
 import json
 import os
@@ -57,7 +58,7 @@ NEVER = [
 def test_no_process_s_user_may_run_a_command_that_takes_the_server(
     users: dict[str, str], redis_client: redis.Redis
 ) -> None:
-    # The control: the default user may (what every process could do before).
+    # The control: the tests' user (the operator) may, as every process could before.
     assert redis_client.execute_command("CONFIG", "GET", "appendonly")
     assert set(users) == {"web", "relay", "workers", "export", "waitlist", "admin"}
     for name, url in users.items():

@@ -6,14 +6,21 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from operations.charts import Bar, Line, bar_chart, line_chart
 from operations.metrics import BOOKING_OUTCOMES
 from operations.room import room_shown
+from operations.second_doses import (
+    SecondDoseTable,
+    StateSeconds,
+    second_doses_by_state,
+    second_doses_expected,
+)
 from operations.selectors import History, NoonFigures, noon_figures, noon_history
 from vaksin.sms_budget import CODES, CONFIRMATIONS, sms_budget_spend
-from vaksin.store import StoreError, keys
+from vaksin.store import StoreError, keys, slots
 
 # Outcomes drawn one line each; the rarer ones are summed into "other refusals".
 DRAWN_OUTCOMES = ("booked", "repeat", "sold_out", "already_registered", "rate_limited")
@@ -60,7 +67,9 @@ def _tiles(f: NoonFigures, history: History | None) -> list[Tile]:
         Tile(
             "Places left",
             f"{places:,}" if f.places is not None else "unknown",
-            f"of {offered:,} from today on" if f.places is not None else "",
+            f"first doses with a second, of {offered:,} from today on"
+            if f.places is not None
+            else "",
         ),
         Tile(
             "Confirmation lag",
@@ -91,6 +100,33 @@ def _tiles(f: NoonFigures, history: History | None) -> list[Tile]:
         ),
         Tile("Redis", "Up" if f.redis_up else "DOWN", "", alarm=not f.redis_up),
         Tile("PostgreSQL", "Up" if f.database_up else "DOWN", "", alarm=not f.database_up),
+    ]
+
+
+def _second_doses(f: NoonFigures) -> tuple[list[StateSeconds], SecondDoseTable] | None:
+    """Second doses from today on by state, and each centre's coming days; None when Redis
+    cannot be read."""
+    if not f.redis_up:
+        return None
+    try:
+        counts = slots.read_slots()
+    except StoreError:
+        return None
+    today = timezone.localdate()
+    return (
+        second_doses_by_state(today=today, counts=counts),
+        second_doses_expected(today=today, counts=counts),
+    )
+
+
+def _second_dose_tiles(states: list[StateSeconds] | None) -> list[Tile]:
+    if states is None:
+        return [Tile("Second-dose places left", "unknown")]
+    left, offered = sum(s.left for s in states), sum(s.capacity for s in states)
+    booked = sum(s.booked for s in states)
+    return [
+        Tile("Second-dose places left", f"{left:,}", f"of {offered:,} from today on"),
+        Tile("Second doses booked", f"{booked:,}", "from today on"),
     ]
 
 
@@ -186,8 +222,12 @@ def dashboard_context(*, minutes: int) -> dict[str, Any]:
             history = noon_history(now=time.time(), seconds=minutes * 60)
         except StoreError:
             history = None
+    seconds = _second_doses(figures)
     return {
-        "tiles": _tiles(figures, history) + _sms_tiles(figures),
+        "tiles": _tiles(figures, history)
+        + _second_dose_tiles(seconds[0] if seconds else None)
+        + _sms_tiles(figures),
+        "second_doses": seconds[1] if seconds else None,
         "charts": _charts(figures, history) if history else [],
         "figures": figures,
         "as_of": datetime.datetime.now().astimezone(),

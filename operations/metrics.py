@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 
 import redis
 from django.conf import settings
+from django.utils import timezone
 from django_rq.contrib.prometheus import RQCollector
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -19,9 +20,10 @@ from prometheus_client.core import (
     Metric,
 )
 
+from operations.second_doses import second_doses_by_state
 from operations.selectors import NoonFigures, noon_figures
 from vaksin.sms_budget import CODES, KINDS, WINDOWS, sms_budget_spend
-from vaksin.store import StoreError
+from vaksin.store import StoreError, slots
 from vaksin.store.entries import Outcome
 from vaksin.store.metrics import DELAY_BUCKETS, REQUEST_BUCKETS
 from waiting_room.services import queue_reading, room_on, room_uncommitted
@@ -45,6 +47,8 @@ CODE_OUTCOMES = (
     "sms_budget",
 )
 CHANNELS = ("sms", "email")
+# What staff record at the centre (registration/doses.py), each counted from the start.
+DOSE_EVENTS = ("given_1", "given_2", "no_show_first", "no_show_second", "second_cancelled")
 
 
 def _gauge(name: str, documentation: str, value: float | None) -> Iterator[Metric]:
@@ -100,6 +104,7 @@ class NoonCollector:
         figures = noon_figures()
         yield from self._health(figures)
         yield from self._bookings(figures)
+        yield from self._second_doses(figures)
         yield from self._confirmations(figures)
         yield from self._requests(figures)
         yield from self._export(figures)
@@ -177,7 +182,8 @@ class NoonCollector:
             yield _labelled(
                 GaugeMetricFamily(
                     "vaksin_places_left",
-                    "Places left from today on, by state (ISO 3166-2)",
+                    "First-dose places left from today on that come with a second, by state "
+                    "(ISO 3166-2)",
                     labels=["state"],
                 ),
                 [(state.code, state.left) for state in f.places],
@@ -189,6 +195,37 @@ class NoonCollector:
                 ),
                 [(state.code, state.capacity) for state in f.places],
             )  # fmt: skip
+
+    def _second_doses(self, f: NoonFigures) -> Iterator[Metric]:
+        """Per state, not per centre and date: centres times the dates second doses fall on
+        (DOSE_INTERVAL_DAYS reaches weeks ahead) would be tens of thousands of series, new ones
+        every day; the dashboard's table shows each centre's coming days instead."""
+        if not f.redis_up:
+            return
+        yield _labelled(
+            CounterMetricFamily(
+                "vaksin_doses_recorded",
+                "What staff recorded at the centre: doses given (1, 2), no-shows (of the first "
+                "dose: cancelled; of the second: let go) and second doses cancelled",
+                labels=["event"],
+            ),
+            [(event, f.counter(f"doses:{event}")) for event in DOSE_EVENTS],
+        )
+        try:
+            states = second_doses_by_state(today=timezone.localdate(), counts=slots.read_slots())
+        except StoreError:
+            return
+        for name, documentation, value in (
+            ("vaksin_second_doses_booked", "Second doses booked from today on, by state", "booked"),
+            ("vaksin_second_dose_places_left", "Second-dose places left from today on, by state",
+             "left"),
+            ("vaksin_second_dose_places_capacity",
+             "Second-dose places offered from today on, by state", "capacity"),
+        ):  # fmt: skip
+            yield _labelled(
+                GaugeMetricFamily(name, documentation, labels=["state"]),
+                [(state.code, getattr(state, value)) for state in states],
+            )
 
     def _confirmations(self, f: NoonFigures) -> Iterator[Metric]:
         if not f.redis_up:

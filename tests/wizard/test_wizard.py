@@ -267,6 +267,8 @@ def test_after_booking_the_cookie_keeps_the_confirmation_only_and_no_phone(
         "centre_name",
         "date",
         "arrival_window",
+        "second_date",
+        "second_window",
     }
     assert kept["d"]["id_last_digits"] == person["id_number"][-4:]
     assert person["id_number"] not in str(kept)

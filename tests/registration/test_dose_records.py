@@ -35,6 +35,8 @@ from vaksin.store import bookings, doses, keys, slots, waitlist
 from vaksin.store.connection import run_script
 from vaksin.store.doses import doses_read
 from waitlist.services import waitlist_join
+from warehouse.export import bookings_export, bookings_verify
+from warehouse.models import Booking
 
 
 def book(i: int, day: datetime.date) -> BookingConfirmation:
@@ -377,3 +379,19 @@ def test_a_second_dose_moved_after_the_first_was_given_keeps_the_first_given(
     record(now, DoseEvent.SECOND_GIVEN)
     assert doses_read([moved.number]) == {moved.number: 2}
     assert store_problems() == []
+
+
+def test_the_export_stays_exact_after_a_second_dose_is_let_go(make_slot: SlotMaker) -> None:
+    """The log's two entries read as a move to the export: the old booking cancelled, the new
+    one (no second dose) a row of its own."""
+    day = make_slot(capacity=2)
+    mine = book(1, day)
+    book(2, day)
+    record(mine.reference, DoseEvent.FIRST_GIVEN)
+    now = record(mine.reference, DoseEvent.SECOND_CANCEL)
+
+    bookings_export()
+
+    assert bookings_verify().differences == []
+    assert Booking.objects.get(reference=mine.reference).cancelled_at is not None
+    assert Booking.objects.get(reference=now).cancelled_at is None

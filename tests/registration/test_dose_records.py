@@ -3,6 +3,7 @@ first was given; each audited, each decided by one script, none leaving the stor
 invariants. Real Redis, real PostgreSQL."""
 
 import datetime
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -395,3 +396,20 @@ def test_the_export_stays_exact_after_a_second_dose_is_let_go(make_slot: SlotMak
     assert bookings_verify().differences == []
     assert Booking.objects.get(reference=mine.reference).cancelled_at is not None
     assert Booking.objects.get(reference=now).cancelled_at is None
+
+
+def test_the_dose_form_carries_its_csrf_token(make_slot: SlotMaker) -> None:
+    day = make_slot(capacity=2)
+    mine = book(1, day)
+    staff = _staff(Client(enforce_csrf_checks=True), "record_dose")
+
+    page = staff.get(_live(mine.reference)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.split('id="doses"')[1])
+    assert token
+    given = staff.post(
+        _doses(mine.reference), {"event": "first_given", "csrfmiddlewaretoken": token[1]}
+    )
+    refused = staff.post(_doses(mine.reference), {"event": "second_given"})
+
+    assert given.status_code == 302 and refused.status_code == 403
+    assert "dose_second_given" not in AuditEntry.objects.values_list("action", flat=True)

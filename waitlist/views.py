@@ -83,5 +83,7 @@ def waitlist_offer(request: HttpRequest, code: str) -> HttpResponse:
         "centre_name": offer.centre_name,
         "date": booked.date,
         "arrival_window": booked.arrival_window,
+        "second_date": booked.second_date,
+        "second_window": booked.second_window,
     }
     return render(request, "waitlist/offer_booked.html", {"booking": booking})

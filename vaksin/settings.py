@@ -413,7 +413,6 @@ _queue_redis: dict[str, object] = (
 _queue_redis["SERIALIZER"] = "rq.serializers.JSONSerializer"
 RQ_QUEUES = {
     "confirmations": {**_queue_redis, "DEFAULT_TIMEOUT": 60},
-    "verifications": {**_queue_redis, "DEFAULT_TIMEOUT": 30},
 }
 
 # Large enough for any honest form or JSON body, small enough to refuse a flood cheaply.

@@ -314,3 +314,18 @@ def test_a_real_relay_sends_the_code_a_real_gunicorn_issued(
         assert wait_until(lambda: code_outbox_backlog() == (0, 0), seconds=10)
     finally:
         stop_process(relay)
+
+
+def test_a_sender_goes_on_when_redis_is_emptied_under_its_waiting_read(
+    client: Client, sms_file: Path, redis_client
+) -> None:
+    # The tests' own module-wide relay sees this between two tests: FLUSHDB while it waits.
+    code_outbox_group_create()
+    emptied = threading.Timer(0.3, lambda: redis_client.delete(keys.CODE_OUTBOX))
+    asked = threading.Timer(0.6, lambda: ask(client, new_phone()))
+    emptied.start()
+    asked.start()
+    counts = run_until_sent(1, sms_file)
+    emptied.join()
+    asked.join()
+    assert counts.sent == 1

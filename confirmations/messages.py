@@ -43,10 +43,11 @@ SMS = {
 LANGUAGE_CODES = tuple(SMS)
 
 # A booking of two doses (both at the same centre): each text names both dates and windows, so
-# that the person knows the second is booked already. Chinese and Tamil take one part more than
-# one dose does (test_sms_parts.py): their one-dose texts already fill their parts, and a date
-# and a window more do not fit beside them however the words are cut. A cancellation's entry
-# holds the second dose's date but not its window, and needs no window.
+# that the person knows the second is booked already. For a booking or a change, Chinese and
+# Tamil take one part more than one dose does (test_sms_parts.py): their one-dose texts fill
+# their parts already (133 of 134, 196 of 201 units at worst), and the second date and window
+# add about 30. English, Malay and every cancellation keep their budgets; a cancellation names
+# both dates only (its log entry has no second window, and nobody needs one to stay away).
 SMS_TWO_DOSES = {
     "booked": {
         "en": "Vaksin: your vaccination is booked for ID ending {id_ending}. Ref {reference}. "

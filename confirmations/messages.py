@@ -45,8 +45,8 @@ LANGUAGE_CODES = tuple(SMS)
 # A booking of two doses (both at the same centre): each text names both dates and windows, so
 # that the person knows the second is booked already. For a booking or a change, Chinese and
 # Tamil take one part more than one dose does (test_sms_parts.py): their one-dose texts fill
-# their parts already (133 of 134, 196 of 201 units at worst), and the second date and window
-# add about 30. English, Malay and every cancellation keep their budgets; a cancellation names
+# their parts already, and a second date and window cannot fit beside them (docs/translations.md
+# has the figures). English, Malay and every cancellation keep their budgets; a cancellation names
 # both dates only (its log entry has no second window, and nobody needs one to stay away).
 SMS_TWO_DOSES = {
     "booked": {

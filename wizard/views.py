@@ -13,14 +13,14 @@ registration.
 import datetime
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -133,7 +133,13 @@ def _closed(request: HttpRequest, state: WizardState, window: dict[str, Any]) ->
 
 
 def _step_url(step: str) -> str:
-    return reverse(f"register_{step}")
+    return _url(f"register_{step}", get_script_prefix())
+
+
+@lru_cache(maxsize=64)
+def _url(name: str, prefix: str) -> str:
+    # Kept per process: a step's URL never changes under it (the prefix is the deployment's).
+    return reverse(name)
 
 
 def _page(
@@ -192,7 +198,7 @@ def _back_url(request: HttpRequest, step: str, state: WizardState | None = None)
     previous = BACK.get(step, ORDER[ORDER.index(step) - 1])
     if previous == "centre" and state and _single_centre(state.answers.get("state", "")):
         previous = "state"
-    return _step_url(previous) if previous else reverse("home")
+    return _step_url(previous) if previous else _url("home", get_script_prefix())
 
 
 def _advance(request: HttpRequest, state: WizardState, step: str) -> HttpResponse:

@@ -30,6 +30,7 @@ from registration.services import BookingConfirmation, booking_cancel, booking_c
 from registration.staff import staff_dose_record
 from tests.slots import SlotMaker
 from tests.staff import staff_login
+from vaksin import store
 from vaksin.doses import second_dose_dates
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, doses, keys, slots, waitlist
@@ -207,12 +208,13 @@ def test_nothing_is_recorded_for_a_booking_no_longer_held(make_slot: SlotMaker) 
 def _second_cancel_in_two_steps(number: int, entry: dict[str, str]) -> None:
     """The control: check (first given, still held) then write, in separate round trips, as
     Python without the script would."""
-    client = bookings.client()
+    client = store.client()
     held = bookings.read_person_number(entry["id_type"], entry["id_number"]) == number
-    if held and client.hget(keys.DOSES, str(number)) == "1":
+    record = (keys.doses_key(number), keys.doses_field(number))
+    if held and client.hget(*record) == "1":
         time.sleep(0.05)  # the other clicks check meanwhile
         client.hincrby(keys.BOOKED2, keys.slot_field(entry["location"], entry["date2"]), -1)
-        client.hset(keys.DOSES, str(number), "cancelled")
+        client.hset(*record, "0")
 
 
 def together(work: Callable[[int], object], count: int) -> list[object]:
@@ -272,8 +274,14 @@ def test_the_scripts_refuse_a_person_who_does_not_hold_the_booking(make_slot: Sl
     stranger = keys.person_keys("mykad", booking_request(7, location="", date="").id_number)
     reply = run_script(
         "registration/dose_given",
-        keys=[keys.BOOKINGS, keys.DOSES, *(bucket for bucket, _ in stranger)],
-        args=[number, "1", *(field for _, field in stranger)],
+        keys=[keys.BOOKINGS, keys.doses_key(number), *(bucket for bucket, _ in stranger)],
+        args=[
+            number,
+            "1",
+            keys.DOSES_PREFIX,
+            keys.DOSES_BUCKET_SIZE,
+            *(field for _, field in stranger),
+        ],
     )
     assert reply == ["not_found"]
     assert doses_read([number]) == {number: 0}

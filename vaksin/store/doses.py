@@ -36,9 +36,10 @@ def dose_given(*, id_type: str, id_number: str, number: int, dose: int) -> DoseO
     names = keys.person_keys(id_type, id_number)
     reply = run_script(
         "registration/dose_given",
-        keys=[keys.BOOKINGS, keys.DOSES, *(bucket for bucket, _ in names)],
-        args=[number, str(dose), *(field for _, field in names)],
-    )
+        keys=[keys.BOOKINGS, keys.doses_key(number), *(bucket for bucket, _ in names)],
+        args=[number, str(dose), keys.DOSES_PREFIX, keys.DOSES_BUCKET_SIZE,
+              *(field for _, field in names)],
+    )  # fmt: skip
     return DoseOutcome(str(reply[0]))
 
 
@@ -51,9 +52,11 @@ def second_cancel(
     names = keys.person_keys(id_type, id_number)
     reply = run_script(
         "registration/second_cancel",
-        keys=[keys.BOOKINGS, keys.BOOKED2, keys.DOSES, *(bucket for bucket, _ in names)],
-        args=[number, by, reason, *(field for _, field in names)],
-    )
+        keys=[keys.BOOKINGS, keys.BOOKED2, keys.doses_key(number),
+              *(bucket for bucket, _ in names)],
+        args=[number, by, reason, keys.DOSES_PREFIX, keys.DOSES_BUCKET_SIZE,
+              *(field for _, field in names)],
+    )  # fmt: skip
     outcome = DoseOutcome(str(reply[0]))
     if outcome == DoseOutcome.CANCELLED:
         return SecondCancelOutcome(outcome, number=int(reply[1]))
@@ -64,8 +67,11 @@ def doses_read(numbers: list[int]) -> dict[int, int]:
     """Booking number -> how many of its doses were given (0, 1 or 2), in one round trip."""
     if not numbers:
         return {}
+    pipe = client().pipeline(transaction=False)
+    for number in numbers:
+        pipe.hget(keys.doses_key(number), keys.doses_field(number))
     with answering():
-        given = client().hmget(keys.DOSES, [str(number) for number in numbers])
+        given = pipe.execute()
     return {number: int(value or 0) for number, value in zip(numbers, given, strict=True)}
 
 
@@ -84,10 +90,14 @@ def doses_given_read(number: int, entry: LogEntry) -> int:
 
 
 def doses_scan() -> dict[int, int]:
-    """Every booking with a dose given -> how many. Reads the whole hash: for checks only."""
+    """Every booking with a dose given -> how many. Reads every doses hash: for checks only."""
+    found: dict[int, int] = {}
     with answering():
-        found = client().hgetall(keys.DOSES)
-    return {int(number): int(value) for number, value in found.items()}
+        for key in client().scan_iter(match=f"{keys.DOSES_PREFIX}*", count=1000):
+            bucket = int(key.removeprefix(keys.DOSES_PREFIX))
+            for field, value in client().hgetall(key).items():
+                found[bucket * keys.DOSES_BUCKET_SIZE + int(field)] = int(value)
+    return found
 
 
 def second_doses_held() -> dict[str, int]:

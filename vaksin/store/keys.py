@@ -19,8 +19,10 @@ BOOKINGS = f"{PREFIX}:bookings"
 CAPACITY2 = f"{PREFIX}:capacity2"
 BOOKED2 = f"{PREFIX}:booked2"
 # Doses given at the centre, by booking number: "1" (first given) or "2" (both); see
-# lua/registration/dose_given.lua and second_cancel.lua.
-DOSES = f"{PREFIX}:doses"
+# lua/registration/dose_given.lua and second_cancel.lua. 64 bookings to a hash, as the send
+# records, for the compact encoding (docs/redis.md has what it saves).
+DOSES_PREFIX = f"{PREFIX}:doses:"
+DOSES_BUCKET_SIZE = 64
 # Operators' view and switches: counters shared by every process of every node, a short history
 # of them in buckets of SERIES_SECONDS, and the switches staff flip in the admin.
 METRICS = f"{PREFIX}:metrics"
@@ -166,6 +168,14 @@ def sent_key(number: int) -> str:
 
 def sent_field(number: int, channel: str) -> str:
     return f"{number % SENT_BUCKET_SIZE}:{channel}"
+
+
+def doses_key(number: int) -> str:
+    return f"{DOSES_PREFIX}{number // DOSES_BUCKET_SIZE}"
+
+
+def doses_field(number: int) -> str:
+    return str(number % DOSES_BUCKET_SIZE)
 
 
 def purged_key(number: int) -> str:

@@ -1,16 +1,25 @@
--- Doses given of a booking: the doses hash's record of it, or of the booking it replaced, back
--- along 'moved_from'. A move (registration/move), a transfer and a second dose let go each
--- replace a booking with a new number; the doses given are the person's, so they go along,
--- without every script that replaces a booking having to copy them.
+-- Doses given of a booking: the doses record of it, or of the booking it replaced, back along
+-- 'moved_from'. A move (registration/move), a transfer and a second dose let go each replace
+-- a booking with a new number; the doses given are the person's, so they go along, without
+-- every script that replaces a booking having to copy them.
 -- Used by registration/dose_given and registration/second_cancel.
--- Returns the function given(stream, doses, number, entry) -> "1", "2" or nil, where `entry`
--- is booking `number`'s log entry as a table of fields.
+-- Returns a table of functions:
+--   place(prefix, size, number) -> the key and field of booking `number`'s record: 'size'
+--     bookings to a hash named `prefix` and the bucket's number (keys.doses_key, doses_field)
+--   given(stream, prefix, size, number, entry) -> "1", "2" or nil, where `entry` is booking
+--     `number`'s log entry as a table of fields
 
 local MOST_REPLACED = 1000
+local doses = {}
 
-return function(stream, doses, number, entry)
+function doses.place(prefix, size, number)
+  local n = tonumber(number)
+  return prefix .. math.floor(n / size), tostring(n % size)
+end
+
+function doses.given(stream, prefix, size, number, entry)
   for _ = 1, MOST_REPLACED do
-    local given = redis.call('HGET', doses, number)
+    local given = redis.call('HGET', doses.place(prefix, size, number))
     if given then return given end
     number = entry and entry['moved_from']
     if not number then return nil end
@@ -22,3 +31,5 @@ return function(stream, doses, number, entry)
   end
   return nil
 end
+
+return doses

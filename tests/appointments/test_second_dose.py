@@ -14,6 +14,7 @@ from devstack.sms import relay_and_send, sms_lines
 from registration.references import number_for, reference_for
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, slots
+from vaksin.store.entries import LogEntry
 
 DAY = datetime.timedelta(days=1)
 
@@ -31,8 +32,8 @@ def _verify(client: Client, send_codes, id_number: str, reference: str) -> None:
     assert typed["Location"] == "/appointment/manage/"
 
 
-def _entry(reference: str) -> dict[str, str]:
-    return dict(bookings.read_entry(number_for(reference) or 0) or {})
+def _entry(reference: str) -> LogEntry:
+    return bookings.read_entry(number_for(reference) or 0) or {}
 
 
 def _booked2() -> dict[str, int]:

@@ -18,6 +18,10 @@ BOOKINGS = f"{PREFIX}:bookings"
 # booking holds one of each (lua/registration/book.lua), so these are counted like the above.
 CAPACITY2 = f"{PREFIX}:capacity2"
 BOOKED2 = f"{PREFIX}:booked2"
+# The second-dose places live waiting-list offers hold ("<first slot>#<second slot>" -> count;
+# counted in BOOKED2 too), so that a list whose keys expired before it was closed still gives
+# them back (lua/waitlist/waitlist.lua, close).
+HELD2 = f"{PREFIX}:held2"
 # Doses given at the centre, by booking number: "1" (first given) or "2" (both); see
 # lua/registration/dose_given.lua and second_cancel.lua. 64 bookings to a hash, as the send
 # records, for the compact encoding (docs/redis.md has what it saves).

@@ -62,6 +62,7 @@ def waitlist_join(
         "second_dates": ",".join(booking.second_dates),
         "capacity2": keys.CAPACITY2,
         "booked2": keys.BOOKED2,
+        "held2_key": keys.HELD2,
         "held2": "",
     }
     reply = run_script(
@@ -107,7 +108,14 @@ def waitlist_close(*, slot: str) -> tuple[int, int]:
     See lua/waitlist/close.lua."""
     reply = run_script(
         "waitlist/close",
-        keys=[keys.CAPACITY, keys.BOOKED, keys.BOOKINGS, *keys.waitlist_keys(slot)],
+        keys=[
+            keys.CAPACITY,
+            keys.BOOKED,
+            keys.BOOKINGS,
+            *keys.waitlist_keys(slot),
+            keys.HELD2,
+            keys.BOOKED2,
+        ],
         args=[slot],
     )
     return int(reply[0]), int(reply[1])

@@ -23,14 +23,14 @@ if held ~= expires or tonumber(held) <= now then return {'offer_gone'} end
 redis.call('HINCRBY', k.booked, slot, -1)
 -- The second-dose place the offer holds is let go too, for book.lua to take (the earliest free
 -- in range: this one, or an earlier one freed since).
-local held2, wanted = W.release_second(k, waiter)
+local held2, wanted = W.release_second(k, slot, waiter)
 local reply = book(book_keys, book_args)
 if reply[1] ~= 'booked' then
   -- Not booked (this person holds a booking by now, the phone its limit...): the holds are
   -- put back as they were, within the same step, and the offer stands until it lapses.
   redis.call('HINCRBY', k.booked, slot, 1)
   if held2 then
-    redis.call('HINCRBY', wanted['booked2'], held2, 1)
+    W.hold_second(wanted, slot, held2, 1)
     wanted['held2'] = held2
     redis.call('HSET', k.waiters, waiter, cjson.encode(wanted))
   end

@@ -5,9 +5,10 @@
 --
 -- KEYS[1] capacity hash   KEYS[2] booked hash   KEYS[3] bookings stream
 -- KEYS[4...10] the slot's waiting-list keys (keys.waitlist_keys)
+-- KEYS[11] second-dose places held by offers   KEYS[12] second-dose booked hash
 -- ARGV[1] slot field "<centre>|<date>"
 --
 -- Returns {offers ended, waiters forgotten}.
 
 local W = waitlist()
-return W.close(W.slot_keys(KEYS, 4, KEYS[1], KEYS[2], KEYS[3]), ARGV[1])
+return W.close(W.slot_keys(KEYS, 4, KEYS[1], KEYS[2], KEYS[3]), ARGV[1], KEYS[11], KEYS[12])

@@ -76,14 +76,25 @@ function W.second_free(wanted)
   return nil
 end
 
--- Lets go of the second-dose place a waiter's offer holds (named in their record), if any;
--- returns the record as it was, or nil.
-function W.release_second(k, waiter)
+-- Counts a second-dose place an offer of `slot` holds (+1) or lets go (-1): in the booked
+-- hash, and in the held hash ("<slot>#<second slot>"), which close() reads when the list's
+-- records are gone.
+function W.hold_second(wanted, slot, slot2, by)
+  redis.call('HINCRBY', wanted['booked2'], slot2, by)
+  local field = slot .. '#' .. slot2
+  if wanted['held2_key'] and redis.call('HINCRBY', wanted['held2_key'], field, by) <= 0 then
+    redis.call('HDEL', wanted['held2_key'], field)
+  end
+end
+
+-- Lets go of the second-dose place a waiter's offer of `slot` holds (named in their record),
+-- if any; returns that place and the record as it is now, or nil.
+function W.release_second(k, slot, waiter)
   local asked = redis.call('HGET', k.waiters, waiter)
   local wanted = asked and cjson.decode(asked)
   if not wanted or (wanted['held2'] or '') == '' then return nil end
-  redis.call('HINCRBY', wanted['booked2'], wanted['held2'], -1)
   local held2 = wanted['held2']
+  W.hold_second(wanted, slot, held2, -1)
   wanted['held2'] = ''
   redis.call('HSET', k.waiters, waiter, cjson.encode(wanted))
   return held2, wanted
@@ -95,7 +106,7 @@ function W.release(k, slot, waiter)
   redis.call('ZREM', k.offers, slot .. '#' .. waiter)
   redis.call('HINCRBY', k.booked, slot, -1)
   redis.call('HINCRBY', k.held, slot, -1)
-  W.release_second(k, waiter)
+  W.release_second(k, slot, waiter)
 end
 
 -- Whether a waiter may be offered a place now. Not when they hold a booking (made since, on
@@ -130,7 +141,7 @@ function W.offer_free(k, slot, now, seconds)
       redis.call('HINCRBY', k.booked, slot, 1)
       redis.call('HINCRBY', k.held, slot, 1)
       if second ~= '' then
-        redis.call('HINCRBY', wanted['booked2'], second, 1)
+        W.hold_second(wanted, slot, second, 1)
         wanted['held2'] = second
         redis.call('HSET', k.waiters, first, cjson.encode(wanted))
       end
@@ -177,8 +188,9 @@ end
 
 -- Ends a list whose date is over: every live offer lets its place go (nobody can use it now)
 -- and every waiter is forgotten, their personal data with them. Returns {offers ended,
--- waiters forgotten}.
-function W.close(k, slot)
+-- waiters forgotten}. `held2` and `booked2` are the second-dose held and booked hashes: the
+-- second doses of offers whose records expired first are let go from what held2 says.
+function W.close(k, slot, held2, booked2)
   local ended, forgotten = 0, 0
   for _, waiter in ipairs(redis.call('HKEYS', k.offer)) do
     W.release(k, slot, waiter)
@@ -191,6 +203,16 @@ function W.close(k, slot)
     redis.call('HDEL', k.held, slot)
     ended = ended + stale
   end
+  local cursor = '0'
+  repeat
+    local page = redis.call('HSCAN', held2, cursor, 'MATCH', slot .. '#*', 'COUNT', 100)
+    cursor = page[1]
+    for i = 1, #page[2], 2 do
+      local slot2 = string.sub(page[2][i], #slot + 2)
+      redis.call('HINCRBY', booked2, slot2, -tonumber(page[2][i + 1]))
+      redis.call('HDEL', held2, page[2][i])
+    end
+  until cursor == '0'
   for _, waiter in ipairs(redis.call('HKEYS', k.waiters)) do
     W.forget(k, slot, waiter)
     forgotten = forgotten + 1

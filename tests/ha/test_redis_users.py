@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from devstack.ha import HaStack
-from devstack.ha_config import MASTER_NAME, OPERATOR_USER, process_user
+from devstack.ha_config import AUTH_LINE, MASTER_NAME, OPERATOR_USER, process_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -99,3 +99,26 @@ def test_the_replicas_and_the_sentinels_follow_the_primary_as_their_own_users(ha
     # Each Sentinel has a command link and a hello subscription to the primary.
     assert users.count("vaksin-sentinel") >= len(stack.ports.sentinels)
     assert "default" not in users
+
+
+def test_a_run_folder_an_older_run_left_gets_this_run_s_users(ha_stack) -> None:
+    """make run-ha keeps each node's and Sentinel's configuration across runs (Sentinel rewrites
+    them): one an older run wrote, with the default user's password, starts with no default
+    user and this run's users, its role kept."""
+    old = ha_stack(min_replicas=0, web_nodes=1)
+    old.start_stores()
+    old.stop()
+    for config in [*old.run.glob("redis-*/redis.conf"), *old.run.glob("sentinel-*.conf")]:
+        kept = [line for line in config.read_text().splitlines() if not AUTH_LINE.match(line)]
+        config.write_text("\n".join([*kept, "requirepass older", "masterauth older"]) + "\n")
+    again = HaStack(run=old.run, ports=old.ports, password="newer-operator", env={})
+    try:
+        again.start_stores()
+        for port in [*again.ports.redis, *again.ports.sentinels]:
+            with pytest.raises(redis.AuthenticationError):
+                redis.Redis(port=port, password="older").ping()
+        replicas = [port for port in again.ports.redis if port != again.primary_port()]
+        assert len(replicas) == len(again.ports.redis) - 1
+        assert all(again.node(port).info("replication")["role"] == "slave" for port in replicas)
+    finally:
+        again.stop()

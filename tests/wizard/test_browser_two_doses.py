@@ -1,5 +1,6 @@
 """A real Chromium against a real gunicorn: a person books two doses through the wizard in Malay
-and is told both, on the confirmation page, in its calendar file and at the look-up."""
+and is told both, on the confirmation page, in its calendar file and at the look-up, then moves
+the second dose alone to another date of its range."""
 
 import datetime
 from pathlib import Path
@@ -8,9 +9,11 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import Browser, expect
 
+from availability.services import slot_set_capacity
 from devstack.people import mykad
-from devstack.sms import sms_size
-from tests.browser import assert_accessible, new_page, type_code
+from devstack.sms import code_sent_to, sms_size
+from tests.browser import PHONE, assert_accessible, new_page, type_code
+from tests.codes import resend_allowed
 from vaksin.store import bookings
 from vaksin.templatetags.vaksin import longdate
 
@@ -23,8 +26,11 @@ def test_a_person_books_in_malay_and_sees_both_doses_on_the_confirmation(
     day = make_slot(location="WTCKL", capacity=20, name="World Trade Centre Kuala Lumpur")
     make_slot(location="AXIATA", capacity=20, date=day, name="Axiata Arena")  # a centre step
     second = day + datetime.timedelta(days=56)  # the automatic second-dose places
+    later = day + datetime.timedelta(days=63)
+    slot_set_capacity(location="WTCKL", date=later, capacity=5, dose=2)
     with translation.override("ms"):
         first_spelled, second_spelled = longdate(day), longdate(second)
+        later_spelled = longdate(later)
     person = mykad()
     page = new_page(browser, viewport="phone")
     page.goto(f"{site}/")
@@ -80,5 +86,26 @@ def test_a_person_books_in_malay_and_sees_both_doses_on_the_confirmation(
     page.get_by_role("button", name="Semak").click()
     expect(page.locator("#second-dose")).to_contain_text(second_spelled)
     expect(page.locator("#second-dose-next")).to_contain_text("Ia sudah ditempah")
+    assert_accessible(page)
+
+    # With the code sent to the booking's phone, the second dose moves alone within its range.
+    resend_allowed(PHONE)  # the wizard's code was sent a moment ago
+    seen = sms_size(site_sms)
+    page.locator("#send").click()
+    page.wait_for_url("**/appointment/code/")
+    page.locator("#code").fill(code_sent_to(site_sms, PHONE, after=seen))
+    page.locator("#submit").click()
+    page.wait_for_url("**/appointment/manage/")
+    page.locator("#change-second").click()
+    expect(page.locator("h1")).to_have_text("Pilih tarikh baharu untuk dos kedua anda")
+    assert_accessible(page)
+    page.locator("#submit").click()  # nothing chosen: said in Malay, on the same page
+    expect(page.locator(".error-summary")).to_contain_text("Pilih tarikh")
+    assert_accessible(page)
+    page.get_by_label(later_spelled).check()
+    page.locator("#submit").click()
+    page.wait_for_url("**/appointment/done/")
+    expect(page.locator("#second-dose")).to_contain_text(later_spelled)
+    expect(page.locator(".summary-row", has_text="Dos 1")).to_contain_text(first_spelled)
     assert_accessible(page)
     page.context.close()

@@ -329,3 +329,17 @@ def test_a_sender_goes_on_when_redis_is_emptied_under_its_waiting_read(
     emptied.join()
     asked.join()
     assert counts.sent == 1
+
+
+def test_a_code_sender_that_dies_stops_the_relay_with_its_error(monkeypatch) -> None:
+    # A relay that looked alive while no code was sent would leave nobody able to verify.
+    def broken(**options: Any) -> None:
+        raise RuntimeError("the sender's bug")
+
+    monkeypatch.setattr("phones.sending.codes_send_run", broken)
+    deadline = time.monotonic() + 30
+    with pytest.raises(RuntimeError, match="the sender's bug"):
+        relay_run(
+            consumer="relay", block_ms=50, send_codes=True,
+            should_stop=lambda: time.monotonic() > deadline,
+        )  # fmt: skip

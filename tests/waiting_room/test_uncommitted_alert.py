@@ -60,7 +60,9 @@ def test_the_metric_is_quiet_before_the_room_opens_and_without_a_room(client, se
 
 def test_an_alert_rule_pages_on_it() -> None:
     rules = (ROOT / "deploy" / "prometheus" / "vaksin-alerts.yml").read_text()
-    rule = re.search(r"- alert: VaksinWaitingRoomUncommitted\n(.*?)(?=\n      - alert|\Z)", rules, re.S)
+    rule = re.search(
+        r"- alert: VaksinWaitingRoomUncommitted\n(.*?)(?=\n      - alert|\Z)", rules, re.S
+    )
     assert rule, "no alert rule for a room left uncommitted"
     assert f"max({METRIC}) == 1" in rule.group(1)
     assert "severity: page" in rule.group(1)
@@ -75,9 +77,7 @@ def test_the_dashboard_shows_it_in_red(opened_uncommitted) -> None:
     assert 'id="room-uncommitted"' not in operator.get(DASHBOARD).content.decode()
 
 
-def test_it_is_logged_once_a_minute_not_on_every_scrape(
-    client, opened_uncommitted, caplog
-) -> None:
+def test_it_is_logged_once_a_minute_not_on_every_scrape(client, opened_uncommitted, caplog) -> None:
     with caplog.at_level(logging.ERROR, logger="waiting_room.services"):
         scrape(client)
         scrape(client)

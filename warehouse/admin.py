@@ -75,6 +75,7 @@ class BookingAdmin(StaffPages, admin.ModelAdmin):
         "location_id",
         "date",
         "arrival_window",
+        "second_date",
         "booked_at",
         "cancelled_at",
     ]

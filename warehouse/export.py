@@ -32,6 +32,7 @@ __all__ = ["WATERMARK", "ExportSummary", "VerifyReport", "bookings_export", "boo
 
 CHUNK = 50_000  # log entries per transaction
 PIECE = 5_000  # log entries read and written at a time
+FIRST_PIECES = (500, 1_000, 2_000)
 
 Chunk = tuple[list[tuple[int, LogEntry]], list[BookingRow]]
 
@@ -106,24 +107,30 @@ def bookings_export(
     target = bookings.read_last_number()
     start = ExportWatermark.objects.get(name=WATERMARK).last_number
     summary = ExportSummary(last_number=start)
-    piece = min(chunk, PIECE)
+    # The first pieces are smaller, so that PostgreSQL starts writing soon after the run does.
+    sizes = iter([*(size for size in FIRST_PIECES if size < chunk), min(chunk, PIECE)])
+    size = next(sizes)
 
-    def read(after: int) -> Chunk:
-        entries = bookings.read_entries(after=after, count=min(piece, target - after))
+    def read(after: int, size: int) -> Chunk:
+        entries = bookings.read_entries(after=after, count=min(size, target - after))
         return entries, booking_rows(entries, exported_at=timezone.now())
 
     # Reading Redis and making the rows (references and all) cost about as much as PostgreSQL's
     # writing them, so the next piece is read and made while the current one is written: a
     # guess at where it starts, dropped and read afresh if another export moved the watermark
-    # meanwhile. Pieces are small, so that PostgreSQL starts writing soon after the run does.
+    # meanwhile.
     with ThreadPoolExecutor(max_workers=1) as reader:
         ahead: tuple[int, Future[Chunk]] | None = None
 
         def fetch(after: int) -> Chunk:
-            nonlocal ahead
-            entries, rows = ahead[1].result() if ahead and ahead[0] == after else read(after)
+            nonlocal ahead, size
+            if ahead and ahead[0] == after:
+                entries, rows = ahead[1].result()
+            else:
+                entries, rows = read(after, size)
+            size = next(sizes, size)
             end = entries[-1][0] if entries else target
-            ahead = (end, reader.submit(read, end)) if end < target else None
+            ahead = (end, reader.submit(read, end, size)) if end < target else None
             return entries, rows
 
         while True:

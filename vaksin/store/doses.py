@@ -1,7 +1,6 @@
 """Doses given at the centre, and a second dose let go once the first was given: one Lua
 script each (lua/registration/dose_given.lua, lua/registration/second_cancel.lua)."""
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -101,14 +100,13 @@ def doses_scan() -> dict[int, int]:
 
 
 def second_doses_held() -> dict[str, int]:
-    """Second-dose places held by live waiting-list offers, per second-dose slot (each offer's
-    waiter record names the one it holds: lua/waitlist/waitlist.lua's "held2"). Reads every
-    waiting list: for checks only."""
+    """Second-dose places held by live waiting-list offers, per second-dose slot: the offers'
+    own count ({vk}:held2, "<slot>#<second-dose slot>" -> places; lua/waitlist/waitlist.lua),
+    as the first-dose places they hold are counted in {vk}:held."""
     held: dict[str, int] = {}
     with answering():
-        for slot in client().smembers(keys.WAITING_SLOTS):
-            for record in client().hvals(keys.waiters_key(slot)):
-                slot2 = json.loads(record).get("held2") or ""
-                if slot2:
-                    held[slot2] = held.get(slot2, 0) + 1
+        found = client().hgetall(keys.HELD2)
+    for field, count in found.items():
+        slot2 = field.split("#", 1)[1]
+        held[slot2] = held.get(slot2, 0) + int(count)
     return held

@@ -155,12 +155,10 @@ def _write_or_halve(rows: list[BookingRow], refused: list[Refusal], *, careful: 
         # A savepoint: a refused batch is undone alone, not the caller's transaction.
         with transaction.atomic():
             return _copy_in_new(rows) if careful else _copy_in(rows)
-    except IntegrityError as error:
-        if not careful:
+    except ROW_REFUSALS as error:
+        if isinstance(error, IntegrityError) and not careful:
             # A row there already, or a clash with one: the careful way, which skips the first.
             return _write_or_halve(rows, refused, careful=True)
-        failure: Exception = error
-    except DataError as error:
         failure = error
     if len(rows) == 1:
         number, entry, _ = rows[0]

@@ -69,9 +69,10 @@ def appointment_counted(outcome: str) -> None:
 
 
 def appointment_cancel(*, appointment: Appointment, by: str = "person", reason: str = "") -> bool:
-    """Cancels the booking; its place goes to the next on the waiting list, or back to all."""
+    """Cancels the booking; its place goes to the next on the waiting list, or back to all.
+    Raises BookingError "dose_given" once its first dose was given (and "unavailable")."""
     try:
-        cancelled = bookings.cancel(
+        outcome = bookings.cancel(
             id_type=appointment.id_type,
             id_number=appointment.id_number,
             phone=appointment.phone,
@@ -83,9 +84,11 @@ def appointment_cancel(*, appointment: Appointment, by: str = "person", reason: 
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
-    if cancelled:
+    if outcome == "dose_given":
+        raise BookingError("dose_given")
+    if outcome == "cancelled":
         appointment_counted("cancelled")
-    return cancelled
+    return outcome == "cancelled"
 
 
 def appointment_move(

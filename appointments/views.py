@@ -202,6 +202,8 @@ def appointment_manage(
     request: HttpRequest, session: AppointmentSession, booking: Appointment
 ) -> HttpResponse:
     context = {"booking": booking, "notice": session.notice}
+    if session.notice == "dose_given":
+        context["dose_given_message"] = message("dose_given")
     response = render(request, "appointments/appointment_manage.html", context)
     if session.notice:
         session_save(response, session.with_notice(""))
@@ -217,8 +219,12 @@ def appointment_cancel_page(
         return render(request, "appointments/appointment_cancel.html", {"booking": booking})
     try:
         cancelled = appointment_cancel(appointment=booking)
-    except BookingError:
-        return busy(request)
+    except BookingError as error:
+        if error.code != "dose_given":
+            return busy(request)
+        response = see_other("appointment")
+        session_save(response, session.with_notice("dose_given"))
+        return response
     if not cancelled:
         return see_other("appointment")
     return _done(session, booking, what="cancelled")

@@ -212,15 +212,18 @@ def booking_cancel(*, reference: str, by: str, reason: str = "") -> bool:
     # A purged booking is long past: it stays as it was (cancel.lua refuses it too).
     if not number or not entry or entry.get("kind") != "booked" or is_purged(entry):
         return False
-    cancelled = bookings.cancel(
-        id_type=entry["id_type"],
-        id_number=entry["id_number"],
-        phone=entry["phone"],
-        number=number,
-        slot=keys.slot_field(entry["location"], entry["date"]),
-        by=by,
-        reason=reason,
-        offer_seconds=settings.OFFER_MINUTES * 60,
+    cancelled = (
+        bookings.cancel(
+            id_type=entry["id_type"],
+            id_number=entry["id_number"],
+            phone=entry["phone"],
+            number=number,
+            slot=keys.slot_field(entry["location"], entry["date"]),
+            by=by,
+            reason=reason,
+            offer_seconds=settings.OFFER_MINUTES * 60,
+        )
+        == "cancelled"
     )
     if cancelled:
         with contextlib.suppress(StoreError):

@@ -80,6 +80,10 @@ MESSAGES: dict[str, Promise] = {
     "same_slot": _(
         "That is the date and centre you are booked for already. Choose a different one"
     ),
+    "dose_given": _(
+        "Your first dose was given already, so this appointment can no longer be changed or "
+        "cancelled here. Only your second dose can be moved. Ask at your vaccination centre"
+    ),
     "offer_gone": _(
         "This place is no longer held for you: the time to book it has passed, or it was "
         "booked. Choose another date, or join the waiting list again"
@@ -130,6 +134,7 @@ STATUS: dict[str, int] = {
     Outcome.ALREADY_REGISTERED: 409,
     Outcome.PHONE_LIMIT: 409,
     Outcome.SAME_SLOT: 409,
+    Outcome.DOSE_GIVEN: 409,
     Outcome.OFFER_GONE: 410,
     "too_young": 400,
     "phone_unverified": 401,

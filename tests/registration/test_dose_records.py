@@ -32,6 +32,7 @@ from tests.slots import SlotMaker
 from tests.staff import staff_login
 from vaksin import store
 from vaksin.doses import second_dose_dates
+from vaksin.errors import BookingError, message
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, doses, keys, slots, waitlist
 from vaksin.store.connection import run_script
@@ -165,9 +166,10 @@ def test_a_second_dose_cancelled_lets_its_place_go_and_the_person_keeps_the_firs
         keys.bucketed_name(*keys.phone_key(booking_request(1, location="", date="").phone)): 1
     }
     assert store_problems() == []
-    # Cancelled afterwards, the booking gives back its first-dose place and no second again.
-    assert booking_cancel(reference=now, by="test")
-    assert booked2(mine) == 0
+    # Its first dose was given: the booking is not cancelled afterwards (the place was used),
+    # and no second-dose place is given back twice.
+    assert not booking_cancel(reference=now, by="test")
+    assert booked2(mine) == 0 and slots.read_slots().booked[f"WTCKL|{day}"] == 1
     assert store_problems() == []
 
 
@@ -421,3 +423,58 @@ def test_the_dose_form_carries_its_csrf_token(make_slot: SlotMaker) -> None:
 
     assert given.status_code == 302 and refused.status_code == 403
     assert "dose_second_given" not in AuditEntry.objects.values_list("action", flat=True)
+
+
+def test_a_booking_whose_first_dose_was_given_is_neither_cancelled_nor_moved(
+    make_slot: SlotMaker,
+) -> None:
+    """The place was used: a no-show recorded at the same moment as the dose, or a person's
+    cancel or move afterwards, is refused in the script; only the second dose may still move,
+    and once it is given too, nothing does."""
+    day = make_slot(capacity=2)
+    later = make_slot(capacity=2, date=day + datetime.timedelta(days=2))
+    mine = book(1, day)
+    record(mine.reference, DoseEvent.FIRST_GIVEN)
+    number, person = number_for(mine.reference) or 0, booking_request(1, location="", date="")
+
+    def move(date: datetime.date, *, second_only: bool) -> str:
+        return bookings.move(
+            id_type="mykad", id_number=person.id_number, phone=person.phone, number=number,
+            old_slot=keys.slot_field("WTCKL", day.isoformat()), location="WTCKL",
+            date=date.isoformat(), offer_seconds=60,
+            second_dates=second_dose_dates((day if second_only else date).isoformat()),
+            second_only=second_only,
+        ).outcome  # fmt: skip
+
+    assert not booking_cancel(reference=mine.reference, by="staff:nurse", reason="no_show")
+    assert move(later, second_only=False) == "dose_given"
+    counts = slots.read_slots()
+    assert counts.booked[f"WTCKL|{day}"] == 1 and booked2(mine) == 1
+    assert bookings.read_person_number("mykad", person.id_number) == number
+
+    # The control: the same cancel before any dose was given goes through.
+    other = book(2, day)
+    assert booking_cancel(reference=other.reference, by="staff:nurse", reason="no_show")
+
+    slot_set_capacity(location="WTCKL", date=day + datetime.timedelta(days=60), capacity=1, dose=2)
+    assert move(day + datetime.timedelta(days=60), second_only=True) == "moved"
+    assert store_problems() == []
+
+
+def test_a_person_is_told_why_after_the_first_dose_they_cannot_cancel(
+    make_slot: SlotMaker,
+) -> None:
+    from appointments.services import appointment_cancel, appointment_current
+
+    day = make_slot(capacity=2)
+    mine = book(1, day)
+    record(mine.reference, DoseEvent.FIRST_GIVEN)
+    person = booking_request(1, location="", date="")
+    held = appointment_current(
+        number=number_for(mine.reference) or 0, id_type="mykad", id_number=person.id_number
+    )
+    assert held is not None
+    with pytest.raises(BookingError) as refused:
+        appointment_cancel(appointment=held)
+    assert refused.value.code == "dose_given"
+    assert "first dose was given" in message("dose_given")

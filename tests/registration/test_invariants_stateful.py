@@ -235,9 +235,13 @@ class TwoDoseMachine(RuleBasedStateMachine):
 
     @rule(person=pairs_people)
     def cancel(self, person: int) -> None:
-        held = self.holds.pop(person, None)
+        held = self.holds.get(person)
         reference = held.reference if held else NOBODY_S
-        assert booking_cancel(reference=reference, by="test") == bool(held)
+        # A booking whose first dose was given keeps its place (it was used).
+        cancelled = bool(held) and held.given == 0
+        assert booking_cancel(reference=reference, by="test") == cancelled
+        if cancelled:
+            del self.holds[person]
 
     @rule(person=pairs_people, slot=firsts)
     def move(self, person: int, slot: int) -> None:
@@ -256,7 +260,9 @@ class TwoDoseMachine(RuleBasedStateMachine):
         )  # fmt: skip
         freed = (old_location, held.second) if held.second is not None else None
         second = self.earliest_second(slot, freed=freed)
-        if slot == held.first:
+        if held.given:
+            assert moved.outcome == "dose_given"
+        elif slot == held.first:
             assert moved.outcome == "same_slot"
         elif self.booked(slot) >= self.capacity[slot] or second is None:
             assert moved.outcome == "sold_out"
@@ -281,7 +287,9 @@ class TwoDoseMachine(RuleBasedStateMachine):
             location=location, date=self.day(day).isoformat(), offer_seconds=60,
             second_dates=second_dose_dates(self.day(offset).isoformat()), second_only=True,
         )  # fmt: skip
-        if held.second is None:
+        if held.given == 2:
+            assert moved.outcome == "dose_given"
+        elif held.second is None:
             assert moved.outcome == "unknown_slot"
         elif held.second == day:
             assert moved.outcome == "same_slot"

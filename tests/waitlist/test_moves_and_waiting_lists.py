@@ -207,8 +207,8 @@ def _plain_cancel(reference: str) -> None:
     run_script(
         "registration/cancel",
         keys=[keys.BOOKED, keys.BOOKINGS, keys.BOOKED2, *(bucket for bucket, _ in names)],
-        args=[number_for(reference), "person", "", len(names) // 2,
-              *(field for _, field in names)],
+        args=[number_for(reference), "person", "", len(names) // 2, keys.DOSES_PREFIX,
+              keys.DOSES_BUCKET_SIZE, *(field for _, field in names)],
     )  # fmt: skip
 
 

@@ -189,9 +189,10 @@ def cancel(
     by: str,
     reason: str,
     offer_seconds: int,
-) -> bool:
-    """Cancels booking `number` if the person still holds it, and offers its place to the next
-    waiter of its `slot` (read from the booking's entry) in the same step; see
+) -> str:
+    """Cancels booking `number` if the person still holds it and no dose of it was given, and
+    offers its place to the next waiter of its `slot` (read from the booking's entry) in the
+    same step; returns "cancelled", "not_found" or "dose_given". See
     lua/registration/cancel_release.lua and lua/registration/cancel.lua."""
     names = keys.person_keys(id_type, id_number) + keys.phone_keys(phone)
     reply = run_script(
@@ -211,15 +212,18 @@ def cancel(
             by,
             reason,
             len(names) // 2,
+            keys.DOSES_PREFIX,
+            keys.DOSES_BUCKET_SIZE,
             *(field for _, field in names),
         ],
     )
-    return bool(reply[0] == "cancelled")
+    return str(reply[0])
 
 
 @dataclass(frozen=True)
 class MoveOutcome:
-    """What the move script decided: MOVED, NOT_FOUND, UNKNOWN_SLOT, SAME_SLOT or SOLD_OUT."""
+    """What the move script decided: MOVED, NOT_FOUND, UNKNOWN_SLOT, SAME_SLOT, SOLD_OUT or
+    DOSE_GIVEN (a dose was given: only a second not yet given may move)."""
 
     outcome: Outcome
     number: int = 0  # the new booking's number, for "moved"
@@ -259,7 +263,8 @@ def move(
             *(bucket for bucket, _ in names),
         ],
         args=[number, phone, location, date, offer_seconds, ",".join(second_dates),
-              "second" if second_only else "", *(field for _, field in names)],
+              "second" if second_only else "", keys.DOSES_PREFIX, keys.DOSES_BUCKET_SIZE,
+              *(field for _, field in names)],
     )  # fmt: skip
     outcome = Outcome(str(reply[0]))
     if outcome == Outcome.MOVED:

@@ -63,3 +63,4 @@ class Outcome(StrEnum):
     MOVED = "moved"
     NOT_FOUND = "not_found"
     SAME_SLOT = "same_slot"
+    DOSE_GIVEN = "dose_given"

@@ -1,19 +1,23 @@
--- uses: lib/holder
+-- uses: lib/holder lib/doses_given
 -- Cancels one booking: returns its place to the slot, frees the person to book again and gives
 -- the phone back one of its places. The booking stays in the stream (the log the export and the
 -- audit read); a 'cancelled' entry follows it, naming the phone, language, centre and dates, so
 -- that the relay can send its SMS from that entry alone. Its second dose goes back with it.
+-- A booking whose first dose was given is not cancelled (its place was used; only its second
+-- dose can go: registration/second_cancel.lua), which also settles a no-show recorded at the
+-- same moment as the dose.
 --
 -- KEYS[1] booked hash   KEYS[2] bookings stream   KEYS[3] second-dose booked hash
 -- ARGV[1] booking number   ARGV[2] who cancels   ARGV[3] why
 -- ARGV[4] n, how many person keys are in use (the current one, then PERSON_KEY_SECRET_FALLBACKS)
+-- ARGV[5] the doses hashes' prefix   ARGV[6] bookings to a hash (keys.DOSES_BUCKET_SIZE)
 -- KEYS[4...3+n] the person's buckets under each, KEYS[4+n...] the phone's buckets
--- ARGV[5...4+n] the person's fields, ARGV[5+n...] the phone's fields
+-- ARGV[7...6+n] the person's fields, ARGV[7+n...] the phone's fields
 --
 -- Returns {"cancelled", number of the cancellation entry} or {"not_found"} (not held, or
--- purged).
+-- purged), {"dose_given"}.
 
-local number, versions, FIELD_OFFSET = ARGV[1], tonumber(ARGV[4]), 1
+local number, versions, FIELD_OFFSET = ARGV[1], tonumber(ARGV[4]), 3
 local found = holder(KEYS, ARGV)
 local bucket, person = found.person(4, 3 + versions, FIELD_OFFSET, number)
 if not bucket then return {'not_found'} end
@@ -21,6 +25,9 @@ if not bucket then return {'not_found'} end
 -- past is not cancelled (its counters stay as they were).
 local held = found.entry(KEYS[2], number)
 if not held then return {'not_found'} end
+if doses_given().given(KEYS[2], ARGV[5], tonumber(ARGV[6]), number, held) then
+  return {'dose_given'}
+end
 local slot = held['location'] .. '|' .. held['date']
 local booked = tonumber(redis.call('HGET', KEYS[1], slot) or '0')
 if booked < 1 then error('booked count of ' .. slot .. ' is already 0') end

@@ -1,4 +1,4 @@
--- uses: waitlist/waitlist lib/arrival lib/holder
+-- uses: waitlist/waitlist lib/arrival lib/holder lib/doses_given
 -- Moves one booking to another centre or date, in one step: the new place is taken and the
 -- old one released, or nothing changes. Every check before the first write. The log gets a
 -- 'cancelled' entry for the old booking (moved_to the new one: no SMS of its own) and a
@@ -9,7 +9,8 @@
 -- The second dose follows the first: it moves to the earliest of ARGV[6]'s dates (the new first
 -- dose's range) with a place, its old place counting as free, or the move is refused (sold out).
 -- With ARGV[7] = 'second', only the second dose moves, to ARGV[4] (a date of ARGV[6]: the
--- first dose's own range), and the first stays as it is.
+-- first dose's own range), and the first stays as it is. Once the first dose was given only
+-- the second may move, and once both were, nothing does.
 --
 -- KEYS[1] capacity hash   KEYS[2] booked hash   KEYS[3] bookings stream   KEYS[4] centres hash
 -- KEYS[5...11] the waiting-list keys of the old slot (keys.waitlist_keys)
@@ -18,17 +19,18 @@
 -- ARGV[1] booking number   ARGV[2] the phone it was booked with   ARGV[3] new centre id
 -- ARGV[4] new date   ARGV[5] seconds an offer is held
 -- ARGV[6] the second dose's dates, earliest first, comma-separated ('' = one dose only)
--- ARGV[7] 'second' to move the second dose alone, else ''   ARGV[8...] the person's fields
+-- ARGV[7] 'second' to move the second dose alone, else ''
+-- ARGV[8] the doses hashes' prefix   ARGV[9] bookings to a hash   ARGV[10...] the person's fields
 --
 -- Returns {"moved", new number, arrival window, second date, second window} or {"not_found"}
--- (not held, or purged), {"unknown_slot"}, {"same_slot"}, {"sold_out"}.
+-- (not held, or purged), {"unknown_slot"}, {"same_slot"}, {"sold_out"}, {"dose_given"}.
 
 local W = waitlist()
 local capacity_key, booked_key, stream_key, centres_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local number, phone, location, date = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local capacity2_key, booked2_key, second_dates = KEYS[12], KEYS[13], ARGV[6]
 local second_only = ARGV[7] == 'second'
-local FIRST_PERSON, FIELD_OFFSET = 14, -6
+local FIRST_PERSON, FIELD_OFFSET = 14, -4
 
 local arrival_window = arrival()
 
@@ -39,6 +41,8 @@ if not bucket then return {'not_found'} end
 local held = found.entry(stream_key, number)
 if not held then return {'not_found'} end
 if held['phone'] ~= phone then return {'not_found'} end
+local given = doses_given().given(stream_key, ARGV[8], tonumber(ARGV[9]), number, held)
+if given == '2' or (given and not second_only) then return {'dose_given'} end
 
 local old_slot = held['location'] .. '|' .. held['date']
 local old_second = held['date2'] and held['location'] .. '|' .. held['date2']

@@ -3,8 +3,9 @@
 The pickers' radios (`place_radio`), the text fields and their error messages are written
 here rather than by included templates: a page of fourteen dates spent most of its time
 including one template per option, and the public pages are most of what a citizen costs the
-origin (bench/journey_profile.py). Static
-file URLs and spelled-out dates are kept once worked out, as the same few recur on every page.
+origin (bench/journey_profile.py). Static file URLs, spelled-out dates and the parts of a page
+that depend on the language alone ({% per_language %}) are kept once worked out, as the same
+few recur on every page.
 """
 
 import datetime
@@ -46,8 +47,9 @@ def _asset(path: str) -> str:
 
 
 @receiver(setting_changed)
-def _forget_assets(*, setting: str, **kwargs: Any) -> None:
-    """Tests change the storage or the URL of static files: the URLs kept are then stale."""
+def _forget_kept(*, setting: str, **kwargs: Any) -> None:
+    """Tests change the storage or the URL of static files, or the URLs: what was kept from
+    them is then stale."""
     if setting in ("STORAGES", "STATIC_URL", "STATIC_ROOT"):
         _asset.cache_clear()
     if setting in ("STORAGES", "STATIC_URL", "STATIC_ROOT", "ROOT_URLCONF", "LANGUAGES"):

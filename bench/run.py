@@ -920,13 +920,21 @@ def check_export(figures: Figures) -> None:
     except CommandError:
         verdict = "differs"
         figures.problems.append("export --verify found a difference")
-    copied, copy_seconds = raw_copy_seconds()
     figures.add(
         "Export to PostgreSQL, then --verify",
         verdict,
         f"{rows:,} rows, {waiting:,} log entries waiting when it started (the export process "
         "stopped for the run)",
     )
+    if not rows:
+        # A partial run that booked nothing has nothing to time: say so, print no figure.
+        figures.add(
+            "  export_bookings, cold / raw COPY of the same rows into the same table",
+            "not measured",
+            "no bookings were made in this run (run the booking section with it)",
+        )
+        return
+    copied, copy_seconds = raw_copy_seconds()
     figures.refuse(export_faster_than_copy(rows, seconds, copy_seconds))
     ratio = round((rows / seconds) / (copied / copy_seconds), 2)
     figures.target(

@@ -115,6 +115,18 @@ SMS_OF_KIND = {
         "ta": "Vaksin: {centre}, {date} தடுப்பூசி சந்திப்பு ரத்து செய்யப்பட்டது. "
         "மையத்திற்குச் செல்ல வேண்டாம். Vaksin தளத்தில் மீண்டும் பதிவு செய்யலாம்.",
     },
+    # The booking that replaces one whose second dose was let go (registration/second_cancel):
+    # the first dose stays recorded; the reference changes, as after any change.
+    "second_released": {
+        "en": "Vaksin: your second dose at {centre} on {date2} is cancelled. Your first dose "
+        "is recorded. New ref {reference}.",
+        "ms": "Vaksin: dos kedua anda di {centre} pada {date2} telah dibatalkan. Dos pertama "
+        "anda direkodkan. Rujukan baharu {reference}.",
+        "zh-hans": "Vaksin：您在 {centre}（{date2}）的第二剂已取消。第一剂已记录。"
+        "新预约编号 {reference}。",
+        "ta": "Vaksin: {centre}, {date2} இரண்டாம் டோஸ் ரத்து செய்யப்பட்டது. முதல் டோஸ் "
+        "பதிவாகியுள்ளது. புதிய முன்பதிவு எண் {reference}.",
+    },
     "offered": {
         "en": "Vaksin: a place is free at {centre} on {date}. It is held for you until "
         "{until}. To book it: {link}",
@@ -260,7 +272,7 @@ class Confirmation:
     date: datetime.date
     window: str
     lang: str
-    kind: str = "booked"  # "booked", "changed", "cancelled" or "offered"
+    kind: str = "booked"  # "booked", "changed", "second_released", "cancelled" or "offered"
     until: str = ""  # for an offer: when it lapses, "HH:MM" Malaysian time
     link: str = ""  # for an offer: where to accept it
     id_ending: str = ""  # for a booking: the last 4 characters of the person's ID number

@@ -72,6 +72,8 @@ class BatchResult:
 
 
 def _kind(entry: LogEntry) -> str:
+    if entry.get("kind") == "booked" and entry.get("released2"):
+        return "second_released"
     if entry.get("kind") == "booked" and entry.get("moved_from"):
         return "changed"
     return entry.get("kind", "booked")
@@ -98,9 +100,15 @@ def _confirmation(
         until=until,
         link=link,
         id_ending=entry.get("id_number", "")[-4:],
-        second_date=datetime.date.fromisoformat(entry["date2"]) if entry.get("date2") else None,
+        second_date=_second_date(entry),
         second_window=entry.get("window2", ""),
     )
+
+
+def _second_date(entry: LogEntry) -> datetime.date | None:
+    """The second dose the message names: the booking's, or the one just let go."""
+    found = entry.get("date2") or entry.get("released2")
+    return datetime.date.fromisoformat(found) if found else None
 
 
 def channels_for(entry: LogEntry) -> list[str]:
@@ -108,7 +116,8 @@ def channels_for(entry: LogEntry) -> list[str]:
     without a phone, assisted/phoneless.py), and e-mail for a booking (or the new booking of a
     change) when one was given."""
     sms = [] if is_phoneless(entry.get("phone", "")) else ["sms"]
-    return [*sms, "email"] if entry.get("email") and entry.get("kind") == "booked" else sms
+    booking = entry.get("kind") == "booked" and not entry.get("released2")
+    return [*sms, "email"] if entry.get("email") and booking else sms
 
 
 def _address(channel: str, entry: LogEntry) -> str:

@@ -34,6 +34,8 @@ BUDGET_TWO_DOSES = {
     "booked": {"en": 2, "ms": 2, "zh-hans": 3, "ta": 4},
     "changed": {"en": 2, "ms": 2, "zh-hans": 3, "ta": 4},
     "cancelled": {"en": 2, "ms": 2, "zh-hans": 2, "ta": 3},
+    # The first dose given, the second let go: the date let go, no window.
+    "second_released": {"en": 2, "ms": 2, "zh-hans": 2, "ta": 3},
 }
 # A production address as long as a ministry's is likely to be.
 SITE_URL = "https://www.vaksin.gov.my"
@@ -65,7 +67,9 @@ def confirmation(
         # The second dose on a date of the same month: the longest month name twice, an upper
         # bound of any real pair. A cancellation's entry has no second window.
         second_date=day if two_doses else None,
-        second_window="09:00-09:30" if two_doses and kind != "cancelled" else "",
+        second_window="09:00-09:30"
+        if two_doses and kind not in ("cancelled", "second_released")
+        else "",
     )
 
 

@@ -478,3 +478,21 @@ def test_a_person_is_told_why_after_the_first_dose_they_cannot_cancel(
         appointment_cancel(appointment=held)
     assert refused.value.code == "dose_given"
     assert "first dose was given" in message("dose_given")
+
+
+def test_a_second_dose_let_go_is_said_as_such_not_as_a_change(make_slot: SlotMaker) -> None:
+    from confirmations.messages import sms_text
+    from confirmations.services import _confirmation, channels_for
+
+    day = make_slot(capacity=2)
+    mine = book(1, day)
+    record(mine.reference, DoseEvent.FIRST_GIVEN)
+    now = record(mine.reference, DoseEvent.SECOND_CANCEL)
+
+    entry = bookings.read_entry(number_for(now) or 0) or {}
+    told = _confirmation(now, entry, slots.read_slots().centres)
+    assert told.kind == "second_released"
+    text = sms_text(told)
+    month = datetime.date.fromisoformat(mine.second_date).strftime("%B")
+    assert "second dose" in text and month in text and now in text
+    assert channels_for(entry) == ["sms"]  # no e-mail of a new booking

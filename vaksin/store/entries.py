@@ -28,6 +28,7 @@ class LogEntry(TypedDict, total=False):
     lang: str
     at: str  # Unix seconds, from Redis's clock
     moved_from: str  # the number of the booking a move replaced
+    released2: str  # a booking that replaced one whose second dose was let go: that date
     # A cancellation: which booking, by whom, why; a move's names the booking that replaced it.
     booking: str
     by: str

@@ -5,7 +5,8 @@
 -- A booking's log entry never changes, and cancel.lua and move.lua give back the second-dose
 -- place its entry names; so, as a move does, the booking is replaced: a 'cancelled' entry for
 -- it (reason ARGV[3], 'dose' '2', 'moved_to' the new one, and its 'date2') and a 'booked' entry
--- with the same person, phone, place and window and no second dose ('moved_from' the old one).
+-- with the same person, phone, place and window and no second dose ('moved_from' the old one,
+-- 'released2' the date let go: its SMS says that, not a change).
 -- The person's name points at the new one, the doses record carries the first dose over, and
 -- the second-dose slot's count goes down by one. The phone keeps its count (one booking).
 --
@@ -55,7 +56,7 @@ redis.call('XADD', stream_key, replaced .. '-0', 'kind', 'booked',
   'id_type', held['id_type'], 'id_number', held['id_number'], 'name', held['name'],
   'phone', held['phone'], 'email', held['email'] or '', 'location', held['location'],
   'date', held['date'], 'window', held['window'], 'lang', held['lang'] or 'en', 'at', at,
-  'moved_from', number)
+  'moved_from', number, 'released2', held['date2'])
 redis.call('HSET', bucket, person, replaced)
 redis.call('HSET', new_key, new_field, '1')
 redis.call('HDEL', old_key, old_field)

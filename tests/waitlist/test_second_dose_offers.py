@@ -8,14 +8,14 @@ import time
 
 from availability.services import slot_set_capacity
 from devstack.people import book_someone, mykad, new_phone
-from registration.services import booking_create, booking_request_clean
+from registration.services import BookingRequest, booking_create, booking_request_clean
 from vaksin.errors import BookingError
 from vaksin.invariants import store_problems
 from vaksin.store import bookings, keys, slots, waitlist
 from waitlist.services import offer_accept, offer_link, offer_read, waitlist_join
 
 
-def _request(day: datetime.date) -> object:
+def _request(day: datetime.date) -> BookingRequest:
     return booking_request_clean(
         id_type="mykad",
         id_number=mykad(),
@@ -28,7 +28,7 @@ def _request(day: datetime.date) -> object:
     )
 
 
-def _join(request: object) -> int:
+def _join(request: BookingRequest) -> int:
     return waitlist_join(request=request, verified_until=int(time.time()) + 3600).position
 
 

@@ -67,7 +67,7 @@ def cancel(i: int, day: datetime.date, number: int) -> None:
     assert bookings.cancel(
         id_type="mykad", id_number=mykad(i), phone=f"+6013{i:07d}", number=number,
         slot=keys.slot_field("WTCKL", day.isoformat()), by="person", reason="", offer_seconds=600,
-    )  # fmt: skip
+    ) == "cancelled"  # fmt: skip
 
 
 @pytest.mark.django_db

@@ -568,6 +568,8 @@ def _date_context(state: WizardState, listing: dict[str, Any]) -> dict[str, Any]
         "full_dates": full_dates,
         "single_centre": bool(_single_centre(state.answers.get("state", ""))),
         "sold_out_date": wanted if state.notice == "sold_out" else "",
+        # A date is offered with its second dose (vaksin/doses.py): the page says when.
+        "dose_interval": settings.DOSE_INTERVAL_DAYS,
     }
 
 

@@ -475,3 +475,16 @@ def test_someone_turning_100_on_the_day_of_their_appointment_may_choose_it(
     person["id_number"] = f"{day:%y%m%d}140001"
     walk(person, location="WTCKL", date=day.isoformat())
     assert client.get("/register/check/").status_code == 200
+
+
+def test_the_date_step_says_each_date_comes_with_its_second_dose(
+    client: Client, make_slot, walk, person, settings
+):
+    day = make_slot(location="WTCKL", state="MY-14")
+    walk(person, location="WTCKL", date=day.isoformat(), until="details")
+    client.post("/register/state/", {"state": "MY-14"})
+    page = client.get("/register/date/").content.decode()
+    assert "second dose at the same centre, 56 to 84 days later" in page
+    assert 'aria-describedby="date-hint dose-hint freshness' in page
+    settings.DOSE_INTERVAL_DAYS = None
+    assert "second dose" not in client.get("/register/date/").content.decode()

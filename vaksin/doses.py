@@ -1,6 +1,7 @@
 """The second dose: which dates may hold it, from a first dose's date and DOSE_INTERVAL_DAYS."""
 
 import datetime
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -11,8 +12,15 @@ def second_dose_dates(first: str) -> tuple[str, ...]:
     interval = settings.DOSE_INTERVAL_DAYS
     if not interval or not first:
         return ()
+    return _dates_after(first, *interval)
+
+
+# Every booking asks for its first date's range (every day of DOSE_INTERVAL_DAYS): making them
+# anew each time was the largest piece of a booking's own Python work (bench/profile.py), and
+# bookings name few distinct first dates.
+@lru_cache(maxsize=4096)
+def _dates_after(first: str, low: int, high: int) -> tuple[str, ...]:
     day = datetime.date.fromisoformat(first)
-    low, high = interval
     return tuple((day + datetime.timedelta(days=n)).isoformat() for n in range(low, high + 1))
 
 

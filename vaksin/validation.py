@@ -168,6 +168,12 @@ def clean_name(value: object) -> str:
         raise FieldError("name_missing")
     if len(text) > NAME_MAX_LENGTH:
         raise FieldError("name_too_long")
+    if text.isascii():
+        # The same rule without a look-up per character: once split() has taken the whitespace
+        # controls, an ASCII control character is what isprintable() refuses.
+        if not text.isprintable() or not any(char.isalpha() for char in text):
+            raise FieldError("name_characters")
+        return text
     # Zero-width joiners are part of correct spelling in several Indic scripts.
     categories = {
         unicodedata.category(char)[0] for char in text if not char.isspace() and char not in JOINERS

@@ -120,7 +120,7 @@ def outbox_oldest_unrelayed() -> int | None:
 def confirmation_batch_read(
     numbers: list[int],
 ) -> tuple[dict[int, LogEntry], dict[str, PublishedCentre]]:
-    """The log entries of bookings `numbers` and every centre, in one round trip.
+    """The log entries of bookings `numbers` and the centres they name, in one round trip.
 
     A relay batch is a run of consecutive log entries, so one XRANGE over its span reads it; when
     the numbers are scattered (several relays, a batch taken over from a dead one), each entry
@@ -145,7 +145,11 @@ def confirmation_batch_read(
         for entry, fields in reply
         if keys.entry_number(entry) in wanted
     }
-    return entries, {key: PublishedCentre.from_json(value) for key, value in centres.items()}
+    # Only the batch's own centres are parsed: a batch names a few, the country has hundreds.
+    named = {entry.get("location", "") for entry in entries.values()}
+    return entries, {
+        key: PublishedCentre.from_json(centres[key]) for key in named if key in centres
+    }
 
 
 @dataclass(frozen=True)

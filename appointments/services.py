@@ -110,21 +110,10 @@ def appointment_move(
         raise BookingError("unknown_slot")
     if not _old_enough_on(appointment, date, today=today):
         raise BookingError("too_young")
-    try:
-        outcome = bookings.move(
-            id_type=appointment.id_type,
-            id_number=appointment.id_number,
-            phone=appointment.phone,
-            number=appointment.number,
-            old_slot=keys.slot_field(appointment.location, appointment.date),
-            location=location,
-            date=date.isoformat(),
-            offer_seconds=settings.OFFER_MINUTES * 60,
-            second_dates=second_dose_dates(date.isoformat()),
-        )
-    except StoreError:
-        raise BookingError("unavailable", retry_after=2) from None
-    return _moved(outcome)
+    return _move(
+        appointment, location=location, date=date.isoformat(),
+        second_dates=second_dose_dates(date.isoformat()),
+    )  # fmt: skip
 
 
 def appointment_move_second(*, appointment: Appointment, date: object) -> Appointment:
@@ -139,6 +128,22 @@ def appointment_move_second(*, appointment: Appointment, date: object) -> Appoin
         raise BookingError("invalid", fields={"second_date": ["date_missing"]}) from None
     if not appointment.second_date or day not in offered:
         raise BookingError("unknown_slot")
+    return _move(
+        appointment, location=appointment.location, date=day, second_dates=offered,
+        second_only=True,
+    )  # fmt: skip
+
+
+def _move(
+    appointment: Appointment,
+    *,
+    location: str,
+    date: str,
+    second_dates: tuple[str, ...],
+    second_only: bool = False,
+) -> Appointment:
+    """One run of the move script for the appointment (lua/registration/move.lua), its
+    outcome counted: the booking that replaces it, or BookingError."""
     try:
         outcome = bookings.move(
             id_type=appointment.id_type,
@@ -146,18 +151,14 @@ def appointment_move_second(*, appointment: Appointment, date: object) -> Appoin
             phone=appointment.phone,
             number=appointment.number,
             old_slot=keys.slot_field(appointment.location, appointment.date),
-            location=appointment.location,
-            date=day,
+            location=location,
+            date=date,
             offer_seconds=settings.OFFER_MINUTES * 60,
-            second_dates=offered,
-            second_only=True,
+            second_dates=second_dates,
+            second_only=second_only,
         )
     except StoreError:
         raise BookingError("unavailable", retry_after=2) from None
-    return _moved(outcome)
-
-
-def _moved(outcome: bookings.MoveOutcome) -> Appointment:
     appointment_counted(outcome.outcome)
     if outcome.outcome != "moved":
         raise BookingError(outcome.outcome)

@@ -277,6 +277,26 @@ def _change_choices(booking: Appointment) -> tuple[list[dict[str, Any]], Any]:
     return groups, listing["as_of"]
 
 
+def _moved(
+    request: HttpRequest,
+    session: AppointmentSession,
+    field: str,
+    move: Callable[[], Appointment],
+) -> HttpResponse | tuple[list[dict[str, str]], int]:
+    """Runs a move: the page after it, or the error to show against `field` with its status
+    (a move refused, say a full date, keeps the person on the page to choose again)."""
+    try:
+        moved = move()
+    except BookingError as error:
+        if error.code == "unavailable":
+            return busy(request)
+        if error.code == "not_found":
+            return see_other("appointment")
+        code = "date_missing" if error.code == "invalid" else error.code
+        return [{"anchor": f"{field}-first", "message": message(code)}], STATUS.get(error.code, 400)
+    return _done(session, moved, what="changed")
+
+
 @_held(verified=True)
 def appointment_change(
     request: HttpRequest, session: AppointmentSession, booking: Appointment
@@ -285,18 +305,13 @@ def appointment_change(
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "POST":
-        try:
-            moved = appointment_move(appointment=booking, slot=request.POST.get("slot"))
-        except BookingError as error:
-            if error.code == "unavailable":
-                return busy(request)
-            if error.code == "not_found":
-                return see_other("appointment")
-            code = "date_missing" if error.code == "invalid" else error.code
-            errors = [{"anchor": "slot-first", "message": message(code)}]
-            status = STATUS.get(error.code, 400)
-        else:
-            return _done(session, moved, what="changed")
+        moved = _moved(
+            request, session, "slot",
+            lambda: appointment_move(appointment=booking, slot=request.POST.get("slot")),
+        )  # fmt: skip
+        if isinstance(moved, HttpResponse):
+            return moved
+        errors, status = moved
     groups, as_of = _change_choices(booking)
     context = {
         "booking": booking,
@@ -338,20 +353,15 @@ def appointment_second_dose(
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "POST":
-        try:
-            moved = appointment_move_second(
+        moved = _moved(
+            request, session, "second_date",
+            lambda: appointment_move_second(
                 appointment=booking, date=request.POST.get("second_date")
-            )
-        except BookingError as error:
-            if error.code == "unavailable":
-                return busy(request)
-            if error.code == "not_found":
-                return see_other("appointment")
-            code = "date_missing" if error.code == "invalid" else error.code
-            errors = [{"anchor": "second_date-first", "message": message(code)}]
-            status = STATUS.get(error.code, 400)
-        else:
-            return _done(session, moved, what="changed")
+            ),
+        )  # fmt: skip
+        if isinstance(moved, HttpResponse):
+            return moved
+        errors, status = moved
     context = {
         "booking": booking,
         "choices": _second_dose_choices(booking),

@@ -100,9 +100,12 @@ local function pass()
   return position
 end
 
--- The second dose: {date, window, slot} of the earliest date offered with a place left, or nil.
+-- The second dose: {date, its places booked, its capacity, its slot field} of the earliest date
+-- offered with a place left, or nil.
 local function second_dose()
-  for date in string.gmatch(second_dates, '[^,]+') do
+  -- Fixed-width dates ("YYYY-MM-DD,"): cut out, not matched, on the booking's hot path.
+  for at = 1, #second_dates, 11 do
+    local date = string.sub(second_dates, at, at + 9)
     local slot2 = location .. '|' .. date
     local capacity2 = tonumber(redis.call('HGET', capacity2_key, slot2) or '0')
     local booked2 = tonumber(redis.call('HGET', booked2_key, slot2) or '0')

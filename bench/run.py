@@ -42,6 +42,7 @@ from bench.confirmations import (
 )
 from bench.cpu import Meter
 from bench.doses import run_doses
+from bench.export_speed import raw_copy_seconds
 from bench.guards import (
     above_ceiling,
     above_servable,
@@ -872,33 +873,6 @@ def check_confirmations(figures: Figures) -> None:
     )
     if missing or twice:
         figures.problems.append(f"confirmations: {missing} missing, {twice} sent twice")
-
-
-def raw_copy_seconds() -> tuple[int, float]:
-    """A raw COPY of the booked rows of the log into the warehouse's own table, emptied first
-    and restored after (TRUNCATE and COPY in a transaction rolled back): the floor the export
-    is judged against. Returns the rows and the seconds of the COPY alone."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from vaksin.store import bookings
-    from warehouse.rows import BOOKING_COLUMNS, booking_rows, copy_text
-
-    entries = []
-    after = 0
-    while chunk := bookings.read_entries(after=after, count=50_000):
-        entries.extend(chunk)
-        after = chunk[-1][0]
-    rows = booking_rows(entries, exported_at=timezone.now())
-    text = copy_text(rows)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("TRUNCATE registration_booking")
-        started = time.monotonic()
-        with cursor.copy(f"COPY registration_booking ({BOOKING_COLUMNS}) FROM STDIN") as copy:
-            copy.write(text)
-        seconds = time.monotonic() - started
-        transaction.set_rollback(True)
-    return len(rows), seconds
 
 
 def check_export(figures: Figures) -> None:

@@ -11,7 +11,7 @@ checks that ticket's pass, so a helpline never books ahead of the queue.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
@@ -50,16 +50,7 @@ class AssistedBooking:
     second_dose: dict[str, str] | None
 
     def as_session(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "location": self.location,
-            "date": self.date,
-            "arrival_window": self.arrival_window,
-            "lang": self.lang,
-            "phone_ending": self.phone_ending,
-            "created": self.created,
-            "second_dose": self.second_dose,
-        }
+        return asdict(self)
 
 
 def helpline_code_send(*, phone: object, client_address: str, lang: str) -> str:

@@ -1,4 +1,4 @@
--- uses: lib/arrival
+-- uses: lib/arrival lib/second_dose
 -- Books one person into one slot for one verified phone, atomically. Every check runs before
 -- the first write, because Redis has no rollback: an error after a write would leave half a
 -- booking. Every key is read before it is written, so a key of the wrong type fails the script
@@ -100,19 +100,14 @@ local function pass()
   return position
 end
 
+local earliest_second = second_dose()
+
 -- The second dose: {date, its places booked, its capacity, its slot field} of the earliest date
 -- offered with a place left, or nil.
-local function second_dose()
-  -- Fixed-width dates ("YYYY-MM-DD,"): cut out, not matched, on the booking's hot path.
-  for at = 1, #second_dates, 11 do
-    local date = string.sub(second_dates, at, at + 9)
-    local slot2 = location .. '|' .. date
-    local capacity2 = tonumber(redis.call('HGET', capacity2_key, slot2) or '0')
-    local booked2 = tonumber(redis.call('HGET', booked2_key, slot2) or '0')
-    if not capacity2 or not booked2 then error('corrupt second-dose counters for ' .. slot2) end
-    if booked2 < capacity2 then return {date, booked2, capacity2, slot2} end
-  end
-  return nil
+local function second_place()
+  local date, booked2, capacity2, slot2 =
+    earliest_second(capacity2_key, booked2_key, location, second_dates)
+  return date and {date, booked2, capacity2, slot2}
 end
 
 -- Every read and check; returns the reply, plus the new booking's details when it may be
@@ -144,7 +139,7 @@ local function decide()
   if booked >= capacity then return {'sold_out'} end
   local second = nil
   if second_dates ~= '' then
-    second = second_dose()
+    second = second_place()
     if not second then return {'sold_out'} end
   end
   -- The phone's limit before the person: a phone at its limit learns nothing of anyone it asks

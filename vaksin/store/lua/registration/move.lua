@@ -1,4 +1,4 @@
--- uses: waitlist/waitlist lib/arrival lib/holder lib/doses_given
+-- uses: waitlist/waitlist lib/arrival lib/holder lib/doses_given lib/second_dose
 -- Moves one booking to another centre or date, in one step: the new place is taken and the
 -- old one released, or nothing changes. Every check before the first write. The log gets a
 -- 'cancelled' entry for the old booking (moved_to the new one: no SMS of its own) and a
@@ -70,17 +70,10 @@ local hours = cjson.decode(centre)
 -- as free (it is let go in this same step).
 local second = nil
 if second_dates ~= '' then
-  for candidate in string.gmatch(second_dates, '[^,]+') do
-    local slot2 = location .. '|' .. candidate
-    local capacity2 = tonumber(redis.call('HGET', capacity2_key, slot2) or '0')
-    local booked2 = tonumber(redis.call('HGET', booked2_key, slot2) or '0')
-    if slot2 == old_second then booked2 = booked2 - 1 end
-    if (not second_only or candidate == date) and booked2 < capacity2 then
-      second = {candidate, slot2, arrival_window(hours, booked2, capacity2)}
-      break
-    end
-  end
-  if not second then return {'sold_out'} end
+  local date2, booked2, capacity2, slot2 = second_dose()(capacity2_key, booked2_key, location,
+    second_dates, old_second, second_only and date or nil)
+  if not date2 then return {'sold_out'} end
+  second = {date2, slot2, arrival_window(hours, booked2, capacity2)}
 end
 
 local window = second_only and held['window'] or arrival_window(hours, booked, capacity)

@@ -1,3 +1,4 @@
+-- uses: lib/second_dose
 -- The waiting lists' shared steps, for the scripts that free a place (cancel_release.lua,
 -- move.lua), join a list (join.lua), sweep (sweep.lua), close an ended list (close.lua) and
 -- accept an offer (accept.lua). Those scripts run this one as a function (see "-- uses:" in
@@ -63,17 +64,14 @@ end
 -- The second-dose place a waiter could hold now: the slot field of the earliest date of their
 -- range (the record's "second_dates", with the key names it names) with one free; '' when
 -- they book one dose; nil when no second dose is free in range.
+local earliest_second = second_dose()
+
 function W.second_free(wanted)
   local dates = wanted['second_dates'] or ''
   if dates == '' then return '' end
-  for date in string.gmatch(dates, '[^,]+') do
-    local slot2 = wanted['location'] .. '|' .. date
-    local capacity2 = tonumber(redis.call('HGET', wanted['capacity2'], slot2) or '0')
-    if tonumber(redis.call('HGET', wanted['booked2'], slot2) or '0') < capacity2 then
-      return slot2
-    end
-  end
-  return nil
+  local _, _, _, slot2 =
+    earliest_second(wanted['capacity2'], wanted['booked2'], wanted['location'], dates)
+  return slot2
 end
 
 -- Counts a second-dose place an offer of `slot` holds (+1) or lets go (-1): in the booked

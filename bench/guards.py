@@ -83,3 +83,22 @@ def stored_more_than_told(what: str, *, told: int, stored: int, in_flight: int) 
             "when the load stopped)"
         )
     return ""
+
+
+# Per-request CPU of one view measured twice in a run differs by about a tenth on these cores.
+FLOOR_SLACK = 0.9
+
+
+def below_floor(what: str, *, spent: float, requests: float, per_request: float) -> str:
+    """A journey that cost the stack less CPU than its requests would at the trivial view's
+    CPU each: every page, post and redirect goes through the same stack as the trivial view
+    and does more, so the CPU meter missed part of the journey's work."""
+    floor = requests * per_request
+    if per_request <= 0:
+        return f"{what}: no trivial view's CPU beside it to judge {spent * 1e3:,.1f} ms against"
+    if spent < FLOOR_SLACK * floor:
+        return (
+            f"{what}: {spent * 1e3:,.1f} ms of CPU, less than its {requests:.1f} requests cost "
+            f"at the trivial view's {per_request * 1e6:,.0f} µs each ({floor * 1e3:,.1f} ms)"
+        )
+    return ""

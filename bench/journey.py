@@ -61,6 +61,7 @@ class Tally:
     """What one journey cost the network."""
 
     requests: int = 0
+    assets: int = 0  # of the requests, static files (answered by WhiteNoise before the views)
     received: int = 0
     pages: dict[str, int] = field(default_factory=dict)  # path -> HTML gzipped, bytes
 
@@ -115,6 +116,7 @@ class Browser:
             absolute = urljoin(url, asset)
             if absolute not in self.cache:
                 self._fetch("GET", absolute).raise_for_status()
+                self.tally.assets += 1
                 self.cache.add(absolute)
 
     def open(self, path: str) -> None:

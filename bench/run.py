@@ -46,6 +46,7 @@ from bench.export_speed import raw_copy_seconds
 from bench.guards import (
     above_ceiling,
     above_servable,
+    below_floor,
     edge_refreshes_too_few,
     export_faster_than_copy,
     negative_lag,
@@ -637,9 +638,15 @@ def run_journeys(stack: Stack, figures: Figures, *, count: int, spread: list[str
     booked = bookings_made() - first
     api_cpu = meter.total(mark) / booked if booked else float("inf")
     figures.expect("API beside the journeys", api, {201})
+    # The floor of a journey: each request its views answer costs at least what the trivial
+    # view costs the same stack (the middleware, gunicorn, the kernel's connection).
+    mark = meter.mark()
+    trivial = wrk(f"{stack.origin}/bench/trivial", "get", seconds=3)
+    trivial_cpu = meter.total(mark) / trivial.requests if trivial.requests else 0.0
     for warm, (result, spent) in runs.items():
         done = len(result.tallies)
         per_journey = sum(spent.values()) / done if done else float("inf")
+        viewed = result.mean(lambda t: t.requests - t.assets)
         by_kind = ", ".join(
             f"{kind} {seconds / max(done, 1) * 1e3:,.1f}" for kind, seconds in spent.items()
         )
@@ -660,6 +667,23 @@ def run_journeys(stack: Stack, figures: Figures, *, count: int, spread: list[str
             f"{api_cpu * 1e6:,.0f} µs a "
             "booking, every process until every SMS was sent, less the stack's idle rate, "
             "measured in turn",
+        )
+        floor = viewed * trivial_cpu
+        own, left = per_journey - floor, JOURNEY_CPU_VS_BOOKING * api_cpu - floor
+        figures.add(
+            "    of it, the floor: its requests at the trivial view's CPU each",
+            f"{floor / api_cpu:.1f} x",
+            f"{viewed:.1f} requests answered by the views (static files left out) x "
+            f"{trivial_cpu * 1e6:,.0f} µs, the trivial view's CPU a request measured beside = "
+            f"{floor * 1e3:,.1f} ms; the pages' own work above it "
+            f"{own * 1e3:,.1f} ms ({own / max(viewed, 1) * 1e6:,.0f} µs a request), where "
+            f"the target of {JOURNEY_CPU_VS_BOOKING} x leaves "
+            f"{left * 1e3:,.1f} ms ({left / max(viewed, 1) * 1e6:,.0f} µs a request)",
+        )
+        figures.refuse(
+            below_floor(
+                f"journey, {label}", spent=per_journey, requests=viewed, per_request=trivial_cpu
+            )
         )
     first_visit = runs[False][0]
     kb = first_visit.mean(lambda t: t.received) / 1024

@@ -5,6 +5,7 @@ from bench.ceiling import Timeline
 from bench.guards import (
     above_ceiling,
     above_servable,
+    below_floor,
     edge_refreshes_too_few,
     export_faster_than_copy,
     negative_lag,
@@ -55,6 +56,17 @@ def test_a_design_that_stored_more_than_it_told_is_a_problem() -> None:
     problem = stored_more_than_told("2021 design", told=1_900, stored=2_000, in_flight=64)
     assert "2,000 stored but 1,900 told yes" in problem
     assert stored_more_than_told("2021 design", told=1_972, stored=2_000, in_flight=64) == ""
+
+
+def test_a_journey_cheaper_than_its_requests_at_the_trivial_view_is_a_problem() -> None:
+    # 18 requests at 350 µs cost at least 6.3 ms: a meter reading 4 ms missed part of it.
+    assert "less than its 18.0 requests cost" in below_floor(
+        "journey", spent=0.004, requests=18, per_request=350e-6
+    )
+    assert below_floor("journey", spent=0.030, requests=18, per_request=350e-6) == ""
+    assert "no trivial view's CPU" in below_floor(
+        "journey", spent=0.030, requests=18, per_request=0
+    )
 
 
 def test_a_refused_figure_fails_the_run_and_a_missed_target_does_not() -> None:

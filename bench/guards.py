@@ -92,7 +92,9 @@ FLOOR_SLACK = 0.9
 def below_floor(what: str, *, spent: float, requests: float, per_request: float) -> str:
     """A journey that cost the stack less CPU than its requests would at the trivial view's
     CPU each: every page, post and redirect goes through the same stack as the trivial view
-    and does more, so the CPU meter missed part of the journey's work."""
+    (gunicorn and the whole middleware) and does more, so the CPU meter missed part of the
+    journey's work. Were the pages given a leaner door than the trivial view's, this floor
+    would have to be measured through that door."""
     floor = requests * per_request
     if per_request <= 0:
         return f"{what}: no trivial view's CPU beside it to judge {spent * 1e3:,.1f} ms against"

@@ -39,15 +39,24 @@ def above_servable(what: str, per_second: float, ceiling: float) -> str:
     return ""
 
 
+# The export writes its rows by the same COPY into the same table as the raw COPY it is judged
+# against, in chunks, with the next chunk read from Redis meanwhile: at its best it takes the
+# raw COPY's time, and the same COPY's runs differ by a tenth on these cores (52,659 to 58,852
+# rows/s in three runs). An export that found its rows already copied is ten or more times
+# faster ("428,277 rows in 0.1 s" against 0.63 s).
+EXPORT_SLACK = 1.25
+
+
 def export_faster_than_copy(rows: int, export_seconds: float, copy_seconds: float) -> str:
-    """An export that read, copied and merged its rows faster than a raw COPY of the same rows
+    """An export that read and copied its rows clearly faster than a raw COPY of the same rows
     into the same table did not export them: it found them already there."""
     if rows <= 0:
         return "export: no rows to time"
-    if export_seconds < copy_seconds:
+    if export_seconds * EXPORT_SLACK < copy_seconds:
         return (
             f"export: {rows:,} rows in {export_seconds:.2f} s, faster than a raw COPY of the "
-            f"same rows ({copy_seconds:.2f} s): the export had nothing to do"
+            f"same rows ({copy_seconds:.2f} s) by more than the noise of one COPY to the next: "
+            "the export had nothing to do"
         )
     return ""
 

@@ -36,6 +36,8 @@ def test_an_export_faster_than_a_raw_copy_of_the_same_rows_is_a_problem() -> Non
     # "428,277 rows in 0.1 s": the export found its rows already copied.
     assert "nothing to do" in export_faster_than_copy(428_277, 0.1, copy_seconds=0.63)
     assert export_faster_than_copy(428_277, 1.1, copy_seconds=0.63) == ""
+    # A fresh clone's run: the export at par with the COPY, every row of the log written.
+    assert export_faster_than_copy(543_819, 9.31, copy_seconds=9.55) == ""
     assert "no rows" in export_faster_than_copy(0, 0.1, copy_seconds=0.1)
 
 

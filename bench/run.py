@@ -643,6 +643,7 @@ def run_journeys(stack: Stack, figures: Figures, *, count: int, spread: list[str
     mark = meter.mark()
     trivial = wrk(f"{stack.origin}/bench/trivial", "get", seconds=3)
     trivial_cpu = meter.total(mark) / trivial.requests if trivial.requests else 0.0
+    figures.expect("trivial view beside the journeys", trivial, {200})
     for warm, (result, spent) in runs.items():
         done = len(result.tallies)
         per_journey = sum(spent.values()) / done if done else float("inf")

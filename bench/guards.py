@@ -41,10 +41,10 @@ def above_servable(what: str, per_second: float, ceiling: float) -> str:
 
 # The export writes its rows by the same COPY into the same table as the raw COPY it is judged
 # against, in chunks, with the next chunk read from Redis meanwhile: at its best it takes the
-# raw COPY's time, and the same COPY's runs differ by a tenth on these cores (52,659 to 58,852
-# rows/s in three runs). An export that found its rows already copied is ten or more times
+# raw COPY's time, and the raw COPY alone ran at 52,659 to 76,706 rows/s in five fresh-clone
+# runs on these cores. An export that found its rows already copied is six or more times
 # faster ("428,277 rows in 0.1 s" against 0.63 s).
-EXPORT_SLACK = 1.25
+EXPORT_SLACK = 2.0
 
 
 def export_faster_than_copy(rows: int, export_seconds: float, copy_seconds: float) -> str:

@@ -640,10 +640,11 @@ def run_journeys(stack: Stack, figures: Figures, *, count: int, spread: list[str
     figures.expect("API beside the journeys", api, {201})
     # The floor of a journey: each request its views answer costs at least what the trivial
     # view costs the same stack (the middleware, gunicorn, the kernel's connection).
-    mark = meter.mark()
-    trivial = wrk(f"{stack.origin}/bench/trivial", "get", seconds=3)
-    trivial_cpu = meter.total(mark) / trivial.requests if trivial.requests else 0.0
-    figures.expect("trivial view beside the journeys", trivial, {200})
+    beside = Timeline(
+        trivial=lambda: wrk(f"{stack.origin}/bench/trivial", "get", seconds=3), meter=meter
+    )
+    figures.expect("trivial view beside the journeys", beside.measure_trivial(), {200})
+    trivial_cpu = beside.trivial_cpu_per_request()
     for warm, (result, spent) in runs.items():
         done = len(result.tallies)
         per_journey = sum(spent.values()) / done if done else float("inf")

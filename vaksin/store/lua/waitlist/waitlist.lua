@@ -61,11 +61,11 @@ function W.forget(k, slot, waiter)
   unplace(wanted['phone_place'], slot, waiter)
 end
 
+local earliest_second = second_dose()
+
 -- The second-dose place a waiter could hold now: the slot field of the earliest date of their
 -- range (the record's "second_dates", with the key names it names) with one free; '' when
 -- they book one dose; nil when no second dose is free in range.
-local earliest_second = second_dose()
-
 function W.second_free(wanted)
   local dates = wanted['second_dates'] or ''
   if dates == '' then return '' end
